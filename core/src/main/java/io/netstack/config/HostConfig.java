@@ -1,0 +1,79 @@
+package io.netstack.config;
+
+import io.netstack.wire.Inet;
+import io.netstack.wire.MacAddress;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One emulated host (a network namespace) as host.yaml describes it
+ * (schema: shared/conformance/FORMAT.md). Immutable; a change is a new HostConfig
+ * sent over the configuration topic, as netlink carries a change in Linux.
+ *
+ * @param netns    the host's name; every skb of this host carries it
+ * @param firewall iptables-save text, "" for none
+ * @param source   the YAML text it was parsed from, so it can travel as it was written
+ */
+public record HostConfig(
+        String netns,
+        List<Interface> interfaces,
+        List<Route> routes,
+        List<Neighbor> neighbors,
+        Sysctls sysctl,
+        List<SocketSpec> sockets,
+        String firewall,
+        String source) {
+
+    /** A network interface: struct net_device plus its in_device addresses. */
+    public record Interface(String name, MacAddress mac, int mtu, List<IfAddress> addresses,
+                            boolean promisc, int txqueuelen) {
+        public Optional<IfAddress> primaryAddress() {
+            return addresses.isEmpty() ? Optional.empty() : Optional.of(addresses.get(0));
+        }
+    }
+
+    /** struct in_ifaddr: address, prefix length and broadcast ("192.0.2.2/24" brd 192.0.2.255). */
+    public record IfAddress(int address, int prefixLen, int broadcast) {
+        public int mask() { return Inet.mask(prefixLen); }
+        public int network() { return address & mask(); }
+        @Override public String toString() { return Inet.format(address) + "/" + prefixLen; }
+    }
+
+    /**
+     * A route of the main table beyond the connected ones.
+     *
+     * @param via    the gateway, 0 for none
+     * @param src    the preferred source, 0 for none
+     * @param type   "unicast", "blackhole", "unreachable", "prohibit", "local", "broadcast"
+     */
+    public record Route(int dst, int prefixLen, int via, String dev, int src, int metric, String type) {}
+
+    /** A neighbour (ARP) entry; state "permanent" unless given. */
+    public record Neighbor(int ip, MacAddress mac, String dev, String state) {}
+
+    /**
+     * An open socket of the host.
+     *
+     * @param proto  "udp" or "tcp"
+     * @param listen true for a TCP listener (listen:), false for a bound socket (bind:)
+     */
+    public record SocketSpec(String proto, int addr, int port, boolean listen, int backlog) {
+        /** The key a socket is known by across the services: "udp 0.0.0.0:5353". */
+        public String key() { return proto + " " + Inet.format(addr) + ":" + port; }
+    }
+
+    public Optional<Interface> iface(String name) {
+        return interfaces.stream().filter(i -> i.name().equals(name)).findFirst();
+    }
+
+    /** The interface that owns {@code addr} as one of its addresses, if any. */
+    public Optional<Interface> ifaceWithAddress(int addr) {
+        return interfaces.stream().filter(i -> i.addresses().stream().anyMatch(a -> a.address() == addr)).findFirst();
+    }
+
+    /** The same configuration under another name (each replayed scenario gets a fresh host). */
+    public HostConfig withNetns(String name) {
+        return new HostConfig(name, interfaces, routes, neighbors, sysctl, sockets, firewall, source);
+    }
+}

@@ -1,0 +1,51 @@
+package io.netstack.stack;
+
+/**
+ * The kernel's queues and dispatch points between the layers. In the distributed
+ * stack each one is a Kafka topic; in the in-process stack, a FIFO. Each names the
+ * layer that reads it.
+ */
+public enum KernelQueue {
+    /** softnet_data.input_pkt_queue: netif_rx / enqueue_to_backlog, one partition per emulated CPU. */
+    BACKLOG("netstack.backlog", "softirq"),
+    /** ptype_base[ETH_P_IP]: __netif_receive_skb_core hands IPv4 to ip_rcv. */
+    PTYPE_IP("netstack.ptype.ip", "l3"),
+    /** ptype_base[ETH_P_ARP]: to arp_rcv. */
+    PTYPE_ARP("netstack.ptype.arp", "l3"),
+    /** inet_protos[IPPROTO_ICMP]: ip_local_deliver_finish to icmp_rcv. */
+    INET_PROTO_ICMP("netstack.inet-protos.icmp", "l4"),
+    /** inet_protos[IPPROTO_UDP]: to udp_rcv. */
+    INET_PROTO_UDP("netstack.inet-protos.udp", "l4"),
+    /** inet_protos[IPPROTO_TCP]: to tcp_v4_rcv. */
+    INET_PROTO_TCP("netstack.inet-protos.tcp", "l4"),
+    /** sk->sk_receive_queue: what the transport layer queued to a socket. */
+    SK_RECEIVE_QUEUE("netstack.sk-receive-queue", "socket"),
+    /** What a socket sends: sendmsg into udp_sendmsg / tcp_sendmsg. */
+    SK_SENDMSG("netstack.sk-sendmsg", "l4"),
+    /** A transport segment handed to IP: ip_queue_xmit / ip_build_and_send_pkt / icmp_push_reply. */
+    IP_LOCAL_OUT("netstack.ip-local-out", "l3"),
+    /** dev_queue_xmit: a finished frame enqueued to the device's qdisc. */
+    DEV_QUEUE_XMIT("netstack.dev-queue-xmit", "softirq"),
+    /** The driver's TX ring: qdisc_restart / dev_hard_start_xmit hands the frame to ndo_start_xmit. */
+    HARD_START_XMIT("netstack.hard-start-xmit", "nic");
+
+    private final String topic;
+    private final String layer;
+
+    KernelQueue(String topic, String layer) {
+        this.topic = topic;
+        this.layer = layer;
+    }
+
+    /** The Kafka topic standing for this queue. */
+    public String topic() { return topic; }
+
+    /** The layer that reads this queue. */
+    public String layer() { return layer; }
+
+    /** Topics beside the data path. */
+    public static final String WIRE_RX_TOPIC = "netstack.wire.rx";
+    public static final String WIRE_TX_TOPIC = "netstack.wire.tx";
+    public static final String EVENTS_TOPIC = "netstack.events";
+    public static final String CONFIG_TOPIC = "netstack.config";
+}
