@@ -3,7 +3,27 @@ package io.netstack.stack;
 /**
  * The kernel's queues and dispatch points between the layers. In the distributed
  * stack each one is a Kafka topic; in the in-process stack, a FIFO. Each names the
- * layer that reads it.
+ * layer that reads it. What an skb looks like on each queue is part of the contract
+ * between the layers:
+ *
+ * <ul>
+ * <li>BACKLOG: data at the network header (eth_type_trans pulled the Ethernet header),
+ *     mac_header set, protocol and pkt_type set, dev = the input device, cpu and hash set.
+ * <li>PTYPE_*: as on the backlog, after the taps and VLAN handling.
+ * <li>INET_PROTO_*: data at the transport header (ip_local_deliver_finish pulled the IP
+ *     header), network_header at the IPv4 header, cb.route = the input route (its rtType
+ *     says local, broadcast or multicast), the datagram reassembled.
+ * <li>SK_RECEIVE_QUEUE: data at the payload, cb.socket = the socket's key, cb.saddr/sport =
+ *     the peer, cb.daddr/dport = the local address and port.
+ * <li>SK_SENDMSG: data at the payload, cb.socket = the sending socket, cb.daddr/dport = the
+ *     destination (cb.saddr/sport may be 0: chosen by the stack).
+ * <li>IP_LOCAL_OUT: data at the transport header (ICMP, UDP or TCP header already built,
+ *     checksum done); cb.daddr, cb.ipProtocol, cb.tos, cb.ttl (0: ip_default_ttl), cb.df
+ *     set; cb.saddr may be 0 (chosen by routing). l3 routes it, builds the IPv4 header and
+ *     runs ip_local_out.
+ * <li>DEV_QUEUE_XMIT / HARD_START_XMIT: data at the Ethernet header of a complete frame,
+ *     dev = the output device.
+ * </ul>
  */
 public enum KernelQueue {
     /** softnet_data.input_pkt_queue: netif_rx / enqueue_to_backlog, one partition per emulated CPU. */
