@@ -92,6 +92,11 @@ public final class StepContext implements LayerContext {
         EventBuilder e = event(skb);
         if (parent == null) {
             e.entered = true;
+            if (primary == null) {
+                // A frame from the wire or a send: the visit is about the skb it enters as.
+                primary = e;
+                skb.hops().add(new SkBuff.Hop(layer, now));
+            }
         } else {
             skb.setParentId(parent.id());
             e.parentId = parent.id();
