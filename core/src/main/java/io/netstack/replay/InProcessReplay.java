@@ -38,7 +38,7 @@ public final class InProcessReplay {
         int k = 0;
         for (Scenario.Frame f : s.frames()) {
             if (k > 0) stack.advance(ResultJson.INPUT_SPACING_NANOS);
-            collector.beginInput(k);
+            collector.beginInput(stack.nowNanos());
             stack.receiveFrame(new WireFrame(host.netns(), f.iface(), f.bytes(), stack.nowNanos()));
             k++;
         }

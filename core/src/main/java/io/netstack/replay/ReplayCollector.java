@@ -37,7 +37,8 @@ public final class ReplayCollector implements Consumer<SkbEvent> {
     private final Map<String, Long> drops = new TreeMap<>();
     private long entered;
     private long spawned;
-    private int currentInput = -1;
+    /** When each input frame was injected (index = input number), on the clock of the events. */
+    private final List<Long> inputTimes = new ArrayList<>();
 
     private static final class Connection {
         final ByteArrayOutputStream data = new ByteArrayOutputStream();
@@ -58,11 +59,24 @@ public final class ReplayCollector implements Consumer<SkbEvent> {
     public String netns() { return host.netns(); }
 
     /**
-     * The driver is about to inject input frame {@code index} (0-based across all input
-     * files): frames transmitted from now on followed it.
+     * The driver injects the next input frame (0-based across all input files) at
+     * {@code timeNanos}, on the clock the events carry (the driven clock in-process, the
+     * wall clock for the distributed stack). A transmitted frame followed the last input
+     * injected at or before its event's time, so events may arrive late or out of order.
+     *
+     * @return the input's index
      */
-    public void beginInput(int index) {
-        currentInput = index;
+    public int beginInput(long timeNanos) {
+        inputTimes.add(timeNanos);
+        return inputTimes.size() - 1;
+    }
+
+    /** The index of the last input injected at or before {@code timeNanos}; -1 if none. */
+    int inputBefore(long timeNanos) {
+        for (int i = inputTimes.size() - 1; i >= 0; i--) {
+            if (inputTimes.get(i) <= timeNanos) return i;
+        }
+        return -1;
     }
 
     @Override
@@ -78,7 +92,7 @@ public final class ReplayCollector implements Consumer<SkbEvent> {
         if (f == null) return;
         fates.merge(f.getClass().getSimpleName(), 1L, Long::sum);
         if (f instanceof Fate.Transmitted t) {
-            transmitted.add(new ReplayResult.Transmitted(t.dev(), t.frame().clone(), currentInput));
+            transmitted.add(new ReplayResult.Transmitted(t.dev(), t.frame().clone(), inputBefore(e.timeNanos())));
         } else if (f instanceof Fate.Dropped d) {
             drops.merge(d.reason().name(), 1L, Long::sum);
         } else if (f instanceof Fate.Delivered d) {

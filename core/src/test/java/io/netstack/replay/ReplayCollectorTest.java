@@ -29,7 +29,11 @@ class ReplayCollectorTest {
     static final byte[] HELLO = {'h', 'e', 'l', 'l', 'o'};
 
     static SkbEvent event(String netns, long id, boolean entered, List<Long> spawned, List<StatDelta> stats, Fate fate) {
-        return new SkbEvent(netns, id, 0, "l3", "test", 0, entered, spawned, List.of(), stats, fate, "");
+        return event(netns, id, entered, spawned, stats, fate, 0);
+    }
+
+    static SkbEvent event(String netns, long id, boolean entered, List<Long> spawned, List<StatDelta> stats, Fate fate, long time) {
+        return new SkbEvent(netns, id, 0, "l3", "test", time, entered, spawned, List.of(), stats, fate, "");
     }
 
     static StatDelta snmp(String name, long d) { return new StatDelta(name, "", d); }
@@ -40,6 +44,7 @@ class ReplayCollectorTest {
     void collectsFramesCountersLinksAndSocketsOfItsHostOnly() {
         ReplayCollector c = new ReplayCollector(HOST, "test");
         c.beginInput(0);
+        c.beginInput(2_000_000);
         // An echo request enters on eth0, spawns its reply, is consumed; the reply leaves on eth0.
         c.accept(event("h1", 1, true, List.of(), List.of(link("eth0", "rx_packets", 1), link("eth0", "rx_bytes", 98)), null));
         c.accept(event("h1", 1, false, List.of(2L), List.of(snmp("IpInReceives", 1), snmp("IcmpInEchos", 1)),
@@ -50,9 +55,8 @@ class ReplayCollectorTest {
         assertThat(c.inFlight()).isEqualTo(1);
         c.accept(event("h1", 2, false, List.of(), List.of(link("eth0", "tx_packets", 1), link("eth0", "multicast", 0)),
                 new Fate.Transmitted("dev_hard_start_xmit", "eth0", ECHO_REPLY)));
-        c.beginInput(1);
         c.accept(event("h1", 3, true, List.of(), List.of(snmp("UdpInDatagrams", 1)),
-                new Fate.Delivered("udp_queue_rcv_skb", "udp 0.0.0.0:5353", "192.0.2.1:40000", HELLO)));
+                new Fate.Delivered("udp_queue_rcv_skb", "udp 0.0.0.0:5353", "192.0.2.1:40000", HELLO), 2_000_000));
         c.accept(event("h1", 4, true, List.of(), List.of(snmp("UdpNoPorts", 1), snmp("UdpNoPorts", -1),
                 link("eth1", "rx_crc_errors", 2)), new Fate.Dropped("udp_rcv", SkbDropReason.NO_SOCKET)));
         c.accept(event("h1", 0, false, List.of(), List.of(snmp("TcpExtListenDrops", 1)), null));
@@ -86,6 +90,18 @@ class ReplayCollectorTest {
         assertThat(a.drops()).containsExactly(Map.entry("NO_SOCKET", 1L));
         assertThat(a.inFlight()).isZero();
         assertThat(c.inFlight()).isZero();
+    }
+
+    @Test
+    void aFrameFollowsTheLastInputInjectedBeforeItsEventEvenWhenEventsArriveLate() {
+        ReplayCollector c = new ReplayCollector(HOST, "test");
+        c.beginInput(1_000);
+        c.beginInput(2_000);
+        c.beginInput(3_000);
+        c.accept(event("h1", 1, false, List.of(), List.of(), new Fate.Transmitted("x", "eth0", ECHO_REPLY), 2_500));
+        c.accept(event("h1", 2, false, List.of(), List.of(), new Fate.Transmitted("x", "eth1", ECHO_REPLY), 3_000));
+        c.accept(event("h1", 3, false, List.of(), List.of(), new Fate.Transmitted("x", "eth0", ECHO_REPLY), 500));
+        assertThat(c.result().transmitted()).extracting(ReplayResult.Transmitted::afterInput).containsExactly(1, 2, -1);
     }
 
     @Test
