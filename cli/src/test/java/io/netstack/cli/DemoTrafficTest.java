@@ -1,0 +1,95 @@
+package io.netstack.cli;
+
+import io.netstack.wire.Bytes;
+import io.netstack.wire.InetChecksum;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class DemoTrafficTest {
+
+    static final List<DemoTraffic.Packet> MIX = DemoTraffic.mix();
+
+    /** Index of the one frame whose IPv4 header checksum is wrong on purpose. */
+    static final int BAD_IP_CSUM = 8;
+
+    @Test
+    void coversTheMixTheBriefAsksFor() {
+        assertThat(MIX).hasSize(11);
+        assertThat(MIX).extracting(DemoTraffic.Packet::what).anyMatch(w -> w.startsWith("ARP request"))
+                .anyMatch(w -> w.contains("another MAC")).anyMatch(w -> w.startsWith("runt"))
+                .anyMatch(w -> w.contains("0x88b5")).anyMatch(w -> w.contains("bad IPv4 header checksum"));
+    }
+
+    @Test
+    void everyChecksumIsValidExceptTheDeliberateOne() {
+        for (int i = 0; i < MIX.size(); i++) {
+            byte[] f = MIX.get(i).frame();
+            if (Bytes.u16(f, 12) != DemoTraffic.ETH_P_IP || f.length < 34) continue;
+            int ihl = (f[14] & 0x0f) * 4;
+            boolean ipOk = InetChecksum.compute(f, 14, ihl) == 0;
+            assertThat(ipOk).as("IPv4 checksum of frame %d", i).isEqualTo(i != BAD_IP_CSUM);
+            int totalLen = Bytes.u16(f, 16);
+            assertThat(14 + totalLen).as("frame %d is exactly its IP datagram", i).isEqualTo(f.length);
+            int proto = f[23] & 0xff;
+            int l4 = 14 + ihl;
+            int len = totalLen - ihl;
+            int src = Bytes.u32(f, 26);
+            int dst = Bytes.u32(f, 30);
+            int check = proto == 1 ? InetChecksum.compute(f, l4, len) : InetChecksum.transport(src, dst, proto, f, l4, len);
+            assertThat(check).as("transport checksum of frame %d (protocol %d)", i, proto).isZero();
+        }
+    }
+
+    @Test
+    void arpRequestIsTheRfc826Layout() {
+        byte[] arp = MIX.get(0).frame();
+        assertThat(HexFormat.of().formatHex(arp)).isEqualTo(
+                "ffffffffffff020000000099" + "0806" + "0001" + "0800" + "06" + "04" + "0001"
+                        + "020000000099" + "c0000201" + "000000000000" + "c0000202");
+    }
+
+    /** The corpus's own decoder agrees: every checksum_valid true but the deliberate one. */
+    @Test
+    void decodePyAgreesOnEveryChecksum() throws Exception {
+        Path conformance = Paths.get("").toAbsolutePath().getParent().resolve("../shared/conformance").normalize();
+        Assumptions.assumeTrue(Files.isRegularFile(conformance.resolve("decode.py")), "no decode.py at " + conformance);
+        String frames = MIX.stream().map(p -> "'" + HexFormat.of().formatHex(p.frame()) + "'").collect(Collectors.joining(","));
+        String script = String.join("\n",
+                "import sys, json",
+                "sys.path.insert(0, sys.argv[1])",
+                "import decode",
+                "def walk(d, p, out):",
+                "    if isinstance(d, dict):",
+                "        for k, v in d.items():",
+                "            if k == 'checksum_valid': out.append(p + '.' + k + '=' + str(v))",
+                "            walk(v, p + '.' + k, out)",
+                "out = []",
+                "for i, d in enumerate(decode.decode_frames([bytes.fromhex(h) for h in [" + frames + "]])):",
+                "    walk(d, str(i), out)",
+                "print('\\n'.join(out))");
+        Process p;
+        try {
+            p = new ProcessBuilder("python3", "-c", script, conformance.toString()).redirectErrorStream(true).start();
+        } catch (java.io.IOException e) {
+            Assumptions.abort("python3 does not run: decode.py cross-check NOT done");
+            return;
+        }
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(out).isZero();
+        List<String> lines = out.lines().toList();
+        assertThat(lines).hasSizeGreaterThan(10);
+        assertThat(lines.stream().filter(l -> l.endsWith("=False")).toList())
+                .containsExactly(BAD_IP_CSUM + ".ipv4.checksum_valid=False");
+        assertThat(lines).allMatch(l -> l.endsWith("=True") || l.endsWith("=False"));
+    }
+}
