@@ -35,7 +35,8 @@ public final class Icmp {
     private final HostConfig host;
 
     // icmp_global (per netns since 6.x): a token bucket of icmp_msgs_per_sec / icmp_msgs_burst.
-    private int globalCredit = -1;
+    // It starts empty with a stamp long past, so the first call refills it to the burst.
+    private int globalCredit = 0;
     private long globalStamp = Long.MIN_VALUE / 2;
     // inet_peer: rate_tokens and rate_last per destination.
     private final Map<Integer, long[]> peers = new HashMap<>();
@@ -447,7 +448,6 @@ public final class Icmp {
     /** icmp_global_allow: credit left, or refill at icmp_msgs_per_sec at most every HZ/50, capped by icmp_msgs_burst. */
     boolean icmpGlobalAllow(LayerContext ctx) {
         int burst = sysctl("icmp_msgs_burst", 50);
-        if (globalCredit < 0) globalCredit = burst;
         if (globalCredit > 0) return true;
         long now = jiffies(ctx);
         long delta = Math.min(now - globalStamp, HZ);
