@@ -1,6 +1,9 @@
 package io.netstack.layer;
 
 import io.netstack.config.HostConfig;
+import io.netstack.net.ipv4.Icmp;
+import io.netstack.net.ipv4.TcpIpv4;
+import io.netstack.net.ipv4.Udp;
 import io.netstack.skb.SkBuff;
 import io.netstack.skb.SkbDropReason;
 import io.netstack.stack.KernelQueue;
@@ -11,10 +14,19 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** STUB: drops everything as not emulated, until the layer's work lands. */
+/**
+ * The transport layer: the handlers of inet_protos (icmp_rcv, udp_rcv, tcp_v4_rcv) for each
+ * host, with their per-host state (ICMP rate limits, TCP request socks).
+ *
+ * <p>Emulated: see {@link Icmp}, {@link Udp}, {@link TcpIpv4}. Not yet: what sockets send
+ * (SK_SENDMSG: udp_sendmsg, tcp_sendmsg), established TCP connections.
+ */
 public final class L4Layer implements Layer {
 
-    private final Map<String, HostConfig> hosts = new ConcurrentHashMap<>();
+    /** One host's transport state. */
+    public record Host(HostConfig config, Icmp icmp, Udp udp, TcpIpv4 tcp) {}
+
+    private final Map<String, Host> hosts = new ConcurrentHashMap<>();
 
     @Override public String name() { return "l4"; }
 
@@ -22,11 +34,38 @@ public final class L4Layer implements Layer {
 
     @Override
     public void receive(KernelQueue queue, SkBuff skb, LayerContext ctx) {
-        ctx.trace(skb, "l4_stub");
-        ctx.drop(skb, SkbDropReason.NOT_EMULATED);
+        Host h = hosts.get(skb.netns());
+        if (h == null) {
+            ctx.trace(skb, "l4_no_host");
+            ctx.drop(skb, SkbDropReason.NOT_SPECIFIED);
+            return;
+        }
+        switch (queue) {
+            case INET_PROTO_ICMP:
+                h.icmp().icmpRcv(ctx, skb);
+                return;
+            case INET_PROTO_UDP:
+                h.udp().udpRcv(ctx, skb);
+                return;
+            case INET_PROTO_TCP:
+                h.tcp().tcpV4Rcv(ctx, skb);
+                return;
+            default:
+                ctx.trace(skb, "sendmsg");
+                ctx.drop(skb, SkbDropReason.NOT_EMULATED);
+        }
     }
 
-    @Override public void configure(HostConfig host) { hosts.put(host.netns(), host); }
+    /** The state of one host, for tests and the services' inspection; null if unknown. */
+    public Host host(String netns) { return hosts.get(netns); }
+
+    @Override
+    public void configure(HostConfig host) {
+        // Sockets and sysctls may have changed: the per-host objects are rebuilt (pending
+        // request socks and rate-limit buckets start afresh, as after a netns re-creation).
+        Icmp icmp = new Icmp(host);
+        hosts.put(host.netns(), new Host(host, icmp, new Udp(host, icmp), new TcpIpv4(host)));
+    }
 
     @Override public void remove(String netns) { hosts.remove(netns); }
 }

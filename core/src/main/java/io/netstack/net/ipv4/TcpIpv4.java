@@ -1,0 +1,538 @@
+package io.netstack.net.ipv4;
+
+import io.netstack.config.HostConfig;
+import io.netstack.skb.PktType;
+import io.netstack.skb.RouteResult;
+import io.netstack.skb.SkBuff;
+import io.netstack.skb.SkbDropReason;
+import io.netstack.stack.KernelQueue;
+import io.netstack.stack.LayerContext;
+import io.netstack.stats.Snmp;
+import io.netstack.wire.Bytes;
+import io.netstack.wire.Inet;
+import io.netstack.wire.TcpHeader;
+
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * net/ipv4/tcp_ipv4.c for one host, with the listener's part of tcp_input.c (tcp_conn_request,
+ * tcp_parse_options, the LISTEN case of tcp_rcv_state_process) and of tcp_output.c
+ * (tcp_make_synack, tcp_synack_options, tcp_options_write, tcp_select_initial_window):
+ * TCP's answers to single segments.
+ *
+ * <p>Request socks (TCP_NEW_SYN_RECV) are kept per host in {@link #requests()} so the
+ * handshake can be completed later. Not emulated yet: tcp_check_req beyond a retransmitted
+ * SYN (the third segment of the handshake, established sockets), the SYN-ACK retransmit
+ * timer, MD5/AO, TFO, AccECN, syncookie validation.
+ */
+public final class TcpIpv4 {
+
+    /** TCP_MAX_WSCALE */
+    static final int TCP_MAX_WSCALE = 14;
+    /** TCP_MSS_DEFAULT: the peer's MSS when its SYN has none (RFC 1122). */
+    static final int TCP_MSS_DEFAULT = 536;
+    /** TCP_RMEM_TO_WIN_SCALE and TCP_DEFAULT_SCALING_RATIO (50%). */
+    static final int TCP_RMEM_TO_WIN_SCALE = 8;
+    static final int TCP_DEFAULT_SCALING_RATIO = 1 << (TCP_RMEM_TO_WIN_SCALE - 1);
+    static final int MAX_TCP_WINDOW = 32767;
+
+    /** struct tcp_request_sock, reduced: the SYN_RECV state of one connection attempt. */
+    public record RequestSock(String listener, int locAddr, int locPort, int rmtAddr, int rmtPort,
+                              int rcvIsn, int sntIsn, int mss, int tsRecent, boolean tstampOk,
+                              boolean sackOk, boolean wscaleOk, int sndWscale, int rcvWscale,
+                              int rcvWnd, int tsOff, boolean ecnOk, int synTos, long createdNanos,
+                              long lastOowAckJiffies) {
+        public String key() { return key(locAddr, locPort, rmtAddr, rmtPort); }
+        static String key(int la, int lp, int ra, int rp) {
+            return Inet.format(la) + ":" + lp + "-" + Inet.format(ra) + ":" + rp;
+        }
+    }
+
+    /** struct tcp_options_received, the parts a SYN sets. */
+    public record OptionsReceived(boolean sawTstamp, int rcvTsval, int rcvTsecr, boolean sackOk,
+                                  boolean wscaleOk, int sndWscale, int mssClamp) {}
+
+    private final HostConfig host;
+    private final Map<String, RequestSock> requests = new LinkedHashMap<>();
+    private final long secret;
+
+    public TcpIpv4(HostConfig host) {
+        this.host = host;
+        this.secret = host.netns().hashCode() * 0x9E3779B97F4A7C15L;
+    }
+
+    /** The request socks (SYN_RECV) of this host, by 4-tuple. */
+    public Collection<RequestSock> requests() { return Collections.unmodifiableCollection(requests.values()); }
+
+    private int sysctl(String key, int dflt) { return host.sysctl().getInt(key, dflt); }
+
+    /**
+     * tcp_v4_rcv, net/ipv4/tcp_ipv4.c. Data at the TCP header, network_header at the IPv4 header.
+     */
+    public void tcpV4Rcv(LayerContext ctx, SkBuff skb) {
+        ctx.trace(skb, "tcp_v4_rcv");
+        // 1. Not for this host's MAC (a link-layer broadcast or multicast): discarded uncounted.
+        if (skb.pktType() != PktType.PACKET_HOST) {
+            ctx.drop(skb, SkbDropReason.NOT_SPECIFIED);
+            return;
+        }
+        // 2. Counted even if it is bad.
+        ctx.count(skb, Snmp.TcpInSegs);
+        if (!skb.mayPull(TcpHeader.LEN)) {
+            ctx.drop(skb, SkbDropReason.NOT_SPECIFIED);
+            return;
+        }
+        skb.setTransportHeader(skb.data());
+        TcpHeader th = new TcpHeader(skb.head(), skb.data());
+        // 3. A data offset below 5 words is a bad packet; one past the end, a discard.
+        if (th.doff() < 5) {
+            ctx.count(skb, Snmp.TcpInErrs);
+            ctx.drop(skb, SkbDropReason.PKT_TOO_SMALL);
+            return;
+        }
+        if (!skb.mayPull(th.doff() * 4)) {
+            ctx.drop(skb, SkbDropReason.NOT_SPECIFIED);
+            return;
+        }
+        int saddr = Iph.saddr(skb);
+        int daddr = Iph.daddr(skb);
+        // 4. The checksum (skb_checksum_init, completed by tcp_checksum_complete on every
+        //    path a segment takes here): TcpInCsumErrors and TcpInErrs.
+        if (Inetcsum.transportBad(skb, saddr, daddr)) {
+            ctx.count(skb, Snmp.TcpInCsumErrors);
+            ctx.count(skb, Snmp.TcpInErrs);
+            ctx.drop(skb, SkbDropReason.TCP_CSUM);
+            return;
+        }
+        // 5. __inet_lookup_skb: established (here: request socks), then listeners.
+        RequestSock req = requests.get(RequestSock.key(daddr, th.dest(), saddr, th.source()));
+        if (req != null) {
+            tcpCheckReq(ctx, skb, th, req);
+            return;
+        }
+        HostConfig.SocketSpec lsk = inetLookupListener(daddr, th.dest());
+        if (lsk == null) {
+            // no_tcp_socket: answer with a reset (RFC 793: "CLOSED ... a reset is sent").
+            tcpV4SendReset(ctx, skb, th, false);
+            ctx.drop(skb, SkbDropReason.NO_SOCKET);
+            return;
+        }
+        tcpV4DoRcv(ctx, skb, th, lsk);
+    }
+
+    /**
+     * __inet_lookup_listener / compute_score: a listener bound to this exact address scores
+     * above one on INADDR_ANY.
+     */
+    public HostConfig.SocketSpec inetLookupListener(int daddr, int dport) {
+        HostConfig.SocketSpec best = null;
+        int bestScore = -1;
+        for (HostConfig.SocketSpec s : host.sockets()) {
+            if (!"tcp".equals(s.proto()) || !s.listen() || s.port() != dport) continue;
+            int score = 1;
+            if (s.addr() != 0) {
+                if (s.addr() != daddr) continue;
+                score += 4;
+            }
+            if (score > bestScore) {
+                best = s;
+                bestScore = score;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * tcp_v4_do_rcv for a listener, and the TCP_LISTEN case of tcp_rcv_state_process
+     * (net/ipv4/tcp_input.c): an ACK is answered with a reset, a RST is dropped, a SYN (without
+     * FIN) opens a request, anything else is dropped.
+     */
+    void tcpV4DoRcv(LayerContext ctx, SkBuff skb, TcpHeader th, HostConfig.SocketSpec lsk) {
+        ctx.trace(skb, "tcp_v4_do_rcv");
+        ctx.trace(skb, "tcp_rcv_state_process");
+        // 1. tcp_v4_cookie_check finds no recent SYN queue overflow, so the listener itself handles it.
+        // 2. ACK: "return SKB_DROP_REASON_TCP_FLAGS", and tcp_v4_do_rcv resets.
+        if (th.ack()) {
+            tcpV4SendReset(ctx, skb, th, true);
+            ctx.drop(skb, SkbDropReason.TCP_FLAGS);
+            return;
+        }
+        // 3. RST to a listener.
+        if (th.rst()) {
+            ctx.drop(skb, SkbDropReason.TCP_RESET);
+            return;
+        }
+        if (th.syn()) {
+            // 4. SYN+FIN is never a valid opening.
+            if (th.fin()) {
+                ctx.drop(skb, SkbDropReason.TCP_FLAGS);
+                return;
+            }
+            tcpV4ConnRequest(ctx, skb, th, lsk);
+            return;
+        }
+        // 5. No SYN, ACK or RST.
+        ctx.drop(skb, SkbDropReason.TCP_FLAGS);
+    }
+
+    /**
+     * tcp_v4_conn_request + tcp_conn_request: never for broadcast or multicast; a request sock
+     * is added unless the SYN queue is full (then a syncookie SYN-ACK with tcp_syncookies, or a
+     * drop) or the accept queue is; the SYN-ACK goes out. The SYN is consumed, its data ignored.
+     */
+    void tcpV4ConnRequest(LayerContext ctx, SkBuff skb, TcpHeader th, HostConfig.SocketSpec lsk) {
+        ctx.trace(skb, "tcp_v4_conn_request");
+        RouteResult rt = skb.cb().route;
+        // 1. Never answer SYNs sent to broadcast or multicast.
+        if (rt != null && (rt.rtType() == RouteResult.RTN_BROADCAST || rt.rtType() == RouteResult.RTN_MULTICAST)) {
+            tcpListendrop(ctx, skb);
+            ctx.drop(skb, SkbDropReason.NOT_SPECIFIED);
+            return;
+        }
+        ctx.trace(skb, "tcp_conn_request");
+        int syncookies = sysctl("net.ipv4.tcp_syncookies", 1);
+        int backlog = Math.min(lsk.backlog(), sysctl("net.core.somaxconn", 4096));
+        long qlen = requests.values().stream().filter(r -> r.listener().equals(lsk.key())).count();
+        boolean wantCookie = false;
+        // 2. SYN queue full (inet_csk_reqsk_queue_is_full) or syncookies=2: tcp_syn_flood_action.
+        if (syncookies == 2 || qlen > backlog) {
+            if (syncookies != 0) {
+                wantCookie = true;
+                ctx.count(skb, "TcpExtTCPReqQFullDoCookies");
+            } else {
+                ctx.count(skb, "TcpExtTCPReqQFullDrop");
+                tcpListendrop(ctx, skb);
+                ctx.drop(skb, SkbDropReason.NOT_SPECIFIED);
+                return;
+            }
+        }
+        // 3. Accept queue: nothing is ever accepted here, so it is never full (sk_acceptq_is_full).
+        // 4. The SYN's options.
+        OptionsReceived opt = tcpParseOptions(th);
+        if (wantCookie && !opt.sawTstamp()) {
+            opt = new OptionsReceived(false, 0, 0, false, false, 0, opt.mssClamp());
+        }
+        int saddr = Iph.saddr(skb);
+        int daddr = Iph.daddr(skb);
+        // 5. The route back (route_req): its MTU gives the MSS we advertise.
+        int advmss = dstMetricAdvmss(routeMtu(saddr, skb.dev()));
+        boolean tstampOk = opt.sawTstamp();
+        int tsOff = tstampOk ? initTsOff(saddr, daddr) : 0;
+        // 6. Without syncookies the last quarter of the SYN queue is kept for proven peers.
+        int maxSynBacklog = sysctl("net.ipv4.tcp_max_syn_backlog", 1024);
+        if (!wantCookie && syncookies == 0 && (maxSynBacklog - qlen < (maxSynBacklog >> 2))) {
+            tcpListendrop(ctx, skb);
+            ctx.drop(skb, SkbDropReason.NOT_SPECIFIED);
+            return;
+        }
+        int isn = wantCookie ? cookieInitSequence(saddr, daddr, th, ctx) : tcpV4InitSeq(saddr, daddr, th, ctx);
+        boolean ecnOk = tcpEcnCreateRequest(th, Iph.tos(skb));
+        if (wantCookie && !tstampOk) ecnOk = false;
+        // 7. tcp_openreq_init_rwin: window and window scale.
+        int[] win = tcpOpenreqInitRwin(advmss, tstampOk, opt.wscaleOk());
+        RequestSock req = new RequestSock(lsk.key(), daddr, th.dest(), saddr, th.source(),
+                th.seq(), isn, opt.mssClamp(), opt.sawTstamp() ? opt.rcvTsval() : 0, tstampOk,
+                opt.sackOk(), opt.wscaleOk(), opt.sndWscale(), win[1], win[0], tsOff, ecnOk,
+                Iph.tos(skb), ctx.nowNanos(), 0);
+        if (!wantCookie) {
+            requests.put(req.key(), req);
+        } else {
+            ctx.count(skb, Snmp.TcpExtSyncookiesSent);
+        }
+        ctx.enqueue(KernelQueue.IP_LOCAL_OUT, tcpMakeSynack(ctx, skb, req, advmss));
+        ctx.consume(skb);
+    }
+
+    /** tcp_listendrop: TcpExtListenDrops. */
+    private static void tcpListendrop(LayerContext ctx, SkBuff skb) {
+        ctx.count(skb, Snmp.TcpExtListenDrops);
+    }
+
+    /**
+     * tcp_check_req, net/ipv4/tcp_minisocks.c, only its first case: the peer's SYN again
+     * (same ISN, no ACK) gets the SYN-ACK again (inet_rtx_syn_ack), at most once per
+     * tcp_invalid_ratelimit (tcp_oow_rate_limited). The rest of the handshake is a later step.
+     */
+    void tcpCheckReq(LayerContext ctx, SkBuff skb, TcpHeader th, RequestSock req) {
+        ctx.trace(skb, "tcp_check_req");
+        int flg = th.flags() & (TcpHeader.SYN | TcpHeader.ACK | TcpHeader.RST | TcpHeader.FIN);
+        if (th.seq() == req.rcvIsn() && flg == TcpHeader.SYN) {
+            long now = Math.floorDiv(ctx.nowNanos(), 1_000_000L);
+            int limit = sysctl("net.ipv4.tcp_invalid_ratelimit", 500);
+            if (req.lastOowAckJiffies() != 0 && now - req.lastOowAckJiffies() < limit) {
+                ctx.count(skb, "TcpExtTCPACKSkippedSynRecv");
+                ctx.consume(skb);
+                return;
+            }
+            RequestSock upd = new RequestSock(req.listener(), req.locAddr(), req.locPort(), req.rmtAddr(),
+                    req.rmtPort(), req.rcvIsn(), req.sntIsn(), req.mss(), req.tsRecent(), req.tstampOk(),
+                    req.sackOk(), req.wscaleOk(), req.sndWscale(), req.rcvWscale(), req.rcvWnd(), req.tsOff(),
+                    req.ecnOk(), req.synTos(), req.createdNanos(), now == 0 ? 1 : now);
+            requests.put(upd.key(), upd);
+            int advmss = dstMetricAdvmss(routeMtu(req.rmtAddr(), skb.dev()));
+            ctx.enqueue(KernelQueue.IP_LOCAL_OUT, tcpMakeSynack(ctx, skb, upd, advmss));
+            ctx.count(skb, Snmp.TcpRetransSegs);
+            ctx.count(skb, "TcpExtTCPSynRetrans");
+            ctx.consume(skb);
+            return;
+        }
+        ctx.drop(skb, SkbDropReason.NOT_EMULATED);
+    }
+
+    /**
+     * tcp_parse_options, net/ipv4/tcp_input.c, for a SYN: MSS, window scale (capped at 14),
+     * SACK-permitted and timestamps, each only if its sysctl is on; a malformed option ends
+     * the walk.
+     */
+    OptionsReceived tcpParseOptions(TcpHeader th) {
+        boolean sawTstamp = false, sackOk = false, wscaleOk = false;
+        int tsval = 0, tsecr = 0, sndWscale = 0, mssClamp = TCP_MSS_DEFAULT;
+        boolean syn = th.syn();
+        for (TcpHeader.Option o : th.options()) {
+            byte[] d = o.data();
+            int opsize = d.length + 2;
+            switch (o.kind()) {
+                case TcpHeader.TCPOPT_MSS:
+                    if (opsize == TcpHeader.TCPOLEN_MSS && syn) {
+                        int inMss = Bytes.u16(d, 0);
+                        if (inMss != 0) mssClamp = inMss;
+                    }
+                    break;
+                case TcpHeader.TCPOPT_WINDOW:
+                    if (opsize == TcpHeader.TCPOLEN_WINDOW && syn && sysctl("net.ipv4.tcp_window_scaling", 1) != 0) {
+                        wscaleOk = true;
+                        sndWscale = Math.min(d[0] & 0xff, TCP_MAX_WSCALE);
+                    }
+                    break;
+                case TcpHeader.TCPOPT_TIMESTAMP:
+                    if (opsize == TcpHeader.TCPOLEN_TIMESTAMP && sysctl("net.ipv4.tcp_timestamps", 1) != 0) {
+                        sawTstamp = true;
+                        tsval = Bytes.u32(d, 0);
+                        tsecr = Bytes.u32(d, 4);
+                    }
+                    break;
+                case TcpHeader.TCPOPT_SACK_PERM:
+                    if (opsize == TcpHeader.TCPOLEN_SACK_PERM && syn && sysctl("net.ipv4.tcp_sack", 1) != 0) {
+                        sackOk = true;
+                    }
+                    break;
+                default:
+                    break;
+            }
+        }
+        return new OptionsReceived(sawTstamp, tsval, tsecr, sackOk, wscaleOk, sndWscale, mssClamp);
+    }
+
+    /**
+     * tcp_ecn_create_request: ECN is agreed when the SYN has ECE and CWR, came not-ECT (or with
+     * a reserved bit) and tcp_ecn is on (2, the default, accepts it from peers).
+     */
+    boolean tcpEcnCreateRequest(TcpHeader th, int ipTos) {
+        if (!(th.ece() && th.cwr())) return false;
+        boolean ect = (ipTos & Iph.INET_ECN_MASK) != 0;
+        boolean ecnOk = sysctl("net.ipv4.tcp_ecn", 2) != 0;
+        return (!ect || th.res1() != 0) && ecnOk;
+    }
+
+    /** ipv4_default_advmss, net/ipv4/route.c: MTU minus IP and TCP headers, at least ip_rt_min_advmss (256). */
+    static int dstMetricAdvmss(int mtu) {
+        return Math.min(Math.max(mtu - 40, 256), 65535 - 40);
+    }
+
+    /**
+     * The MTU of the route back to {@code daddr}: the longest matching connected or configured
+     * route's device; the input device if none matches.
+     */
+    int routeMtu(int daddr, String inDev) {
+        String dev = null;
+        int bestLen = -1;
+        for (HostConfig.Interface i : host.interfaces()) {
+            for (HostConfig.IfAddress a : i.addresses()) {
+                if (a.prefixLen() > bestLen && Inet.inPrefix(daddr, a.address(), a.prefixLen())) {
+                    bestLen = a.prefixLen();
+                    dev = i.name();
+                }
+            }
+        }
+        for (HostConfig.Route r : host.routes()) {
+            if (r.prefixLen() > bestLen && Inet.inPrefix(daddr, r.dst(), r.prefixLen()) && r.dev() != null) {
+                bestLen = r.prefixLen();
+                dev = r.dev();
+            }
+        }
+        String d = dev != null ? dev : inDev;
+        return host.iface(d).map(HostConfig.Interface::mtu).filter(m -> m > 0).orElse(1500);
+    }
+
+    /**
+     * tcp_openreq_init_rwin, net/ipv4/tcp_minisocks.c: the listener's full space
+     * (tcp_win_from_space of sk_rcvbuf = tcp_rmem[1]) into tcp_select_initial_window with the
+     * MSS less the timestamp option. Returns {rcv_wnd, rcv_wscale}.
+     */
+    int[] tcpOpenreqInitRwin(int advmss, boolean tstampOk, boolean wscaleOk) {
+        int[] rmem = host.sysctl().getInts("net.ipv4.tcp_rmem", 4096, 131072, 6291456);
+        long fullSpace = ((long) rmem[1] * TCP_DEFAULT_SCALING_RATIO) >> TCP_RMEM_TO_WIN_SCALE;
+        int mss = advmss - (tstampOk ? TcpHeader.TCPOLEN_TSTAMP_ALIGNED : 0);
+        return tcpSelectInitialWindow(fullSpace, mss, wscaleOk, rmem[2]);
+    }
+
+    /**
+     * tcp_select_initial_window, net/ipv4/tcp_output.c: space rounded down to whole MSS, at
+     * most 65535 (32767 with tcp_workaround_signed_windows); the scale is what the largest
+     * possible buffer (tcp_rmem[2], rmem_max) needs. Returns {rcv_wnd, rcv_wscale}.
+     */
+    int[] tcpSelectInitialWindow(long space, int mss, boolean wscaleOk, int rmemMax2) {
+        long windowClamp = 65535L << TCP_MAX_WSCALE;
+        space = Math.min(windowClamp, Math.max(space, 0));
+        if (space > mss) space = (space / mss) * mss;
+        long rcvWnd = sysctl("net.ipv4.tcp_workaround_signed_windows", 0) != 0
+                ? Math.min(space, MAX_TCP_WINDOW) : Math.min(space, 65535);
+        int wscale = 0;
+        if (wscaleOk) {
+            long s = Math.max(space, rmemMax2);
+            s = Math.max(s, sysctl("net.core.rmem_max", 212992));
+            s = Math.min(s, windowClamp);
+            int ilog2 = 63 - Long.numberOfLeadingZeros(s);
+            wscale = Math.max(0, Math.min(ilog2 - 15, TCP_MAX_WSCALE));
+        }
+        return new int[]{(int) rcvWnd, wscale};
+    }
+
+    /** secure_tcp_seq stand-in: a keyed hash of the 4-tuple plus a 64 ns clock (the ISN is volatile). */
+    int tcpV4InitSeq(int saddr, int daddr, TcpHeader th, LayerContext ctx) {
+        long h = mix(secret ^ ((long) saddr << 32 | (daddr & 0xffffffffL)) ^ ((long) th.source() << 16 | th.dest()));
+        return (int) (h + (ctx.nowNanos() >> 6));
+    }
+
+    /** cookie_init_sequence stand-in: not a verifiable cookie, only a fresh ISN (validation is not emulated). */
+    int cookieInitSequence(int saddr, int daddr, TcpHeader th, LayerContext ctx) {
+        return tcpV4InitSeq(saddr, daddr, th, ctx) ^ 0x5a5a5a5a;
+    }
+
+    /** secure_tcp_ts_off stand-in: a keyed hash of the address pair. */
+    int initTsOff(int saddr, int daddr) {
+        return (int) mix(secret * 31 + ((long) saddr << 32 | (daddr & 0xffffffffL)));
+    }
+
+    private static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+        return z ^ (z >>> 31);
+    }
+
+    /**
+     * tcp_make_synack, net/ipv4/tcp_output.c, sent as tcp_v4_send_synack does
+     * (ip_build_and_send_pkt: the listener's TOS, 0; DF, so id 0): SYN+ACK (ECE if ECN was
+     * agreed), seq = our ISN, ack = the peer's ISN + 1, the unscaled window, our options.
+     */
+    SkBuff tcpMakeSynack(LayerContext ctx, SkBuff syn, RequestSock req, int mss) {
+        byte[] opts = tcpSynackOptions(ctx, req, mss);
+        int len = TcpHeader.LEN + opts.length;
+        SkBuff out = ctx.allocSkb(syn.netns(), syn, SkBuff.DEFAULT_HEADROOM, len);
+        int at = out.put(len);
+        out.setTransportHeader(at);
+        TcpHeader th = new TcpHeader(out.head(), at);
+        th.setSource(req.locPort());
+        th.setDest(req.rmtPort());
+        th.setSeq(req.sntIsn());
+        th.setAckSeq(req.rcvIsn() + 1);
+        th.setDoff(len / 4);
+        th.setFlags(TcpHeader.SYN | TcpHeader.ACK | (req.ecnOk() ? TcpHeader.ECE : 0));
+        // RFC 7323: the window in SYN and SYN-ACK segments is never scaled.
+        th.setWindow(Math.min(req.rcvWnd(), 65535));
+        System.arraycopy(opts, 0, out.head(), at + TcpHeader.LEN, opts.length);
+        th.fillChecksum(req.locAddr(), req.rmtAddr(), len);
+        setOutput(out, req.locAddr(), req.rmtAddr(), 0);
+        ctx.trace(out, "tcp_v4_send_synack");
+        ctx.count(syn, Snmp.TcpOutSegs);
+        return out;
+    }
+
+    /**
+     * tcp_synack_options + tcp_options_write: MSS always; then SACK_PERM+TS (or NOP NOP TS)
+     * when timestamps are on, else NOP NOP SACK_PERM; then NOP WScale.
+     */
+    byte[] tcpSynackOptions(LayerContext ctx, RequestSock req, int mss) {
+        byte[] b = new byte[TcpHeader.MAX_TCP_OPTION_SPACE];
+        int p = 0;
+        Bytes.put32(b, p, (TcpHeader.TCPOPT_MSS << 24) | (TcpHeader.TCPOLEN_MSS << 16) | mss);
+        p += 4;
+        if (req.tstampOk()) {
+            int first = req.sackOk()
+                    ? (TcpHeader.TCPOPT_SACK_PERM << 24) | (TcpHeader.TCPOLEN_SACK_PERM << 16)
+                    : (TcpHeader.TCPOPT_NOP << 24) | (TcpHeader.TCPOPT_NOP << 16);
+            Bytes.put32(b, p, first | (TcpHeader.TCPOPT_TIMESTAMP << 8) | TcpHeader.TCPOLEN_TIMESTAMP);
+            int tsval = (int) Math.floorDiv(ctx.nowNanos(), 1_000_000L) + req.tsOff();
+            if (tsval == 0) tsval = ~0;
+            Bytes.put32(b, p + 4, tsval);
+            Bytes.put32(b, p + 8, req.tsRecent());
+            p += 12;
+        } else if (req.sackOk()) {
+            Bytes.put32(b, p, (TcpHeader.TCPOPT_NOP << 24) | (TcpHeader.TCPOPT_NOP << 16)
+                    | (TcpHeader.TCPOPT_SACK_PERM << 8) | TcpHeader.TCPOLEN_SACK_PERM);
+            p += 4;
+        }
+        if (req.wscaleOk()) {
+            Bytes.put32(b, p, (TcpHeader.TCPOPT_NOP << 24) | (TcpHeader.TCPOPT_WINDOW << 16)
+                    | (TcpHeader.TCPOLEN_WINDOW << 8) | req.rcvWscale());
+            p += 4;
+        }
+        return java.util.Arrays.copyOf(b, p);
+    }
+
+    /**
+     * tcp_v4_send_reset, net/ipv4/tcp_ipv4.c: never to a RST; without a socket only for a
+     * packet routed locally. With ACK set the RST takes seq = the segment's ack (RFC 793
+     * "Reset Generation"); else seq 0 and ACK of seq + SYN + FIN + data length. Sent by the
+     * per-cpu control socket: TOS of the segment less ECN, DF (id 0), window 0.
+     */
+    void tcpV4SendReset(LayerContext ctx, SkBuff skb, TcpHeader th, boolean haveSk) {
+        ctx.trace(skb, "tcp_v4_send_reset");
+        if (th.rst()) return;
+        RouteResult rt = skb.cb().route;
+        if (!haveSk && (rt == null || rt.rtType() != RouteResult.RTN_LOCAL)) return;
+        SkBuff out = ctx.allocSkb(skb.netns(), skb, SkBuff.DEFAULT_HEADROOM, TcpHeader.LEN);
+        int at = out.put(TcpHeader.LEN);
+        out.setTransportHeader(at);
+        TcpHeader rep = new TcpHeader(out.head(), at);
+        rep.setSource(th.dest());
+        rep.setDest(th.source());
+        rep.setDoff(5);
+        if (th.ack()) {
+            rep.setSeq(th.ackSeq());
+            rep.setFlags(TcpHeader.RST);
+        } else {
+            int dataLen = skb.len() - th.doff() * 4;
+            rep.setAckSeq(th.seq() + (th.syn() ? 1 : 0) + (th.fin() ? 1 : 0) + dataLen);
+            rep.setFlags(TcpHeader.RST | TcpHeader.ACK);
+        }
+        int saddr = Iph.daddr(skb);
+        int daddr = Iph.saddr(skb);
+        rep.fillChecksum(saddr, daddr, TcpHeader.LEN);
+        setOutput(out, saddr, daddr, Iph.tos(skb) & ~Iph.INET_ECN_MASK);
+        ctx.count(skb, Snmp.TcpOutSegs);
+        ctx.count(skb, Snmp.TcpOutRsts);
+        ctx.enqueue(KernelQueue.IP_LOCAL_OUT, out);
+    }
+
+    private static void setOutput(SkBuff out, int saddr, int daddr, int tos) {
+        out.cb().saddr = saddr;
+        out.cb().daddr = daddr;
+        out.cb().ipProtocol = TcpHeader.IPPROTO_TCP;
+        out.cb().tos = tos;
+        out.cb().ttl = 0;
+        out.cb().df = true;
+    }
+
+    /** tcp_checksum_complete with the IPv4 pseudo header. */
+    static final class Inetcsum {
+        private Inetcsum() {}
+        static boolean transportBad(SkBuff skb, int saddr, int daddr) {
+            return io.netstack.wire.InetChecksum.transport(saddr, daddr, TcpHeader.IPPROTO_TCP,
+                    skb.head(), skb.data(), skb.len()) != 0;
+        }
+    }
+}
