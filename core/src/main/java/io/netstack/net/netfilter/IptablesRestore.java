@@ -104,7 +104,7 @@ public final class IptablesRestore {
                 bareLine(tokens);
             }
         }
-        lineNo = lines.length;
+        lineNo = lines.length > 0 && lines[lines.length - 1].isEmpty() ? lines.length - 1 : lines.length;
         if (current != null) throw error("COMMIT expected at the end (table " + current.name + " opened at line " + tableLine + ")");
         if (!dump) {
             for (Ruleset.Table t : rules.tables().values()) checkJumps(t);
