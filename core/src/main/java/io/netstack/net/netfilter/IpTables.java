@@ -86,7 +86,7 @@ public final class IpTables implements Netfilter {
     @Override
     public boolean conntrackActive(String netns) { return tracking(netns); }
 
-    /** Is conntrack running for the host (so l3 must defragment before PRE_ROUTING, as nf_defrag_ipv4 does)? */
+    /** Same as {@link #conntrackActive}. */
     public boolean tracking(String netns) {
         Host h = hosts.get(netns);
         return h != null && h.tracking;
