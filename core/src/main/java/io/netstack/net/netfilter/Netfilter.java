@@ -24,6 +24,12 @@ public interface Netfilter {
 
     void remove(String netns);
 
+    /**
+     * Does conntrack run for the host? Then l3 reassembles fragments before PRE_ROUTING, as
+     * nf_defrag_ipv4 (ipv4_conntrack_defrag, priority -400) does once conntrack is loaded.
+     */
+    default boolean conntrackActive(String netns) { return false; }
+
     /** Hooks that accept everything: a host with no rules and no conntrack. */
     static Netfilter acceptAll() {
         return new Netfilter() {
