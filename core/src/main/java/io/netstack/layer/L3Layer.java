@@ -1,6 +1,13 @@
 package io.netstack.layer;
 
 import io.netstack.config.HostConfig;
+import io.netstack.net.core.Neighbour;
+import io.netstack.net.ipv4.Arp;
+import io.netstack.net.ipv4.IpForward;
+import io.netstack.net.ipv4.IpInput;
+import io.netstack.net.ipv4.IpOutput;
+import io.netstack.net.ipv4.L3Host;
+import io.netstack.net.netfilter.Netfilter;
 import io.netstack.skb.SkBuff;
 import io.netstack.skb.SkbDropReason;
 import io.netstack.stack.KernelQueue;
@@ -11,10 +18,37 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** STUB: drops everything as not emulated, until the layer's work lands. */
+/**
+ * The network layer: ARP and neighbours, IPv4 input, routing, forwarding, reassembly,
+ * output and fragmentation, with the netfilter hooks where the kernel calls them.
+ *
+ * <pre>
+ *   PTYPE_ARP    -> arp_rcv -> arp_process -> (reply) DEV_QUEUE_XMIT
+ *   PTYPE_IP     -> ip_rcv -> [PRE_ROUTING] -> ip_rcv_finish -> ip_local_deliver -> [LOCAL_IN] -> INET_PROTO_*
+ *                                                           \-> ip_forward -> [FORWARD] -> ip_output
+ *   IP_LOCAL_OUT -> ip_queue_xmit -> __ip_local_out -> [LOCAL_OUT] -> ip_output -> [POST_ROUTING]
+ *                -> ip_finish_output (ip_fragment) -> ip_finish_output2 -> neigh_output -> DEV_QUEUE_XMIT
+ * </pre>
+ */
 public final class L3Layer implements Layer {
 
-    private final Map<String, HostConfig> hosts = new ConcurrentHashMap<>();
+    private final Netfilter nf;
+    private final IpOutput out;
+    private final IpForward fwd;
+    private final IpInput in;
+    private final Arp arp = new Arp();
+    private final Map<String, L3Host> hosts = new ConcurrentHashMap<>();
+
+    public L3Layer() {
+        this(Netfilter.acceptAll());
+    }
+
+    public L3Layer(Netfilter nf) {
+        this.nf = nf;
+        this.out = new IpOutput(nf);
+        this.fwd = new IpForward(out);
+        this.in = new IpInput(out, fwd);
+    }
 
     @Override public String name() { return "l3"; }
 
@@ -22,11 +56,67 @@ public final class L3Layer implements Layer {
 
     @Override
     public void receive(KernelQueue queue, SkBuff skb, LayerContext ctx) {
-        ctx.trace(skb, "l3_stub");
-        ctx.drop(skb, SkbDropReason.NOT_EMULATED);
+        L3Host h = hosts.get(skb.netns());
+        if (h == null) {
+            ctx.trace(skb, "l3_no_host");
+            ctx.drop(skb, SkbDropReason.NOT_SPECIFIED);
+            return;
+        }
+        switch (queue) {
+            case PTYPE_IP: in.ipRcv(h, skb, ctx); break;
+            case PTYPE_ARP: arp.arpRcv(h, skb, ctx); break;
+            case IP_LOCAL_OUT: out.ipQueueXmit(h, skb, ctx); break;
+            default:
+                ctx.trace(skb, "l3");
+                ctx.drop(skb, SkbDropReason.NOT_SPECIFIED);
+        }
     }
 
-    @Override public void configure(HostConfig host) { hosts.put(host.netns(), host); }
+    @Override
+    public void configure(HostConfig host) {
+        hosts.put(host.netns(), new L3Host(host, this::neighOps));
+        nf.configure(host);
+    }
 
-    @Override public void remove(String netns) { hosts.remove(netns); }
+    @Override
+    public void remove(String netns) {
+        hosts.remove(netns);
+        nf.remove(netns);
+    }
+
+    /** Neighbour and reassembly timers. */
+    @Override
+    public void tick(LayerContext ctx) {
+        for (L3Host h : hosts.values()) {
+            h.neigh().tick(ctx);
+            h.frags().tick(ctx, out);
+        }
+    }
+
+    /** The host's state, for tests and diagnostics. */
+    public L3Host host(String netns) { return hosts.get(netns); }
+
+    private Neighbour.Ops neighOps(L3Host h) {
+        return new Neighbour.Ops() {
+            @Override public void solicit(Neighbour.Entry n, SkBuff lastQueued, LayerContext ctx) {
+                arp.arpSolicit(h, n, lastQueued, ctx);
+            }
+
+            @Override public void errorReport(Neighbour.Entry n, SkBuff skb, LayerContext ctx) {
+                // arp_error_report -> dst_link_failure -> ipv4_link_failure: host unreachable.
+                ctx.trace(skb, "arp_error_report");
+                out.icmpSend(h, skb, IpInput.ICMP_DEST_UNREACH, IpInput.ICMP_HOST_UNREACH, 0, ctx);
+                ctx.drop(skb, SkbDropReason.NEIGH_FAILED);
+            }
+
+            @Override public void xmit(SkBuff frame, LayerContext ctx) {
+                ctx.trace(frame, "dev_queue_xmit");
+                ctx.enqueue(KernelQueue.DEV_QUEUE_XMIT, frame);
+            }
+
+            @Override public int addrType(int ip, String dev) {
+                return h.fib().inetAddrType(ip, dev);
+            }
+        };
+    }
 }

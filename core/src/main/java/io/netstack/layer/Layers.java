@@ -1,5 +1,6 @@
 package io.netstack.layer;
 
+import io.netstack.net.netfilter.IpTables;
 import io.netstack.stack.Layer;
 
 import java.util.List;
@@ -9,7 +10,7 @@ public final class Layers {
     private Layers() {}
 
     public static List<Layer> standard() {
-        return List.of(new NicLayer(), new SoftirqLayer(), new L3Layer(), new L4Layer(), new SocketLayer());
+        return List.of(new NicLayer(), new SoftirqLayer(), new L3Layer(new IpTables()), new L4Layer(), new SocketLayer());
     }
 
     /** One layer by name, for a service that runs just that one. */

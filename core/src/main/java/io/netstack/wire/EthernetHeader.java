@@ -65,6 +65,13 @@ public final class EthernetHeader {
     public void setProto(int proto) { Bytes.put16(buf, off + PROTO, proto); }
 
     /** The 14 header bytes, built. */
+    /** eth_header: writes the 14 bytes at {@code offset} of an existing buffer. */
+    public static void write(byte[] buf, int offset, MacAddress dst, MacAddress src, int proto) {
+        dst.write(buf, offset + DST);
+        src.write(buf, offset + SRC);
+        Bytes.put16(buf, offset + PROTO, proto);
+    }
+
     public static byte[] build(MacAddress dst, MacAddress src, int proto) {
         byte[] b = new byte[LENGTH];
         dst.write(b, DST);

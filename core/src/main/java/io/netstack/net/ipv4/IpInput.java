@@ -1,0 +1,258 @@
+package io.netstack.net.ipv4;
+
+import io.netstack.net.netfilter.NfHook;
+import io.netstack.skb.PktType;
+import io.netstack.skb.RouteResult;
+import io.netstack.skb.SkBuff;
+import io.netstack.skb.SkbDropReason;
+import io.netstack.stack.KernelQueue;
+import io.netstack.stack.LayerContext;
+import io.netstack.stats.LinkStat;
+import io.netstack.stats.Snmp;
+import io.netstack.wire.Ipv4Header;
+
+/** net/ipv4/ip_input.c: ip_rcv .. ip_local_deliver_finish, and ip_error of net/ipv4/route.c. */
+public final class IpInput {
+
+    public static final int ICMP_DEST_UNREACH = 3;
+    public static final int ICMP_NET_UNREACH = 0;
+    public static final int ICMP_HOST_UNREACH = 1;
+    public static final int ICMP_PROT_UNREACH = 2;
+    public static final int ICMP_PKT_FILTERED = 13;
+    public static final int ICMP_PARAMETERPROB = 12;
+
+    /** LINUX_MIB_IPRPFILTER as nstat prints it. */
+    public static final String TcpExtIPReversePathFilter = "TcpExtIPReversePathFilter";
+
+    private final IpOutput out;
+    private final IpForward fwd;
+
+    public IpInput(IpOutput out, IpForward fwd) {
+        this.out = out;
+        this.fwd = fwd;
+    }
+
+    /** ip_rcv: ip_rcv_core, then the PRE_ROUTING hook, then ip_rcv_finish. */
+    public void ipRcv(L3Host h, SkBuff skb, LayerContext ctx) {
+        ctx.trace(skb, "ip_rcv");
+        skb.resetNetworkHeader();
+        if (!ipRcvCore(h, skb, ctx)) return;
+        if (!out.nfHook(h, NfHook.PRE_ROUTING, skb, skb.dev(), "", ctx)) return;
+        ipRcvFinish(h, skb, ctx);
+    }
+
+    /**
+     * ip_rcv_core, net/ipv4/ip_input.c: the sanity checks of a received IPv4 header in the
+     * kernel's order. False when the skb was dropped.
+     */
+    boolean ipRcvCore(L3Host h, SkBuff skb, LayerContext ctx) {
+        ctx.trace(skb, "ip_rcv_core");
+        // 1. Frames for another host (promiscuous mode) are dropped before any Ip counter.
+        if (skb.pktType() == PktType.PACKET_OTHERHOST) {
+            ctx.linkStat(skb.netns(), skb.dev(), LinkStat.rx_otherhost_dropped, 1);
+            ctx.drop(skb, SkbDropReason.OTHERHOST);
+            return false;
+        }
+        // 2. IpInReceives and IpExtInOctets over skb->len, padding included.
+        ctx.count(skb, Snmp.IpInReceives);
+        ctx.count(skb, Snmp.IpExtInOctets, skb.len());
+        // 3. The fixed header must be there; version 4, IHL at least 5.
+        if (!skb.mayPull(Ipv4Header.MIN_LEN)) return inhdrError(skb, ctx, SkbDropReason.IP_INHDR);
+        Ipv4Header iph = new Ipv4Header(skb.head(), skb.data());
+        if (iph.ihl() < 5 || iph.version() != 4) return inhdrError(skb, ctx, SkbDropReason.IP_INHDR);
+        // 4. ECN counters, by the two low TOS bits.
+        String[] ecn = {Snmp.IpExtInNoECTPkts, Snmp.IpExtInECT1Pkts, Snmp.IpExtInECT0Pkts, Snmp.IpExtInCEPkts};
+        ctx.count(skb, ecn[iph.ecn()]);
+        // 5. The options must be there too.
+        if (!skb.mayPull(iph.headerLength())) return inhdrError(skb, ctx, SkbDropReason.IP_INHDR);
+        // 6. Header checksum (ip_fast_csum).
+        if (iph.verifyChecksum() != 0) {
+            ctx.count(skb, Snmp.IpExtInCsumErrors);
+            return inhdrError(skb, ctx, SkbDropReason.IP_CSUM);
+        }
+        // 7. Total length: more than we have is truncated; less than the header is bogus.
+        int len = iph.totalLength();
+        if (skb.len() < len) {
+            ctx.count(skb, Snmp.IpExtInTruncatedPkts);
+            ctx.drop(skb, SkbDropReason.PKT_TOO_SMALL);
+            return false;
+        } else if (len < iph.headerLength()) {
+            return inhdrError(skb, ctx, SkbDropReason.IP_INHDR);
+        }
+        // 8. pskb_trim_rcsum: link-layer padding goes.
+        skb.trim(len);
+        skb.setTransportHeader(skb.networkHeader() + iph.headerLength());
+        // 9. IPCB is cleared.
+        skb.cb().ipFlags = 0;
+        skb.cb().route = null;
+        return true;
+    }
+
+    /** The inhdr_error label: IpInHdrErrors and the drop. */
+    private static boolean inhdrError(SkBuff skb, LayerContext ctx, SkbDropReason reason) {
+        ctx.count(skb, Snmp.IpInHdrErrors);
+        ctx.drop(skb, reason);
+        return false;
+    }
+
+    /**
+     * ip_rcv_finish / ip_rcv_finish_core: the input route (on the header as NAT left it),
+     * options, IpExtIn{Bcast,Mcast}*, the drop_unicast_in_l2_multicast check, dst_input.
+     */
+    void ipRcvFinish(L3Host h, SkBuff skb, LayerContext ctx) {
+        ctx.trace(skb, "ip_rcv_finish");
+        Ipv4Header iph = new Ipv4Header(skb.head(), skb.networkHeader());
+        String dev = skb.dev();
+        // 1. Route.
+        Route.Input r = Route.ipRouteInputNoref(h, skb, iph.daddr(), iph.saddr(), iph.tos(), dev);
+        if (r.reason() != null) {
+            if (r.reason() == SkbDropReason.IP_RPFILTER) ctx.count(skb, TcpExtIPReversePathFilter);
+            ctx.drop(skb, r.reason());
+            return;
+        }
+        RouteResult rt = r.rt();
+        skb.cb().route = rt;
+        // 2. Options.
+        if (iph.ihl() > 5 && !ipRcvOptions(h, skb, iph, ctx)) return;
+        // 3. Broadcast / multicast counters.
+        if (rt.rtType() == RouteResult.RTN_MULTICAST) {
+            ctx.count(skb, Snmp.IpExtInMcastPkts);
+            ctx.count(skb, Snmp.IpExtInMcastOctets, skb.len());
+        } else if (rt.rtType() == RouteResult.RTN_BROADCAST) {
+            ctx.count(skb, Snmp.IpExtInBcastPkts);
+            ctx.count(skb, Snmp.IpExtInBcastOctets, skb.len());
+        } else if ((skb.pktType() == PktType.PACKET_BROADCAST || skb.pktType() == PktType.PACKET_MULTICAST)
+                && h.sysctl().confOr(dev, "drop_unicast_in_l2_multicast")) {
+            // RFC 1122 3.3.6: unicast IP in a link-layer broadcast may be dropped.
+            ctx.drop(skb, SkbDropReason.UNICAST_IN_L2_MULTICAST);
+            return;
+        }
+        // 4. dst_input.
+        switch (rt.rtType()) {
+            case RouteResult.RTN_LOCAL:
+            case RouteResult.RTN_BROADCAST:
+            case RouteResult.RTN_MULTICAST:
+                ipLocalDeliver(h, skb, ctx);
+                return;
+            case RouteResult.RTN_UNICAST:
+                fwd.ipForward(h, skb, rt, ctx);
+                return;
+            default:
+                ipError(h, skb, r.error(), ctx);
+        }
+    }
+
+    /**
+     * ip_rcv_options / ip_options_compile, net/ipv4/ip_options.c, reduced to the structure:
+     * a malformed option is IpInHdrErrors and ICMP parameter problem pointing at it; a
+     * source route is dropped unless accept_source_route. Options are not otherwise acted on.
+     */
+    boolean ipRcvOptions(L3Host h, SkBuff skb, Ipv4Header iph, LayerContext ctx) {
+        ctx.trace(skb, "ip_rcv_options");
+        byte[] b = skb.head();
+        int base = skb.networkHeader();
+        int hlen = iph.headerLength();
+        int i = Ipv4Header.OPTIONS;
+        boolean srr = false;
+        while (i < hlen) {
+            int type = b[base + i] & 0xff;
+            if (type == 0) break;
+            if (type == 1) { i++; continue; }
+            int optlen = i + 1 < hlen ? b[base + i + 1] & 0xff : 0;
+            if (optlen < 2 || i + optlen > hlen) {
+                ctx.count(skb, Snmp.IpInHdrErrors);
+                out.icmpSend(h, skb, ICMP_PARAMETERPROB, 0, i << 24, ctx);
+                ctx.drop(skb, SkbDropReason.IP_INHDR);
+                return false;
+            }
+            if (type == 131 || type == 137) srr = true;
+            i += optlen;
+        }
+        if (srr && !h.sysctl().confAnd(skb.dev(), "accept_source_route")) {
+            ctx.drop(skb, SkbDropReason.NOT_SPECIFIED);
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * ip_error, net/ipv4/route.c: the input of an RTN_UNREACHABLE route. A non-forwarding
+     * interface only counts (IpInAddrErrors or IpExtInNoRoutes); a forwarding one answers
+     * host/net unreachable or packet filtered (blackhole: nothing).
+     */
+    void ipError(L3Host h, SkBuff skb, int error, LayerContext ctx) {
+        ctx.trace(skb, "ip_error");
+        SkbDropReason reason = SkbDropReason.NOT_SPECIFIED;
+        if (!h.forwarding(skb.dev())) {
+            if (error == Fib.EHOSTUNREACH) {
+                reason = SkbDropReason.IP_INADDRERRORS;
+                ctx.count(skb, Snmp.IpInAddrErrors);
+            } else if (error == Fib.ENETUNREACH) {
+                reason = SkbDropReason.IP_INNOROUTES;
+                ctx.count(skb, Snmp.IpExtInNoRoutes);
+            }
+            ctx.drop(skb, reason);
+            return;
+        }
+        int code;
+        if (error == Fib.EHOSTUNREACH) {
+            code = ICMP_HOST_UNREACH;
+        } else if (error == Fib.ENETUNREACH) {
+            code = ICMP_NET_UNREACH;
+            reason = SkbDropReason.IP_INNOROUTES;
+            ctx.count(skb, Snmp.IpExtInNoRoutes);
+        } else if (error == Fib.EACCES) {
+            code = ICMP_PKT_FILTERED;
+        } else {
+            ctx.drop(skb, reason);
+            return;
+        }
+        // The inet_peer token bucket (ip_rt_error_burst) lets the first errors through; not emulated further.
+        out.icmpSend(h, skb, ICMP_DEST_UNREACH, code, 0, ctx);
+        ctx.drop(skb, reason);
+    }
+
+    /** ip_local_deliver: reassembly, then the LOCAL_IN hook, then ip_local_deliver_finish. */
+    public void ipLocalDeliver(L3Host h, SkBuff skb, LayerContext ctx) {
+        ctx.trace(skb, "ip_local_deliver");
+        Ipv4Header iph = new Ipv4Header(skb.head(), skb.networkHeader());
+        if (iph.isFragment()) {
+            skb = h.frags().ipDefrag(skb, ctx);
+            if (skb == null) return;
+        }
+        if (!out.nfHook(h, NfHook.LOCAL_IN, skb, skb.dev(), "", ctx)) return;
+        ipLocalDeliverFinish(h, skb, ctx);
+    }
+
+    /**
+     * ip_local_deliver_finish / ip_protocol_deliver_rcu: the IP header is pulled and the
+     * transport protocol's handler (inet_protos) takes it, IpInDelivers; with no handler,
+     * IpInUnknownProtos and ICMP protocol unreachable.
+     */
+    void ipLocalDeliverFinish(L3Host h, SkBuff skb, LayerContext ctx) {
+        ctx.trace(skb, "ip_local_deliver_finish");
+        Ipv4Header iph = new Ipv4Header(skb.head(), skb.networkHeader());
+        skb.resetDataTo(skb.networkHeader());
+        skb.pull(iph.headerLength());
+        skb.resetTransportHeader();
+        // conntrack's reference goes here (nf_reset_ct) for protocols with a handler.
+        KernelQueue q;
+        switch (iph.protocol()) {
+            case Ipv4Header.IPPROTO_ICMP: q = KernelQueue.INET_PROTO_ICMP; break;
+            case Ipv4Header.IPPROTO_UDP: q = KernelQueue.INET_PROTO_UDP; break;
+            case Ipv4Header.IPPROTO_TCP: q = KernelQueue.INET_PROTO_TCP; break;
+            case Ipv4Header.IPPROTO_IGMP:
+                // igmp_rcv has a handler (so IpInDelivers), but IGMP is not emulated.
+                ctx.count(skb, Snmp.IpInDelivers);
+                ctx.drop(skb, SkbDropReason.NOT_EMULATED);
+                return;
+            default:
+                ctx.count(skb, Snmp.IpInUnknownProtos);
+                out.icmpSend(h, skb, ICMP_DEST_UNREACH, ICMP_PROT_UNREACH, 0, ctx);
+                ctx.drop(skb, SkbDropReason.IP_NOPROTO);
+                return;
+        }
+        ctx.count(skb, Snmp.IpInDelivers);
+        ctx.enqueue(q, skb);
+    }
+}

@@ -1,0 +1,57 @@
+package io.netstack.net.ipv4;
+
+import io.netstack.config.HostConfig;
+import io.netstack.config.Sysctls;
+import io.netstack.net.core.Neighbour;
+import io.netstack.wire.MacAddress;
+
+/**
+ * What l3 keeps for one host (struct net for IPv4): its configuration, FIB, neighbour
+ * table, fragment queues, its one Icmp, and the IP ID counter.
+ */
+public final class L3Host {
+
+    private final HostConfig config;
+    private final Fib fib;
+    private final Neighbour neigh;
+    private final IpFragment frags;
+    private final Icmp icmp;
+    private int ident;
+
+    public L3Host(HostConfig config, java.util.function.Function<L3Host, Neighbour.Ops> ops) {
+        this.config = config;
+        this.fib = Fib.of(config);
+        this.neigh = new Neighbour(config, ops.apply(this));
+        this.frags = new IpFragment(this);
+        this.icmp = new Icmp(config);
+        // ip_idents start at a random point in Linux; a hash of the name keeps runs repeatable.
+        this.ident = config.netns().hashCode() & 0xffff;
+    }
+
+    public HostConfig config() { return config; }
+    public String netns() { return config.netns(); }
+    public Sysctls sysctl() { return config.sysctl(); }
+    public Fib fib() { return fib; }
+    public Neighbour neigh() { return neigh; }
+    public IpFragment frags() { return frags; }
+    public Icmp icmp() { return icmp; }
+
+    /** ip_select_ident: the next IP ID (Linux hashes per destination; any value is volatile). */
+    public int nextIdent() {
+        ident = (ident + 1) & 0xffff;
+        return ident;
+    }
+
+    public boolean hasDev(String dev) { return config.iface(dev).isPresent(); }
+
+    public int mtu(String dev) { return config.iface(dev).map(HostConfig.Interface::mtu).orElse(1500); }
+
+    public MacAddress mac(String dev) { return config.iface(dev).map(HostConfig.Interface::mac).orElse(MacAddress.ZERO); }
+
+    /** IN_DEV_FORWARD: net.ipv4.conf.&lt;dev&gt;.forwarding (ip_forward sets all and default). */
+    public boolean forwarding(String dev) {
+        return sysctl().conf(dev, "forwarding", sysctl().getInt("net.ipv4.ip_forward", 0)) != 0;
+    }
+
+    public int defaultTtl() { return sysctl().getInt("net.ipv4.ip_default_ttl", 64); }
+}
