@@ -70,7 +70,8 @@ class IpForwardTest {
                 .containsEntry("IcmpOutDestUnreachs", 1L);
         // icmp_send(ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, mtu) back out of eth0: type 3 code 4, next-hop MTU 1280.
         assertThat(f.xmitHex()).hasSize(1);
-        String icmp = f.xmitHex().get(0).substring(2 * 34);
+        assertThat(f.xmitHex().get(0)).startsWith("eth0 ");
+        String icmp = f.xmitHex().get(0).substring("eth0 ".length() + 2 * 34);
         assertThat(icmp.substring(0, 4)).isEqualTo("0304");
         assertThat(icmp.substring(12, 16)).isEqualTo(String.format("%04x", 1280));
     }
