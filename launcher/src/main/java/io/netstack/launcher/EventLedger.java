@@ -22,8 +22,24 @@ public final class EventLedger {
     private final Map<Long, List<SkbEvent>> bySkb = new LinkedHashMap<>();
     private final Set<Long> born = new LinkedHashSet<>();
     private final Map<Long, List<Fate>> fates = new LinkedHashMap<>();
+    private final String netns;
+
+    /** A ledger of every host's events. */
+    public EventLedger() {
+        this(null);
+    }
+
+    /** A ledger of one host's events only (others are ignored). */
+    public static EventLedger forHost(String netns) {
+        return new EventLedger(netns);
+    }
+
+    private EventLedger(String netns) {
+        this.netns = netns;
+    }
 
     public synchronized void add(SkbEvent e) {
+        if (netns != null && !netns.equals(e.netns())) return;
         all.add(e);
         if (e.skbId() != 0) {
             bySkb.computeIfAbsent(e.skbId(), k -> new ArrayList<>()).add(e);
