@@ -56,7 +56,8 @@ class StackE2eIT {
         scenario = sharedDir.resolve("conformance/scenarios/icmp-echo-request").normalize();
         assertThat(scenario.resolve("host.yaml")).as("scenario (set -Dnetstack.shared=...)").exists();
         Path runDir = repo.resolve("e2e-tests/target/netstack-run-" + System.currentTimeMillis());
-        stack = StackLauncher.builder().repoRoot(repo).runDir(runDir).build().start();
+        stack = StackLauncher.builder().repoRoot(repo).runDir(runDir)
+                .delivery(System.getProperty("netstack.delivery", "exactly-once")).build().start();
         System.out.printf("stack up in %d ms (broker pid %d, %s), logs in %s%n", stack.startupTime().toMillis(),
                 stack.broker().pid(), stack.bootstrapServers(), runDir);
         for (StackLauncher.Service s : stack.services()) {
@@ -150,6 +151,28 @@ class StackE2eIT {
     }
 
     @Test
+    void aBadConfigurationIsSkippedWithItsLineAndItsHostsFramesAreDroppedAfterAWait() throws Exception {
+        String netns = "e2e-bad";
+        client.publishConfig(netns, "interfaces:\n  - name: eth0\n    mac: \"not a mac\"\n");
+        byte[] frame = inputFrames().get(0).frame();
+        EventLedger ledger = EventLedger.forHost(netns);
+        try (StackClient.EventReader events = client.events()) {
+            client.publishFrame(new WireFrame(netns, "eth0", frame, 0));
+            assertThat(events.pollUntil(ledger, l -> l.settled(1), SETTLE)).as("frame settled").isTrue();
+        }
+        long id = ledger.entered().get(0);
+        assertThat(ledger.layers(id)).containsExactly("nic");
+        assertThat(ledger.trace(id)).containsExactly("netstack_no_host_config");
+        assertThat(ledger.fate(id)).isInstanceOfSatisfying(Fate.Dropped.class,
+                d -> assertThat(d.reason()).isEqualTo(SkbDropReason.NOT_SPECIFIED));
+        // Every service logged the bad configuration with its line, and kept running.
+        for (StackLauncher.Service s : stack.services()) {
+            assertThat(Files.readString(s.log())).as(s.instance()).contains("config topic " + netns + ":3");
+            assertThat(s.process().isAlive()).isTrue();
+        }
+    }
+
+    @Test
     void servicesAreReadyAndExposeTheirSeriesFromStartUp() throws Exception {
         for (StackLauncher.Service s : stack.services()) {
             assertThat(get(s.url() + "/actuator/health/readiness")).as(s.instance()).contains("\"UP\"");
@@ -177,7 +200,7 @@ class StackE2eIT {
             }
         }
         millis.sort(null);
-        System.out.printf("wire -> fate (2 hops, exactly-once) over %d frames: p50 %d ms, max %d ms%n",
+        System.out.printf("wire -> fate (2 hops, " + System.getProperty("netstack.delivery", "exactly-once") + ") over %d frames: p50 %d ms, max %d ms%n",
                 millis.size(), millis.get(millis.size() / 2), millis.get(millis.size() - 1));
         assertThat(ledger.multipleFates()).isEmpty();
         assertThat(millis.get(millis.size() / 2)).isLessThan(5_000L);
