@@ -186,13 +186,23 @@ public final class StackLauncher implements AutoCloseable {
         private String delivery = "exactly-once";
         private int cpus = 4;
         private String serviceHeap = "256m";
-        private List<String> jvmArgs = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k");
+        private List<String> jvmArgs = defaultJvmArgs();
         private final List<String> serviceArgs = new ArrayList<>();
         private Duration readyTimeout = Duration.ofSeconds(120);
         private Duration grace = Duration.ofSeconds(10);
 
         private Builder() {
             for (String l : LAYERS) scale.put(l, 1);
+        }
+
+        /**
+         * Serial GC and C1 only: six JVMs start quickly on two cores (C2 pays off only in long runs).
+         * -Dnetstack.service.jvmArgs="..." replaces them (for a benchmark: "-XX:+UseSerialGC").
+         */
+        static List<String> defaultJvmArgs() {
+            String p = System.getProperty("netstack.service.jvmArgs");
+            if (p != null) return p.isBlank() ? List.of() : List.of(p.trim().split("\\s+"));
+            return List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k");
         }
 
         /** The repository whose module jars are started; found from the working directory when not given. */
