@@ -65,11 +65,11 @@ public final class ChildProcess {
             }
             if (!process.isAlive()) {
                 throw new IllegalStateException(name + " (pid " + pid() + ") exited with " + process.exitValue()
-                        + " before it was ready; the end of " + log + ":\n" + tail(40));
+                        + " before it was ready" + rootCause() + "; the end of " + log + ":\n" + tail(40));
             }
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException(name + " (pid " + pid() + ") not ready after " + timeout.toSeconds()
-                        + " s; the end of " + log + ":\n" + tail(40));
+                        + " s" + rootCause() + "; the end of " + log + ":\n" + tail(40));
             }
             try {
                 Thread.sleep(50);
@@ -87,6 +87,13 @@ public final class ChildProcess {
         } catch (IOException | UncheckedIOException e) {
             return List.of();
         }
+    }
+
+    /** The innermost "Caused by:" of the log (a JVM's stack traces end with the root cause), if any. */
+    private String rootCause() {
+        String cause = null;
+        for (String l : lines()) if (l.startsWith("Caused by: ")) cause = l;
+        return cause == null ? "" : " (" + cause + ")";
     }
 
     /** The last {@code n} lines of the log. */
