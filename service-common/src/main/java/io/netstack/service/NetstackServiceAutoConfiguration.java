@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.netstack.layer.Layers;
 import io.netstack.stack.Layer;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -24,7 +25,9 @@ import org.springframework.kafka.core.KafkaAdmin;
 @EnableConfigurationProperties(NetstackProperties.class)
 public class NetstackServiceAutoConfiguration {
 
+    /** The layer named by netstack.layer; an application (or a test) may supply its own Layer bean instead. */
     @Bean
+    @ConditionalOnMissingBean(Layer.class)
     public Layer netstackLayer(NetstackProperties props) {
         return Layers.byName(props.getLayer());
     }
