@@ -26,6 +26,9 @@ public final class BrokerMain {
     /** The line the parent waits for. */
     public static final String READY = "netstack broker ready on ";
 
+    /** System property: the pid of the process that launched this one. */
+    public static final String PARENT_PID = "netstack.parentPid";
+
     private BrokerMain() {}
 
     public static void main(String[] args) throws Exception {
@@ -33,6 +36,7 @@ public final class BrokerMain {
             System.err.println("usage: BrokerMain DATA_DIR [PORT CONTROLLER_PORT]");
             System.exit(2);
         }
+        exitWithParent();
         Path dir = Path.of(args[0]).toAbsolutePath();
         Files.createDirectories(dir);
         int port = args.length == 3 ? Integer.parseInt(args[1]) : FreePorts.next();
@@ -59,6 +63,18 @@ public final class BrokerMain {
         System.out.println(READY + bootstrap);
         System.out.flush();
         server.join();
+    }
+
+    /**
+     * With -D{@value #PARENT_PID}=N the broker shuts down (cleanly, through Kafka's shutdown hook) when
+     * process N ends, so a launcher killed with SIGKILL leaves no broker behind.
+     */
+    static void exitWithParent() {
+        String p = System.getProperty(PARENT_PID);
+        if (p == null || p.isBlank()) return;
+        ProcessHandle.of(Long.parseLong(p.trim())).ifPresentOrElse(
+                h -> h.onExit().thenRun(() -> System.exit(0)),
+                () -> System.exit(0));
     }
 
     private static void awaitCluster(String bootstrap, Thread kafka) throws InterruptedException {

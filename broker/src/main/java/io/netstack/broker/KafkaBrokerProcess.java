@@ -57,6 +57,7 @@ public final class KafkaBrokerProcess implements AutoCloseable {
                     "-Xmx" + System.getProperty("netstack.broker.heap", DEFAULT_HEAP),
                     "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                     "-Dlog4j2.configurationFile=" + log4j,
+                    "-D" + BrokerMain.PARENT_PID + "=" + ProcessHandle.current().pid(),
                     "-cp", classes + File.pathSeparator + lib + File.separator + "*",
                     BrokerMain.class.getName(), abs.toString(), String.valueOf(port), String.valueOf(controllerPort)));
             ChildProcess child = ChildProcess.start("kafka broker", cmd, abs, abs.resolve("broker.out"));

@@ -99,6 +99,7 @@ public final class StackLauncher implements AutoCloseable {
         cmd.add("--netstack.instance=" + instance);
         cmd.add("--netstack.delivery=" + config.delivery);
         cmd.add("--netstack.cpus=" + config.cpus);
+        cmd.add("--netstack.parent-pid=" + ProcessHandle.current().pid());
         cmd.addAll(config.serviceArgs);
         ChildProcess p = ChildProcess.start(instance, cmd, config.runDir, config.runDir.resolve(instance + ".log"));
         return new Service(layer, instance, port, p);

@@ -171,6 +171,15 @@ public final class LayerRuntime implements SmartLifecycle {
         running = true;
         log.info("netstack {} instance {} ({}, {} cpus) reads {}", layer.name(), instance,
                 exactlyOnce ? "exactly-once" : "at-least-once", cpus, inputTopics);
+        if (props.getParentPid() > 0) {
+            // System.exit runs Spring's shutdown hook: the container stops and the producers close.
+            ProcessHandle.of(props.getParentPid()).ifPresentOrElse(
+                    h -> h.onExit().thenRun(() -> {
+                        log.warn("launcher (pid {}) ended: exiting", props.getParentPid());
+                        System.exit(0);
+                    }),
+                    () -> System.exit(0));
+        }
         configThread = new Thread(hostConfigs, "netstack-config");
         configThread.setDaemon(true);
         configThread.start();

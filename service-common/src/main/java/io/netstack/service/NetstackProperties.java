@@ -31,6 +31,8 @@ public class NetstackProperties {
     /** Attempts after the first before a record that makes the layer throw goes to the dead-letter topic. */
     private int retries = 2;
     private int maxPollRecords = 200;
+    /** When set, the service exits once this process (its launcher) has ended: no orphans after a SIGKILL. */
+    private long parentPid;
 
     public String getLayer() { return layer; }
     public void setLayer(String layer) { this.layer = layer; }
@@ -50,6 +52,9 @@ public class NetstackProperties {
     public void setRetries(int retries) { this.retries = retries; }
     public int getMaxPollRecords() { return maxPollRecords; }
     public void setMaxPollRecords(int maxPollRecords) { this.maxPollRecords = maxPollRecords; }
+
+    public long getParentPid() { return parentPid; }
+    public void setParentPid(long parentPid) { this.parentPid = parentPid; }
 
     /** The instance name, or layer-pid when none was given. */
     public String instanceOrDefault() {
