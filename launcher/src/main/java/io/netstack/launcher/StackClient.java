@@ -1,0 +1,160 @@
+package io.netstack.launcher;
+
+import io.netstack.codec.EventCodec;
+import io.netstack.codec.SkbCodec;
+import io.netstack.stack.KernelQueue;
+import io.netstack.stack.SkbEvent;
+import io.netstack.stack.WireFrame;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Talks to a running stack through its topics, as the CLI and the tests do: publishes a host's
+ * configuration (compacted, key = netns), frames arriving on the wire, raw records; reads the
+ * events (read_committed) and any topic.
+ */
+public final class StackClient implements AutoCloseable {
+
+    private final String bootstrap;
+    private final KafkaProducer<byte[], byte[]> producer;
+
+    public StackClient(String bootstrap) {
+        this.bootstrap = bootstrap;
+        Map<String, Object> pc = new HashMap<>();
+        pc.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        pc.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        pc.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        pc.put(ProducerConfig.ACKS_CONFIG, "all");
+        pc.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        this.producer = new KafkaProducer<>(pc);
+    }
+
+    public String bootstrapServers() { return bootstrap; }
+
+    /** Installs or replaces the configuration of host {@code netns} (host.yaml text). */
+    public void publishConfig(String netns, String hostYaml) {
+        send(KernelQueue.CONFIG_TOPIC, null, utf8(netns), hostYaml == null ? null : utf8(hostYaml));
+    }
+
+    /** Removes host {@code netns} (a tombstone). */
+    public void removeConfig(String netns) {
+        publishConfig(netns, null);
+    }
+
+    /** A frame arrives on the wire of an interface; key = netns/dev so one interface's frames stay in order. */
+    public void publishFrame(WireFrame frame) {
+        send(KernelQueue.WIRE_RX_TOPIC, null, utf8(frame.netns() + "/" + frame.dev()), SkbCodec.encode(frame));
+    }
+
+    /** Any record to any topic (a test's garbage, a hand-made skb); waits for the broker's acknowledgement. */
+    public void send(String topic, Integer partition, byte[] key, byte[] value) {
+        try {
+            producer.send(new ProducerRecord<>(topic, partition, key, value)).get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot publish to " + topic + ": " + e, e);
+        }
+    }
+
+    /** A reader of every partition of {@code topic}, from the beginning, committed records only. */
+    public TopicReader reader(String topic) {
+        return new TopicReader(bootstrap, topic);
+    }
+
+    /** A reader of the events topic. */
+    public EventReader events() {
+        return new EventReader(reader(KernelQueue.EVENTS_TOPIC));
+    }
+
+    @Override
+    public void close() {
+        producer.close(Duration.ofSeconds(5));
+    }
+
+    static byte[] utf8(String s) { return s.getBytes(StandardCharsets.UTF_8); }
+
+    /** Reads a topic from the beginning, all partitions, read_committed, no consumer group. */
+    public static final class TopicReader implements AutoCloseable {
+        private final KafkaConsumer<byte[], byte[]> consumer;
+
+        TopicReader(String bootstrap, String topic) {
+            Map<String, Object> cc = new HashMap<>();
+            cc.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+            cc.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+            cc.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+            cc.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+            cc.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+            cc.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+            consumer = new KafkaConsumer<>(cc);
+            List<TopicPartition> parts = new ArrayList<>();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (parts.isEmpty()) {
+                List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(10));
+                if (infos != null) for (PartitionInfo p : infos) parts.add(new TopicPartition(topic, p.partition()));
+                if (parts.isEmpty() && System.nanoTime() > deadline) {
+                    consumer.close();
+                    throw new IllegalStateException("no topic " + topic);
+                }
+            }
+            consumer.assign(parts);
+            consumer.seekToBeginning(parts);
+        }
+
+        /** What arrived within {@code timeout} (possibly nothing). */
+        public List<ConsumerRecord<byte[], byte[]>> poll(Duration timeout) {
+            List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+            consumer.poll(timeout).forEach(out::add);
+            return out;
+        }
+
+        @Override public void close() { consumer.close(); }
+    }
+
+    /** The events topic, decoded. */
+    public static final class EventReader implements AutoCloseable {
+        private final TopicReader reader;
+
+        EventReader(TopicReader reader) {
+            this.reader = reader;
+        }
+
+        public List<SkbEvent> poll(Duration timeout) {
+            List<SkbEvent> out = new ArrayList<>();
+            for (ConsumerRecord<byte[], byte[]> r : reader.poll(timeout)) out.add(EventCodec.decode(r.value()));
+            return out;
+        }
+
+        /** Polls into {@code ledger} until {@code done} holds or the time runs out; returns whether it held. */
+        public boolean pollUntil(EventLedger ledger, java.util.function.Predicate<EventLedger> done, Duration timeout) {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (!done.test(ledger)) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) return false;
+                ledger.addAll(poll(Duration.ofNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)))));
+            }
+            return true;
+        }
+
+        @Override public void close() { reader.close(); }
+    }
+}

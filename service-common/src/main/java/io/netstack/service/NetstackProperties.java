@@ -1,0 +1,63 @@
+package io.netstack.service;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+import java.time.Duration;
+
+/** {@code netstack.*}: which layer this service runs and how it talks to Kafka. */
+@ConfigurationProperties("netstack")
+public class NetstackProperties {
+
+    /** How records move between the layers. */
+    public enum Delivery {
+        /** One Kafka transaction per poll: outputs, events and consumer offsets commit together (EOS v2, read_committed). */
+        EXACTLY_ONCE,
+        /** Outputs are flushed, then the offsets committed: nothing lost, a crash may repeat a batch. */
+        AT_LEAST_ONCE
+    }
+
+    /** nic, softirq, l3, l4 or socket (io.netstack.layer.Layers#byName). */
+    private String layer;
+    /** This instance's name, unique in the stack (transactional ids derive from it); default layer-pid. */
+    private String instance;
+    /** Partitions of every data topic: a partition of the backlog is an emulated CPU. */
+    private int cpus = 4;
+    private short replicationFactor = 1;
+    private Delivery delivery = Delivery.EXACTLY_ONCE;
+    /** How often the layer's timers run (Layer#tick). */
+    private Duration tickInterval = Duration.ofMillis(10);
+    /** How long an skb of a host with no configuration yet waits for it before it is dropped. */
+    private Duration configWait = Duration.ofSeconds(3);
+    /** Attempts after the first before a record that makes the layer throw goes to the dead-letter topic. */
+    private int retries = 2;
+    private int maxPollRecords = 200;
+    /** When set, the service exits once this process (its launcher) has ended: no orphans after a SIGKILL. */
+    private long parentPid;
+
+    public String getLayer() { return layer; }
+    public void setLayer(String layer) { this.layer = layer; }
+    public String getInstance() { return instance; }
+    public void setInstance(String instance) { this.instance = instance; }
+    public int getCpus() { return cpus; }
+    public void setCpus(int cpus) { this.cpus = cpus; }
+    public short getReplicationFactor() { return replicationFactor; }
+    public void setReplicationFactor(short replicationFactor) { this.replicationFactor = replicationFactor; }
+    public Delivery getDelivery() { return delivery; }
+    public void setDelivery(Delivery delivery) { this.delivery = delivery; }
+    public Duration getTickInterval() { return tickInterval; }
+    public void setTickInterval(Duration tickInterval) { this.tickInterval = tickInterval; }
+    public Duration getConfigWait() { return configWait; }
+    public void setConfigWait(Duration configWait) { this.configWait = configWait; }
+    public int getRetries() { return retries; }
+    public void setRetries(int retries) { this.retries = retries; }
+    public int getMaxPollRecords() { return maxPollRecords; }
+    public void setMaxPollRecords(int maxPollRecords) { this.maxPollRecords = maxPollRecords; }
+
+    public long getParentPid() { return parentPid; }
+    public void setParentPid(long parentPid) { this.parentPid = parentPid; }
+
+    /** The instance name, or layer-pid when none was given. */
+    public String instanceOrDefault() {
+        return instance != null && !instance.isBlank() ? instance : layer + "-" + ProcessHandle.current().pid();
+    }
+}
