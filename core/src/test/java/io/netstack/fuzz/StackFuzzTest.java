@@ -16,7 +16,9 @@ import java.util.stream.Collectors;
  * ({@link FuzzStack#violations}).
  *
  * <p>Repeatable: {@code -Dfuzz.seed=N} (printed on every run; random by default),
- * {@code -Dfuzz.frames=N} (default 1,000,000), {@code -Dfuzz.scenarios=DIR} (the conformance
+ * {@code -Dfuzz.frames=N} (default 1,000,000), {@code -Dfuzz.maxSeconds=N} (default 80: a
+ * guard for CI's time budget that stops early, with a warning, if the stack got that slow;
+ * 0 for none), {@code -Dfuzz.scenarios=DIR} (the conformance
  * scenarios whose in-*.pcap frames are seeds; found above the working directory by default,
  * skipped with a message when absent). A frame that makes the stack throw is printed as hex
  * with the seed: add it to {@link StackFuzzRegressionTest}.
@@ -29,6 +31,7 @@ class StackFuzzTest {
     void randomAndMutatedFramesEachGetExactlyOneFate() {
         long seed = seed();
         long frames = Long.getLong("fuzz.frames", 1_000_000L);
+        long budgetNanos = Long.getLong("fuzz.maxSeconds", 80L) * 1_000_000_000L;
         String repro = "-Dtest=StackFuzzTest -Dfuzz.seed=" + seed;
         System.out.println("[fuzz] seed=" + seed + " frames=" + frames + " (repeat with " + repro + ")");
 
@@ -52,7 +55,15 @@ class StackFuzzTest {
                 }
                 // Time moves: a little every 64 frames, a lot now and then (reassembly and TCP timers).
                 if ((i & 63) == 63) fs.advance(clock.nextLong(50 * MILLI));
-                if (i % 25_000 == 24_999) fs.advance(clock.nextLong(1, 40) * FuzzStack.SECOND);
+                if (i % 25_000 == 24_999) {
+                    fs.advance(clock.nextLong(1, 40) * FuzzStack.SECOND);
+                    if (budgetNanos > 0 && System.nanoTime() - t0 > budgetNanos) {
+                        System.out.println("[fuzz] WARNING: time budget -Dfuzz.maxSeconds=" + budgetNanos / 1_000_000_000L
+                                + " used up after " + (i + 1) + " of " + frames + " frames; stopping early (the stack got slower?)");
+                        i++;
+                        break;
+                    }
+                }
             }
             g = null;
             fs.settle();
