@@ -28,7 +28,12 @@ final class FuzzStack {
     private long lastIndex = -1;
 
     FuzzStack(Consumer<WireFrame> onTransmit) {
-        stack = InProcessStack.create();
+        this(InProcessStack.create(), onTransmit);
+    }
+
+    /** With a stack of the caller's layers (the fuzz test's own tests). */
+    FuzzStack(InProcessStack stack, Consumer<WireFrame> onTransmit) {
+        this.stack = stack;
         stack.onEvent(ledger);
         if (onTransmit != null) stack.onTransmit(onTransmit);
         stack.configure(host());
