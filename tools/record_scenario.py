@@ -479,6 +479,8 @@ class Recorder:
             for sp in h.get("sockets") or []:
                 if sp["proto"] == "udp":
                     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                    # several sockets on one port (a specific address and 0.0.0.0) need SO_REUSEADDR
+                    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                     s.bind(addrport(sp["bind"]))
                 else:
                     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
