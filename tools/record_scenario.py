@@ -633,7 +633,7 @@ class Recorder:
             for n in STATS64_NAMES:
                 if n not in LINK_TEN and st[n]:
                     links[i["name"]][n] = st[n]
-        local = []
+        local = ["127.0.0.1"]  # lo's address is the host's too (route_localnet replies come from it)
         for i in self.host.get("interfaces") or []:
             local += [a.split("/")[0] for a in i.get("addresses") or []]
         ttl = int((self.host.get("sysctl") or {}).get("net.ipv4.ip_default_ttl", 64))
