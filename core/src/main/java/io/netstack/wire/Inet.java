@@ -44,8 +44,11 @@ public final class Inet {
     public static boolean isLbcast(int a) { return a == INADDR_BROADCAST; }
     /** ipv4_is_loopback: 127.0.0.0/8 */
     public static boolean isLoopback(int a) { return (a & 0xff000000) == 0x7f000000; }
-    /** ipv4_is_zeronet: 0.0.0.0/8 */
-    public static boolean isZeronet(int a) { return (a & 0xff000000) == 0; }
+    /**
+     * ipv4_is_zeronet, include/linux/in.h: only 0.0.0.0 since Linux 5.3 ("ipv4: Allow 0.0.0.0/8
+     * as a valid address range"); 0.1.2.3 is an ordinary unicast source on Linux 6.18.
+     */
+    public static boolean isZeronet(int a) { return a == 0; }
     /** ipv4_is_local_multicast: 224.0.0.0/24 */
     public static boolean isLocalMulticast(int a) { return (a & 0xffffff00) == 0xe0000000; }
 }

@@ -51,19 +51,42 @@ class ConformanceInProcessTest {
         if (!Files.isDirectory(root)) {
             return skipped("no conformance corpus at " + root + " (set -Dnetstack.conformance=DIR): conformance NOT checked");
         }
+        List<Path> dirs = scenarioDirs(root);
+        if (dirs.isEmpty()) return skipped("no scenario under " + root + ": conformance NOT checked");
+        return replayAll(root, dirs, "");
+    }
+
+    /**
+     * The scenarios recorded on a real kernel by tools/make_scenarios.py (conformance/recorded/ in this
+     * repository), judged by the same compare.py. Their known failures are listed in the same
+     * known-failures.txt with the prefix {@code recorded/}.
+     */
+    @TestFactory
+    Stream<DynamicTest> replayEveryRecordedScenarioInProcess() throws IOException {
+        Path root = conformanceRoot();
+        if (!Files.isRegularFile(root.resolve("compare.py"))) {
+            return skipped("no compare.py at " + root + " (set -Dnetstack.conformance=DIR): recorded scenarios NOT checked");
+        }
+        Path recorded = repoRoot().resolve("conformance/recorded");
+        if (!Files.isDirectory(recorded)) return skipped("no " + recorded + ": recorded scenarios NOT checked");
+        List<Path> dirs = scenarioDirs(recorded);
+        if (dirs.isEmpty()) return skipped("no scenario under " + recorded);
+        return replayAll(root, dirs, "recorded/");
+    }
+
+    private static Stream<DynamicTest> replayAll(Path root, List<Path> dirs, String prefix) throws IOException {
         Judge judge = new Judge(root);
         boolean pythonRuns = judge.available();
         KnownFailures known = KnownFailures.read(repoRoot().resolve("conformance/known-failures.txt"));
         Path out = Paths.get("target", "conformance-in-process").toAbsolutePath();
-        List<Path> dirs = scenarioDirs(root);
-        if (dirs.isEmpty()) return skipped("no scenario under " + root + ": conformance NOT checked");
-        return dirs.stream().map(dir -> DynamicTest.dynamicTest(dir.getFileName().toString(), () -> {
+        return dirs.stream().map(dir -> DynamicTest.dynamicTest(prefix + dir.getFileName(), () -> {
             if (!pythonRuns) {
                 fail("python3 does not run, so compare.py cannot judge " + dir.getFileName()
                         + ": install python3 (or set NETSTACK_PYTHON); the scenario is NOT judged");
             }
-            String name = dir.getFileName().toString();
-            Judge.Verdict verdict = replayAndJudge(dir, out.resolve(name), judge);
+            String name = prefix + dir.getFileName();
+            Path outDir = out.resolve(name);
+            Judge.Verdict verdict = replayAndJudge(dir, outDir, judge);
             if (verdict.status() == Judge.Status.ERROR && !known.contains(name)) {
                 fail(name + ": could not be judged:\n  " + String.join("\n  ", verdict.differences()));
             }
@@ -72,7 +95,7 @@ class ConformanceInProcessTest {
                 case KNOWN_FAILURE -> System.out.println("[conformance] " + name + ": known failure ("
                         + verdict.differences().size() + " difference(s))");
                 case NEW_FAILURE -> fail(name + " does not match Linux (and is not in conformance/known-failures.txt):\n  "
-                        + String.join("\n  ", verdict.differences()) + "\n  result: " + out.resolve(name).resolve("result.json"));
+                        + String.join("\n  ", verdict.differences()) + "\n  result: " + outDir.resolve("result.json"));
                 case NOW_PASSES -> fail(name + " now passes: remove it from conformance/known-failures.txt");
             }
         }));

@@ -193,6 +193,12 @@ public final class Dev {
             ctx.enqueue(KernelQueue.PTYPE_ARP, skb);
         } else if (type == Eth.ETH_P_IPV6) {
             Ip6Input.ipv6Rcv(skb, host, ctx);
+        } else if (type == Eth.ETH_P_802_2) {
+            // llc_rcv (net/llc/llc_input.c) is registered for ETH_P_802_2 on the recording
+            // kernel (/proc/net/ptype lists it): a frame for no open SAP (or one STP's SAP does
+            // not take) is freed with kfree_skb, so there is a handler and no rx_dropped.
+            ctx.trace(skb, "llc_rcv");
+            ctx.drop(skb, SkbDropReason.NOT_SPECIFIED);
         } else {
             // 8.
             ctx.linkStat(skb.netns(), skb.dev(), LinkStat.rx_dropped, 1);

@@ -56,6 +56,12 @@ public final class Fib {
     /** The FIB that fib_add_ifaddr and the configured routes build for {@code host}. */
     public static Fib of(HostConfig host) {
         Fib fib = new Fib();
+        // lo's 127.0.0.1/8 (brd 127.255.255.255): fib_add_ifaddr on a loopback device makes the
+        // prefix route RTN_LOCAL (fib_magic puts it in the local table), so all of 127/8 is local.
+        int lo = 0x7f000001;
+        fib.add(new Entry(RT_TABLE_LOCAL, lo, 32, RouteResult.RTN_LOCAL, "lo", 0, lo, 0, RT_SCOPE_HOST, RT_SCOPE_HOST));
+        fib.add(new Entry(RT_TABLE_LOCAL, 0x7fffffff, 32, RouteResult.RTN_BROADCAST, "lo", 0, lo, 0, RT_SCOPE_LINK, RT_SCOPE_HOST));
+        fib.add(new Entry(RT_TABLE_LOCAL, 0x7f000000, 8, RouteResult.RTN_LOCAL, "lo", 0, lo, 0, RT_SCOPE_HOST, RT_SCOPE_HOST));
         for (HostConfig.Interface itf : host.interfaces()) {
             List<HostConfig.IfAddress> seen = new ArrayList<>();
             for (HostConfig.IfAddress ifa : itf.addresses()) {

@@ -198,9 +198,32 @@ public final class Icmp {
         int ihl = (skb.u8(skb.data()) & 0x0f) * 4;
         if (!skb.mayPull(ihl + 8)) {
             ctx.count(skb, Snmp.IcmpInErrors);
+            ctx.consume(skb);
+            return;
         }
-        // raw_icmp_error / err_handler: no raw and no connected socket to tell.
+        // raw_icmp_error: no raw socket. Then the quoted protocol's err_handler, which looks up
+        // the socket that sent the quoted packet (its source is ours) and counts IcmpInErrors
+        // when there is none: __udp4_lib_err (net/ipv4/udp.c), tcp_v4_err (net/ipv4/tcp_ipv4.c,
+        // established sockets only: the emulation has none at this point). icmp_err/ping_err
+        // and protocols without a handler count nothing.
+        int q = skb.data();
+        int proto = skb.u8(q + 9);
+        int innerSaddr = skb.u32(q + Iph.SADDR);
+        int innerSport = skb.u16(q + ihl);
+        if (proto == 17 && !udpSocketBound(innerSaddr, innerSport)) {
+            ctx.count(skb, Snmp.IcmpInErrors);
+        } else if (proto == 6) {
+            ctx.count(skb, Snmp.IcmpInErrors);
+        }
         ctx.consume(skb);
+    }
+
+    /** __udp4_lib_lookup as __udp4_lib_err calls it: an unconnected socket bound to (addr or 0.0.0.0):port. */
+    private boolean udpSocketBound(int addr, int port) {
+        for (HostConfig.SocketSpec sp : host.sockets()) {
+            if ("udp".equals(sp.proto()) && sp.port() == port && (sp.addr() == 0 || sp.addr() == addr)) return true;
+        }
+        return false;
     }
 
     /** icmp_redirect, net/ipv4/icmp.c */
@@ -277,7 +300,10 @@ public final class Icmp {
         RouteResult rt = skb.cb().route;
         int saddr = rt != null && rt.rtType() == RouteResult.RTN_LOCAL ? Iph.daddr(skb) : 0;
         SkBuff reply = build(ctx, skb, msg, saddr, daddr, Iph.tos(skb));
-        icmpOutCount(ctx, skb.netns(), type);
+        // __ip_make_skb (net/ipv4/ip_output.c) counts the ICMP control socket's output by
+        // fl4->fl4_icmp_type, which icmp_reply leaves 0 (memset, never set): a timestamp reply
+        // is counted as IcmpOutEchoReps / IcmpMsgOutType0 (seen on Linux 6.18).
+        icmpOutCount(ctx, skb.netns(), 0);
         ctx.enqueue(KernelQueue.IP_LOCAL_OUT, reply);
     }
 

@@ -32,8 +32,26 @@ public final class IpOutput {
      * NETFILTER_DROP; on a REJECT it is dropped too and the reply leaves by ip_local_out.
      */
     public boolean nfHook(L3Host h, NfHook hook, SkBuff skb, String in, String out, LayerContext ctx) {
+        return nfHook(h, hook, skb, in, out, false, ctx);
+    }
+
+    /**
+     * ip_send_skb, net/ipv4/ip_output.c: a packet that ip_local_out refuses (a netfilter drop in
+     * OUTPUT or POST_ROUTING) counts IpOutDiscards for the senders that go through it: ICMP
+     * (icmp_push_reply), UDP and raw sendmsg, and TCP's ip_send_unicast_reply (RST, bare ACK).
+     * Not a SYN-ACK (ip_build_and_send_pkt) or a connection's segment (ip_queue_xmit).
+     */
+    static boolean sentByIpSendSkb(SkBuff skb) {
+        Ipv4Header iph = new Ipv4Header(skb.head(), skb.networkHeader());
+        if (iph.protocol() != 6) return true;
+        int th = skb.networkHeader() + iph.headerLength();
+        return th + 14 <= skb.tail() && (skb.u8(th + 13) & 0x04) != 0;
+    }
+
+    boolean nfHook(L3Host h, NfHook hook, SkBuff skb, String in, String out, boolean countDiscard, LayerContext ctx) {
         NfVerdict v = nf.hook(hook, skb, in, out, ctx);
         if (v instanceof NfVerdict.Accept) return true;
+        if (countDiscard && sentByIpSendSkb(skb)) ctx.count(skb, Snmp.IpOutDiscards);
         if (v instanceof NfVerdict.Reject) {
             SkBuff reply = ((NfVerdict.Reject) v).reply();
             ctx.drop(skb, SkbDropReason.NETFILTER_DROP);
@@ -98,7 +116,7 @@ public final class IpOutput {
         iph.fillChecksum();
         int daddr = iph.daddr();
         RouteResult rt = skb.cb().route;
-        if (!nfHook(h, NfHook.LOCAL_OUT, skb, "", rt.outDev(), ctx)) return;
+        if (!nfHook(h, NfHook.LOCAL_OUT, skb, "", rt.outDev(), true, ctx)) return;
         // NAT in OUTPUT may have changed the destination: ip_route_me_harder.
         iph = new Ipv4Header(skb.head(), skb.networkHeader());
         if (iph.daddr() != daddr) {
@@ -121,7 +139,7 @@ public final class IpOutput {
         skb.setDev(rt.outDev());
         skb.setProtocol(0x0800);
         if ((skb.cb().ipFlags & ControlBlock.IPSKB_REROUTED) == 0
-                && !nfHook(h, NfHook.POST_ROUTING, skb, inDev, rt.outDev(), ctx)) {
+                && !nfHook(h, NfHook.POST_ROUTING, skb, inDev, rt.outDev(), inDev.isEmpty(), ctx)) {
             return;
         }
         ipFinishOutput(h, skb, ctx);

@@ -192,7 +192,10 @@ public final class Route {
         // 1. A given source must be one of ours (__ip_dev_find), and not a martian.
         if (saddr != 0) {
             if (Inet.isMulticast(saddr) || Inet.isLbcast(saddr) || Inet.isZeronet(saddr)) return new Output(null, Fib.EINVAL);
-            if (h.config().ifaceWithAddress(saddr).isEmpty()) return new Output(null, Fib.EINVAL);
+            if (h.config().ifaceWithAddress(saddr).isEmpty()
+                    && !(Inet.isLoopback(saddr) && h.fib().inetAddrType(saddr, null) == RouteResult.RTN_LOCAL)) {
+                return new Output(null, Fib.EINVAL);
+            }
         }
         // 2. The limited broadcast and multicast need a device: the one owning saddr, or oif.
         if (Inet.isLbcast(daddr) || Inet.isMulticast(daddr)) {
@@ -218,6 +221,8 @@ public final class Route {
         if (src == 0) {
             src = e.prefsrc() != 0 ? e.prefsrc() : inetSelectAddr(h, e.dev(), e.gw() != 0 ? e.gw() : daddr, e.scope());
         }
+        // 5. __mkroute_output: a 127/8 source leaves a non-loopback device only with its route_localnet.
+        if (Inet.isLoopback(src) && !h.sysctl().confOr(e.dev(), "route_localnet")) return new Output(null, Fib.EINVAL);
         return new Output(new RouteResult(e.type(), e.dev(), e.gw(), h.mtu(e.dev()), src, false), 0);
     }
 
