@@ -690,7 +690,7 @@ final class TcpInput {
             int skip = tp.rcvNxt - dataSeq;
             int newBytes = Math.max(0, len - skip);
             tp.rcvNxt = s.endSeq;
-            tcpEventDataRecv(ctx, tp, len);
+            if (len > 0) tcpEventDataRecv(ctx, tp, len);
             if (newBytes > 0) {
                 s.skb.pull(s.dataOff + skip);
                 deliver(ctx, tp, s.skb);
@@ -701,7 +701,6 @@ final class TcpInput {
                 // RFC 5681 4.2: ACK at once when a hole is filled.
                 if (tp.ofo.isEmpty()) tp.ackNow = true;
             }
-            tp.ackPending = true;
             if (newBytes == 0) ctx.consume(s.skb);
             return;
         }
@@ -799,6 +798,8 @@ final class TcpInput {
      * first data, the delayed-ACK estimator ato, and tcp_grow_window.
      */
     void tcpEventDataRecv(LayerContext ctx, TcpSock tp, int len) {
+        // inet_csk_schedule_ack: data wants an ACK, now or delayed.
+        tp.ackPending = true;
         if (len >= tp.rcvMss) tp.rcvMss = Math.min(len, tp.advmss);
         long now = ctx.nowNanos();
         if (tp.atoNanos == 0) {

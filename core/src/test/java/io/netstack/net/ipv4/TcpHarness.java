@@ -47,6 +47,8 @@ final class TcpHarness {
     /** Decides for each segment whether the wire loses it. */
     Predicate<Sent> lose = s -> false;
     final List<String> log = new ArrayList<>();
+    /** Every drop: netns, fate, trace. */
+    final List<String> drops = new ArrayList<>();
     boolean logging;
 
     record Sent(String netns, int saddr, int daddr, int proto, byte[] l4, long at) {
@@ -124,6 +126,7 @@ final class TcpHarness {
     private void finish(StepContext c) {
         fifo.addAll(c.outputs());
         for (SkbEvent e : c.events()) {
+            if (e.fate() instanceof io.netstack.stack.Fate.Dropped d) drops.add(e.netns() + " " + d + " " + e.trace());
             for (SkbEvent.StatDelta d : e.stats()) {
                 if (!d.isLinkStat()) counters.computeIfAbsent(e.netns(), k -> new HashMap<>()).merge(d.name(), d.delta(), Long::sum);
             }
