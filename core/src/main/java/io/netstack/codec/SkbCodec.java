@@ -20,7 +20,9 @@ public final class SkbCodec {
                 .setSocket(cb.socket == null ? "" : cb.socket)
                 .setSaddr(cb.saddr).setDaddr(cb.daddr).setSport(cb.sport).setDport(cb.dport)
                 .setIpProtocol(cb.ipProtocol).setTos(cb.tos).setTtl(cb.ttl).setDf(cb.df)
-                .setNfCtinfo(cb.nfCtinfo).setNfCtId(cb.nfCtId);
+                .setNfCtinfo(cb.nfCtinfo).setNfCtId(cb.nfCtId)
+                .setSockOp(cb.sockOp).setSockOpt(cb.sockOpt).setSockArg(cb.sockArg)
+                .setSockChild(cb.sockChild == null ? "" : cb.sockChild);
         if (cb.route != null) {
             RouteResult r = cb.route;
             c.setRoute(io.netstack.proto.RouteResult.newBuilder()
@@ -78,6 +80,10 @@ public final class SkbCodec {
         cb.df = c.getDf();
         cb.nfCtinfo = c.getNfCtinfo();
         cb.nfCtId = c.getNfCtId();
+        cb.sockOp = c.getSockOp();
+        cb.sockOpt = c.getSockOpt();
+        cb.sockArg = c.getSockArg();
+        cb.sockChild = c.getSockChild().isEmpty() ? null : c.getSockChild();
         return skb;
     }
 

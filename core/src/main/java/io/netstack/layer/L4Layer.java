@@ -18,8 +18,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * The transport layer: the handlers of inet_protos (icmp_rcv, udp_rcv, tcp_v4_rcv) for each
  * host, with their per-host state (ICMP rate limits, TCP request socks).
  *
- * <p>Emulated: see {@link Icmp}, {@link Udp}, {@link TcpIpv4}. Not yet: what sockets send
- * (SK_SENDMSG: udp_sendmsg, tcp_sendmsg), established TCP connections.
+ * <p>Emulated: see {@link Icmp}, {@link Udp}, {@link TcpIpv4} (with TcpInput, TcpOutput,
+ * TcpTimer, TcpMinisocks). SK_SENDMSG carries what sockets send: udp_sendmsg, and the TCP
+ * requests of {@link io.netstack.skb.ControlBlock#sockOp}.
  */
 public final class L4Layer implements Layer {
 
@@ -51,9 +52,23 @@ public final class L4Layer implements Layer {
                 h.tcp().tcpV4Rcv(ctx, skb);
                 return;
             default:
-                ctx.trace(skb, "sendmsg");
-                ctx.drop(skb, SkbDropReason.NOT_EMULATED);
+                // SK_SENDMSG: udp_sendmsg or the TCP requests, by the socket's protocol.
+                String sk = skb.cb().socket;
+                if (sk != null && sk.startsWith("udp ")) {
+                    h.udp().udpSendmsg(ctx, skb);
+                } else if (sk != null && sk.startsWith("tcp ")) {
+                    h.tcp().tcpSendmsg(ctx, skb);
+                } else {
+                    ctx.trace(skb, "sendmsg");
+                    ctx.drop(skb, SkbDropReason.NO_SOCKET);
+                }
         }
+    }
+
+    /** The TCP timers (tcp_timer.c) and SYN-ACK timers of every host that are due now. */
+    @Override
+    public void tick(LayerContext ctx) {
+        for (Host h : hosts.values()) h.tcp().tick(ctx);
     }
 
     /** The state of one host, for tests and the services' inspection; null if unknown. */

@@ -1,6 +1,7 @@
 package io.netstack.layer;
 
 import io.netstack.config.HostConfig;
+import io.netstack.skb.ControlBlock;
 import io.netstack.skb.SkBuff;
 import io.netstack.skb.SkbDropReason;
 import io.netstack.stack.KernelQueue;
@@ -20,7 +21,13 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The socket layer: each host's socket table (host.yaml's sockets) and their receive queues,
+ * The socket layer: each host's socket table (host.yaml's sockets and those the BSD socket API
+ * opens: socket/bind/listen/accept/connect/send/sendto/recv/recvfrom/shutdown/close/
+ * getsockname/getpeername/setsockopt) and their receive queues. API calls that TCP or UDP must
+ * act on go to l4 as skbs on SK_SENDMSG (ControlBlock.sockOp); l4's answers (bytes and events)
+ * come back on SK_RECEIVE_QUEUE. The model never blocks: EAGAIN / EINPROGRESS instead.
+ *
+ * <p>UDP datagrams:
  * with the receive-buffer bound of __udp_enqueue_schedule_skb (net/ipv4/udp.c).
  *
  * <p>sk_rcvbuf is net.core.rmem_default; each datagram is charged its truesize (see
@@ -71,6 +78,11 @@ public final class SocketLayer implements Layer {
 
     @Override
     public void receive(KernelQueue queue, SkBuff skb, LayerContext ctx) {
+        String key = skb.cb().socket;
+        if (key != null && key.startsWith("tcp ")) {
+            tcpReceive(ctx, skb);
+            return;
+        }
         Map<String, Sock> socks = hosts.get(skb.netns());
         Sock sk = socks == null || skb.cb().socket == null ? null : socks.get(skb.cb().socket);
         if (sk == null) {
@@ -150,10 +162,628 @@ public final class SocketLayer implements Layer {
             Sock keep = old.get(s.key());
             socks.put(s.key(), keep != null ? keep : new Sock(s, rcvbuf));
         }
+        HostSockets hs = api.get(host.netns());
+        if (hs == null) {
+            hs = new HostSockets(host);
+            api.put(host.netns(), hs);
+        } else {
+            hs.config = host;
+        }
+        // Sockets opened through the API stay open across a reconfiguration.
+        for (BsdSocket b : hs.fds.values()) {
+            if (b.udp != null && !socks.containsKey(b.udp.key())) socks.put(b.udp.key(), b.udp);
+        }
+        // host.yaml's TCP listeners are listening sockets of the table (accept() works on them).
+        for (HostConfig.SocketSpec s : host.sockets()) {
+            if ("tcp".equals(s.proto()) && s.listen() && !hs.byKey.containsKey(s.key())) {
+                BsdSocket b = new BsdSocket(hs.nextFd++, "tcp");
+                b.state = SockState.LISTEN;
+                b.laddr = s.addr();
+                b.lport = s.port();
+                b.backlog = s.backlog();
+                b.key = s.key();
+                b.rcvbuf = host.sysctl().getInts("net.ipv4.tcp_rmem", 4096, 131072, 6291456)[1];
+                hs.fds.put(b.fd, b);
+                hs.byKey.put(b.key, b);
+            }
+        }
         hosts.put(host.netns(), Collections.synchronizedMap(socks));
     }
 
-    @Override public void remove(String netns) { hosts.remove(netns); }
+    @Override public void remove(String netns) {
+        hosts.remove(netns);
+        api.remove(netns);
+    }
+
+    // ---------------------------------------------------------------------------------
+    // The BSD socket API (the model the socket service exposes over gRPC).
+    // ---------------------------------------------------------------------------------
+
+    /** errno values by name, include/uapi/asm-generic/errno*.h. */
+    public enum Errno {
+        EBADF(9), EAGAIN(11), EINVAL(22), EPIPE(32), EDESTADDRREQ(89), EOPNOTSUPP(95), EADDRINUSE(98),
+        EADDRNOTAVAIL(99), ECONNRESET(104), EISCONN(106), ENOTCONN(107), ETIMEDOUT(110),
+        ECONNREFUSED(111), EALREADY(114), EINPROGRESS(115);
+
+        public final int code;
+
+        Errno(int code) { this.code = code; }
+
+        public static Errno of(long code) {
+            for (Errno e : values()) if (e.code == code) return e;
+            return EINVAL;
+        }
+    }
+
+    /** A call's result: a value (fd, byte count) or an errno; data and an address where the call returns them. */
+    public record Result(long value, Errno errno, byte[] data, int addr, int port) {
+        public static Result ok(long v) { return new Result(v, null, null, 0, 0); }
+        public static Result err(Errno e) { return new Result(-1, e, null, 0, 0); }
+        public boolean isOk() { return errno == null; }
+        @Override public String toString() {
+            return errno != null ? errno.name() : "ok(" + value + (data != null ? ", " + data.length + " bytes" : "") + ")";
+        }
+    }
+
+    /** The state of a socket as the application sees it. */
+    public enum SockState { UNBOUND, BOUND, LISTEN, CONNECTING, CONNECTED, CLOSED }
+
+    /** struct socket + the parts of struct sock the application's side keeps. */
+    public static final class BsdSocket {
+        public final int fd;
+        public final String proto;
+        SockState state = SockState.UNBOUND;
+        int laddr, lport, raddr, rport;
+        String key;
+        int rcvbuf;
+        boolean rcvbufSet;
+        int backlog;
+        boolean keepalive;
+        boolean nodelay;
+        final Deque<String> acceptQueue = new ArrayDeque<>();
+        final Deque<byte[]> rcvQueue = new ArrayDeque<>();
+        long rcvQueued;
+        boolean eof;
+        boolean shutWr;
+        Errno pendingErr;
+        /** The receive side of a UDP socket (the same queue udp_rcv fills). */
+        Sock udp;
+
+        BsdSocket(int fd, String proto) {
+            this.fd = fd;
+            this.proto = proto;
+        }
+
+        public SockState state() { return state; }
+        public String key() { return key; }
+        public synchronized long queuedBytes() { return rcvQueued; }
+        public synchronized int acceptBacklog() { return acceptQueue.size(); }
+        public boolean eof() { return eof; }
+    }
+
+    /** One host's socket table. */
+    static final class HostSockets {
+        HostConfig config;
+        final Map<Integer, BsdSocket> fds = new LinkedHashMap<>();
+        final Map<String, BsdSocket> byKey = new LinkedHashMap<>();
+        int nextFd = 3;
+        int portCursor = -1;
+
+        HostSockets(HostConfig config) { this.config = config; }
+    }
+
+    private final Map<String, HostSockets> api = new ConcurrentHashMap<>();
+
+    private HostSockets hs(String netns) {
+        HostSockets h = api.get(netns);
+        if (h == null) throw new IllegalArgumentException("no host " + netns);
+        return h;
+    }
+
+    /** A socket of the table by fd, or null. */
+    public BsdSocket fd(String netns, int fd) {
+        HostSockets h = api.get(netns);
+        return h == null ? null : h.fds.get(fd);
+    }
+
+    /** socket(AF_INET, SOCK_STREAM or SOCK_DGRAM) (__sock_create): "tcp" or "udp"; the fd. */
+    public synchronized Result socketCreate(String netns, String proto) {
+        if (!"tcp".equals(proto) && !"udp".equals(proto)) return Result.err(Errno.EINVAL);
+        HostSockets h = hs(netns);
+        BsdSocket b = new BsdSocket(h.nextFd++, proto);
+        b.rcvbuf = "tcp".equals(proto)
+                ? h.config.sysctl().getInts("net.ipv4.tcp_rmem", 4096, 131072, 6291456)[1]
+                : h.config.sysctl().getInt("net.core.rmem_default", 212992);
+        h.fds.put(b.fd, b);
+        return Result.ok(b.fd);
+    }
+
+    /** bind(): EADDRNOTAVAIL for an address not of this host, EADDRINUSE for a taken port, EINVAL if bound. */
+    public synchronized Result bind(LayerContext ctx, String netns, int fd, int addr, int port) {
+        HostSockets h = hs(netns);
+        BsdSocket b = h.fds.get(fd);
+        if (b == null) return Result.err(Errno.EBADF);
+        if (b.state != SockState.UNBOUND) return Result.err(Errno.EINVAL);
+        if (addr != 0 && !isLocalAddress(h.config, addr)) return Result.err(Errno.EADDRNOTAVAIL);
+        if (port == 0) {
+            port = ephemeralPort(h, b.proto, addr, false);
+            if (port == 0) return Result.err(Errno.EADDRINUSE);
+        } else if (portInUse(h, b.proto, addr, port)) {
+            return Result.err(Errno.EADDRINUSE);
+        }
+        b.laddr = addr;
+        b.lport = port;
+        b.state = SockState.BOUND;
+        if ("udp".equals(b.proto)) udpBind(ctx, netns, h, b);
+        return Result.ok(0);
+    }
+
+    private void udpBind(LayerContext ctx, String netns, HostSockets h, BsdSocket b) {
+        HostConfig.SocketSpec spec = new HostConfig.SocketSpec("udp", b.laddr, b.lport, false, 0);
+        b.key = spec.key();
+        b.udp = new Sock(spec, b.rcvbuf);
+        h.byKey.put(b.key, b);
+        Map<String, Sock> socks = hosts.get(netns);
+        if (socks != null) socks.put(b.key, b.udp);
+        emit(ctx, netns, b.key, ControlBlock.SOCK_OP_BIND, b, 0, 0);
+    }
+
+    /** listen(): TCP only; an unbound socket gets an ephemeral port first (inet_autobind). */
+    public synchronized Result listen(LayerContext ctx, String netns, int fd, int backlog) {
+        HostSockets h = hs(netns);
+        BsdSocket b = h.fds.get(fd);
+        if (b == null) return Result.err(Errno.EBADF);
+        if (!"tcp".equals(b.proto)) return Result.err(Errno.EOPNOTSUPP);
+        if (b.state == SockState.LISTEN) {
+            b.backlog = backlog;
+            emit(ctx, netns, b.key, ControlBlock.SOCK_OP_LISTEN, b, backlog, 0);
+            return Result.ok(0);
+        }
+        if (b.state != SockState.UNBOUND && b.state != SockState.BOUND) return Result.err(Errno.EINVAL);
+        if (b.state == SockState.UNBOUND) {
+            int p = ephemeralPort(h, "tcp", 0, false);
+            if (p == 0) return Result.err(Errno.EADDRINUSE);
+            b.lport = p;
+        }
+        b.state = SockState.LISTEN;
+        b.backlog = backlog;
+        b.key = new HostConfig.SocketSpec("tcp", b.laddr, b.lport, true, backlog).key();
+        h.byKey.put(b.key, b);
+        emit(ctx, netns, b.key, ControlBlock.SOCK_OP_LISTEN, b, backlog, 0);
+        emitOptions(ctx, netns, b);
+        return Result.ok(0);
+    }
+
+    /** accept(): the oldest completed connection (EAGAIN if none: the model never blocks). */
+    public synchronized Result accept(LayerContext ctx, String netns, int fd) {
+        HostSockets h = hs(netns);
+        BsdSocket b = h.fds.get(fd);
+        if (b == null) return Result.err(Errno.EBADF);
+        if (b.state != SockState.LISTEN) return Result.err(Errno.EINVAL);
+        String childKey;
+        synchronized (b) {
+            childKey = b.acceptQueue.poll();
+        }
+        if (childKey == null) return Result.err(Errno.EAGAIN);
+        BsdSocket c = h.byKey.get(childKey);
+        if (c == null) return Result.err(Errno.EAGAIN);
+        h.fds.put(c.fd, c);
+        SkBuff skb = emit(ctx, netns, b.key, ControlBlock.SOCK_OP_ACCEPTED, b, 0, 0);
+        skb.cb().sockChild = childKey;
+        return new Result(c.fd, null, null, c.raddr, c.rport);
+    }
+
+    /**
+     * connect(): TCP starts the active open (EINPROGRESS: the model is non-blocking; the state
+     * becomes CONNECTED or the error arrives); UDP sets the default destination.
+     */
+    public synchronized Result connect(LayerContext ctx, String netns, int fd, int addr, int port) {
+        HostSockets h = hs(netns);
+        BsdSocket b = h.fds.get(fd);
+        if (b == null) return Result.err(Errno.EBADF);
+        if (port == 0 || addr == 0) return Result.err(Errno.EINVAL);
+        if ("udp".equals(b.proto)) {
+            if (b.state == SockState.UNBOUND) {
+                int p = ephemeralPort(h, "udp", 0, true);
+                if (p == 0) return Result.err(Errno.EADDRNOTAVAIL);
+                b.lport = p;
+                b.state = SockState.BOUND;
+                udpBind(ctx, netns, h, b);
+            }
+            b.raddr = addr;
+            b.rport = port;
+            return Result.ok(0);
+        }
+        if (b.state == SockState.CONNECTED) return Result.err(Errno.EISCONN);
+        if (b.state == SockState.CONNECTING) return Result.err(Errno.EALREADY);
+        if (b.state == SockState.LISTEN || b.state == SockState.CLOSED) return Result.err(Errno.EINVAL);
+        int saddr = b.laddr != 0 ? b.laddr : inetSelectAddr(h.config, addr);
+        if (saddr == 0) return Result.err(Errno.EADDRNOTAVAIL);
+        if (b.state == SockState.UNBOUND) {
+            int p = ephemeralPort(h, "tcp", saddr, true);
+            if (p == 0) return Result.err(Errno.EADDRNOTAVAIL);
+            b.lport = p;
+        }
+        b.laddr = saddr;
+        b.raddr = addr;
+        b.rport = port;
+        b.key = "tcp " + Inet.format(saddr) + ":" + b.lport + " " + Inet.format(addr) + ":" + port;
+        b.state = SockState.CONNECTING;
+        h.byKey.put(b.key, b);
+        emit(ctx, netns, b.key, ControlBlock.SOCK_OP_CONNECT, b, b.rcvbufSet ? b.rcvbuf : 0, 0);
+        emitOptions(ctx, netns, b);
+        return Result.err(Errno.EINPROGRESS);
+    }
+
+    /** send(): TCP to the connection; UDP to the connected destination. */
+    public synchronized Result send(LayerContext ctx, String netns, int fd, byte[] data) {
+        HostSockets h = hs(netns);
+        BsdSocket b = h.fds.get(fd);
+        if (b == null) return Result.err(Errno.EBADF);
+        if ("udp".equals(b.proto)) {
+            if (b.rport == 0) return Result.err(Errno.EDESTADDRREQ);
+            return sendto(ctx, netns, fd, data, b.raddr, b.rport);
+        }
+        if (b.pendingErr != null) {
+            Errno e = b.pendingErr;
+            b.pendingErr = null;
+            return Result.err(e);
+        }
+        if (b.shutWr) return Result.err(Errno.EPIPE);
+        if (b.state == SockState.CONNECTING) return Result.err(Errno.EAGAIN);
+        if (b.state == SockState.CLOSED) return Result.err(Errno.EPIPE);
+        if (b.state != SockState.CONNECTED) return Result.err(Errno.ENOTCONN);
+        if (data.length == 0) return Result.ok(0);
+        SkBuff skb = emit(ctx, netns, b.key, ControlBlock.SOCK_OP_DATA, b, 0, data.length);
+        skb.putData(data);
+        return Result.ok(data.length);
+    }
+
+    /** sendto() on a UDP socket: an unbound socket is bound to an ephemeral port first. */
+    public synchronized Result sendto(LayerContext ctx, String netns, int fd, byte[] data, int addr, int port) {
+        HostSockets h = hs(netns);
+        BsdSocket b = h.fds.get(fd);
+        if (b == null) return Result.err(Errno.EBADF);
+        if (!"udp".equals(b.proto)) return send(ctx, netns, fd, data);
+        if (addr == 0 || port == 0) return Result.err(Errno.EINVAL);
+        if (b.state == SockState.UNBOUND) {
+            int p = ephemeralPort(h, "udp", 0, true);
+            if (p == 0) return Result.err(Errno.EAGAIN);
+            b.lport = p;
+            b.state = SockState.BOUND;
+            udpBind(ctx, netns, h, b);
+        }
+        int saddr = b.laddr != 0 ? b.laddr : inetSelectAddr(h.config, addr);
+        SkBuff skb = ctx.allocSkb(netns, null, SkBuff.DEFAULT_HEADROOM, data.length);
+        skb.putData(data);
+        ControlBlock cb = skb.cb();
+        cb.socket = b.key;
+        cb.saddr = saddr;
+        cb.sport = b.lport;
+        cb.daddr = addr;
+        cb.dport = port;
+        cb.sockOp = ControlBlock.SOCK_OP_DATA;
+        ctx.trace(skb, "udp_sendmsg");
+        ctx.enqueue(KernelQueue.SK_SENDMSG, skb);
+        return Result.ok(data.length);
+    }
+
+    /**
+     * recv(): TCP returns up to {@code max} queued bytes (and tells l4 what was read, so the
+     * window can open: tcp_cleanup_rbuf), 0 at EOF, the pending error, or EAGAIN.
+     */
+    public synchronized Result recv(LayerContext ctx, String netns, int fd, int max) {
+        HostSockets h = hs(netns);
+        BsdSocket b = h.fds.get(fd);
+        if (b == null) return Result.err(Errno.EBADF);
+        if ("udp".equals(b.proto)) return recvfrom(ctx, netns, fd, max);
+        byte[] out;
+        synchronized (b) {
+            if (b.rcvQueued == 0) {
+                if (b.pendingErr != null) {
+                    Errno e = b.pendingErr;
+                    b.pendingErr = null;
+                    return Result.err(e);
+                }
+                if (b.eof) return new Result(0, null, new byte[0], b.raddr, b.rport);
+                if (b.state == SockState.CONNECTED) return Result.err(Errno.EAGAIN);
+                if (b.state == SockState.CONNECTING) return Result.err(Errno.EAGAIN);
+                return Result.err(Errno.ENOTCONN);
+            }
+            int n = (int) Math.min(max, b.rcvQueued);
+            out = new byte[n];
+            int at = 0;
+            while (at < n) {
+                byte[] first = b.rcvQueue.peek();
+                int take = Math.min(first.length, n - at);
+                System.arraycopy(first, 0, out, at, take);
+                at += take;
+                b.rcvQueue.poll();
+                if (take < first.length) b.rcvQueue.addFirst(java.util.Arrays.copyOfRange(first, take, first.length));
+            }
+            b.rcvQueued -= n;
+        }
+        if (b.state == SockState.CONNECTED) emit(ctx, netns, b.key, ControlBlock.SOCK_OP_READ, b, out.length, 0);
+        return new Result(out.length, null, out, b.raddr, b.rport);
+    }
+
+    /** recvfrom() on a UDP socket: one datagram and its source. */
+    public synchronized Result recvfrom(LayerContext ctx, String netns, int fd, int max) {
+        HostSockets h = hs(netns);
+        BsdSocket b = h.fds.get(fd);
+        if (b == null) return Result.err(Errno.EBADF);
+        if (!"udp".equals(b.proto)) return recv(ctx, netns, fd, max);
+        if (b.udp == null) return Result.err(Errno.EAGAIN);
+        Datagram d = b.udp.recv();
+        if (d == null) return Result.err(Errno.EAGAIN);
+        byte[] p = d.payload().length > max ? java.util.Arrays.copyOf(d.payload(), max) : d.payload();
+        return new Result(p.length, null, p, d.saddr(), d.sport());
+    }
+
+    /** shutdown(): SHUT_RD (0) stops reading, SHUT_WR (1) sends the FIN, SHUT_RDWR (2) both. */
+    public synchronized Result shutdown(LayerContext ctx, String netns, int fd, int how) {
+        HostSockets h = hs(netns);
+        BsdSocket b = h.fds.get(fd);
+        if (b == null) return Result.err(Errno.EBADF);
+        if (how < 0 || how > 2) return Result.err(Errno.EINVAL);
+        if (!"tcp".equals(b.proto) || (b.state != SockState.CONNECTED && b.state != SockState.CONNECTING)) {
+            return Result.err(Errno.ENOTCONN);
+        }
+        if (how != 0 && !b.shutWr) {
+            b.shutWr = true;
+            emit(ctx, netns, b.key, ControlBlock.SOCK_OP_SHUTDOWN, b, 0, 0);
+        }
+        if (how != 1) b.eof = true;
+        return Result.ok(0);
+    }
+
+    /** close(): a listener stops; a connection closes (RST if data was left unread); UDP unbinds. */
+    public synchronized Result close(LayerContext ctx, String netns, int fd) {
+        HostSockets h = hs(netns);
+        BsdSocket b = h.fds.remove(fd);
+        if (b == null) return Result.err(Errno.EBADF);
+        if (b.key != null) h.byKey.remove(b.key);
+        if ("udp".equals(b.proto)) {
+            if (b.udp != null) {
+                Map<String, Sock> socks = hosts.get(netns);
+                if (socks != null) socks.remove(b.key);
+                emit(ctx, netns, b.key, ControlBlock.SOCK_OP_CLOSE, b, 0, 0);
+            }
+        } else if (b.state == SockState.LISTEN) {
+            // Unaccepted children die with the listener (l4 resets them).
+            for (String k : b.acceptQueue) h.byKey.remove(k);
+            emit(ctx, netns, b.key, ControlBlock.SOCK_OP_CLOSE_LISTENER, b, 0, 0);
+        } else if (b.state == SockState.CONNECTED || b.state == SockState.CONNECTING) {
+            emit(ctx, netns, b.key, ControlBlock.SOCK_OP_CLOSE, b, b.rcvQueued, 0);
+        }
+        b.state = SockState.CLOSED;
+        return Result.ok(0);
+    }
+
+    /** getsockname() */
+    public synchronized Result getsockname(String netns, int fd) {
+        BsdSocket b = hs(netns).fds.get(fd);
+        if (b == null) return Result.err(Errno.EBADF);
+        return new Result(0, null, null, b.laddr, b.lport);
+    }
+
+    /** getpeername(): ENOTCONN unless connected. */
+    public synchronized Result getpeername(String netns, int fd) {
+        BsdSocket b = hs(netns).fds.get(fd);
+        if (b == null) return Result.err(Errno.EBADF);
+        if (b.state != SockState.CONNECTED || b.rport == 0) {
+            if (!("udp".equals(b.proto) && b.rport != 0)) return Result.err(Errno.ENOTCONN);
+        }
+        return new Result(0, null, null, b.raddr, b.rport);
+    }
+
+    /**
+     * setsockopt(): SO_RCVBUF (sk_rcvbuf = twice the value, capped by net.core.rmem_max,
+     * at least SOCK_MIN_RCVBUF), SO_KEEPALIVE, TCP_NODELAY. A connection or listener tells l4.
+     */
+    public synchronized Result setsockopt(LayerContext ctx, String netns, int fd, int opt, long value) {
+        HostSockets h = hs(netns);
+        BsdSocket b = h.fds.get(fd);
+        if (b == null) return Result.err(Errno.EBADF);
+        long arg;
+        switch (opt) {
+            case ControlBlock.SO_RCVBUF: {
+                long v = Math.min(value, h.config.sysctl().getInt("net.core.rmem_max", 212992));
+                b.rcvbuf = (int) Math.max(v * 2, 2304);
+                b.rcvbufSet = true;
+                arg = b.rcvbuf;
+                break;
+            }
+            case ControlBlock.SO_KEEPALIVE: b.keepalive = value != 0; arg = value; break;
+            case ControlBlock.TCP_NODELAY: b.nodelay = value != 0; arg = value; break;
+            default: return Result.err(Errno.EINVAL);
+        }
+        if ("tcp".equals(b.proto) && b.key != null && b.state != SockState.CLOSED) {
+            emit(ctx, netns, b.key, ControlBlock.SOCK_OP_SETSOCKOPT, b, arg, 0).cb().sockOpt = opt;
+        }
+        return Result.ok(0);
+    }
+
+    /** getsockopt(SO_RCVBUF): sk_rcvbuf. */
+    public synchronized Result getsockoptRcvbuf(String netns, int fd) {
+        BsdSocket b = hs(netns).fds.get(fd);
+        if (b == null) return Result.err(Errno.EBADF);
+        return Result.ok(b.rcvbuf);
+    }
+
+    private void emitOptions(LayerContext ctx, String netns, BsdSocket b) {
+        if (b.rcvbufSet && b.state == SockState.LISTEN) {
+            emit(ctx, netns, b.key, ControlBlock.SOCK_OP_SETSOCKOPT, b, b.rcvbuf, 0).cb().sockOpt = ControlBlock.SO_RCVBUF;
+        }
+        if (b.keepalive) emit(ctx, netns, b.key, ControlBlock.SOCK_OP_SETSOCKOPT, b, 1, 0).cb().sockOpt = ControlBlock.SO_KEEPALIVE;
+        if (b.nodelay) emit(ctx, netns, b.key, ControlBlock.SOCK_OP_SETSOCKOPT, b, 1, 0).cb().sockOpt = ControlBlock.TCP_NODELAY;
+    }
+
+    /** An API request to l4 on SK_SENDMSG (the skb enters the stack here). */
+    private SkBuff emit(LayerContext ctx, String netns, String key, int op, BsdSocket b, long arg, int size) {
+        SkBuff skb = ctx.allocSkb(netns, null, SkBuff.DEFAULT_HEADROOM, size);
+        ControlBlock cb = skb.cb();
+        cb.socket = key;
+        cb.sockOp = op;
+        cb.sockArg = arg;
+        cb.saddr = b.laddr;
+        cb.sport = b.lport;
+        cb.daddr = b.raddr;
+        cb.dport = b.rport;
+        cb.ipProtocol = "tcp".equals(b.proto) ? 6 : 17;
+        ctx.trace(skb, "sock_" + opName(op));
+        ctx.enqueue(KernelQueue.SK_SENDMSG, skb);
+        return skb;
+    }
+
+    private static String opName(int op) {
+        String[] n = {"sendmsg", "accept_ready", "eof", "reset", "connected", "error", "connect", "listen",
+                "close_listener", "accept", "shutdown", "close", "setsockopt", "recvmsg", "bind"};
+        return op >= 0 && op < n.length ? n[op] : "op" + op;
+    }
+
+    /**
+     * What l4 queued for a TCP socket: bytes (sk_receive_queue, bounded by the receive buffer),
+     * or an event: a connection to accept, EOF, reset, connected, an error.
+     */
+    void tcpReceive(LayerContext ctx, SkBuff skb) {
+        HostSockets h = api.get(skb.netns());
+        ControlBlock cb = skb.cb();
+        BsdSocket b = h == null ? null : h.byKey.get(cb.socket);
+        ctx.trace(skb, "tcp_sock_" + opName(cb.sockOp));
+        if (b == null) {
+            ctx.drop(skb, SkbDropReason.NO_SOCKET);
+            return;
+        }
+        synchronized (b) {
+            switch (cb.sockOp) {
+                case ControlBlock.SOCK_OP_ACCEPT_READY: {
+                    BsdSocket c = new BsdSocket(h.nextFd++, "tcp");
+                    c.state = SockState.CONNECTED;
+                    c.key = cb.sockChild;
+                    c.laddr = cb.daddr;
+                    c.lport = cb.dport;
+                    c.raddr = cb.saddr;
+                    c.rport = cb.sport;
+                    c.rcvbuf = b.rcvbuf;
+                    h.byKey.put(c.key, c);
+                    b.acceptQueue.add(c.key);
+                    ctx.consume(skb);
+                    return;
+                }
+                case ControlBlock.SOCK_OP_CONNECTED:
+                    if (b.state == SockState.CONNECTING) b.state = SockState.CONNECTED;
+                    ctx.consume(skb);
+                    return;
+                case ControlBlock.SOCK_OP_ERROR:
+                case ControlBlock.SOCK_OP_RESET:
+                    b.pendingErr = Errno.of(cb.sockArg);
+                    b.state = SockState.CLOSED;
+                    ctx.consume(skb);
+                    return;
+                case ControlBlock.SOCK_OP_EOF:
+                    b.eof = true;
+                    ctx.consume(skb);
+                    return;
+                default:
+                    break;
+            }
+            byte[] payload = skb.dataBytes();
+            if (b.rcvQueued + payload.length > b.rcvbuf && b.rcvQueued > 0) {
+                ctx.count(skb, Snmp.TcpExtTCPRcvQDrop);
+                ctx.drop(skb, SkbDropReason.SOCKET_RCVBUFF);
+                return;
+            }
+            b.rcvQueue.add(payload);
+            b.rcvQueued += payload.length;
+            ctx.deliver(skb, b.key, Inet.format(cb.saddr) + ":" + cb.sport, payload);
+        }
+    }
+
+    private static boolean isLocalAddress(HostConfig c, int addr) {
+        if ((addr >>> 24) == 127) return true;
+        for (HostConfig.Interface i : c.interfaces()) {
+            for (HostConfig.IfAddress a : i.addresses()) if (a.address() == addr) return true;
+        }
+        return false;
+    }
+
+    /**
+     * inet_select_addr / the source fib_lookup gives: the address of the interface whose
+     * subnet holds the destination, else the primary address of the route's device.
+     */
+    static int inetSelectAddr(HostConfig c, int daddr) {
+        if ((daddr >>> 24) == 127) return Inet.parse("127.0.0.1");
+        int best = 0;
+        int bestLen = -1;
+        for (HostConfig.Interface i : c.interfaces()) {
+            for (HostConfig.IfAddress a : i.addresses()) {
+                if (a.prefixLen() > bestLen && Inet.inPrefix(daddr, a.address(), a.prefixLen())) {
+                    best = a.address();
+                    bestLen = a.prefixLen();
+                }
+            }
+        }
+        for (HostConfig.Route r : c.routes()) {
+            if (r.prefixLen() > bestLen && Inet.inPrefix(daddr, r.dst(), r.prefixLen())) {
+                int src = r.src();
+                if (src == 0 && r.dev() != null) {
+                    src = c.iface(r.dev()).flatMap(HostConfig.Interface::primaryAddress).map(HostConfig.IfAddress::address).orElse(0);
+                }
+                if (src != 0) {
+                    best = src;
+                    bestLen = r.prefixLen();
+                }
+            }
+        }
+        return best;
+    }
+
+    private boolean portInUse(HostSockets h, String proto, int addr, int port) {
+        for (BsdSocket o : h.fds.values()) {
+            if (o.proto.equals(proto) && o.lport == port && o.state != SockState.UNBOUND && o.state != SockState.CLOSED
+                    && o.rport == 0 && (o.laddr == 0 || addr == 0 || o.laddr == addr)) {
+                return true;
+            }
+            if (o.proto.equals(proto) && o.lport == port && "udp".equals(proto)) return true;
+        }
+        for (HostConfig.SocketSpec s : h.config.sockets()) {
+            if (s.proto().equals(proto) && s.port() == port && (s.addr() == 0 || addr == 0 || s.addr() == addr)) return true;
+        }
+        for (BsdSocket o : h.byKey.values()) {
+            if (o.proto.equals(proto) && o.lport == port && o.state == SockState.LISTEN) return true;
+        }
+        return false;
+    }
+
+    /**
+     * An ephemeral port from net.ipv4.ip_local_port_range (32768 60999): connect() starts on
+     * an even port, bind(0) on an odd one (__inet_hash_connect / inet_csk_find_open_port), from
+     * an offset that depends on the host.
+     */
+    private int ephemeralPort(HostSockets h, String proto, int addr, boolean connect) {
+        int[] range = h.config.sysctl().getInts("net.ipv4.ip_local_port_range", 32768, 60999);
+        int low = range[0];
+        int high = range[1];
+        int n = high - low + 1;
+        if (h.portCursor < 0) h.portCursor = Math.floorMod(h.config.netns().hashCode() * 0x9E3779B1, n);
+        for (int pass = 0; pass < 2; pass++) {
+            for (int i = 0; i < n; i++) {
+                int p = low + Math.floorMod(h.portCursor + i, n);
+                if (pass == 0 && ((p & 1) == 0) != connect) continue;
+                if (!portInUse(h, proto, addr, p) && !connectedOn(h, proto, p)) {
+                    h.portCursor = Math.floorMod(p - low + 1, n);
+                    return p;
+                }
+            }
+        }
+        return 0;
+    }
+
+    private static boolean connectedOn(HostSockets h, String proto, int port) {
+        for (BsdSocket o : h.byKey.values()) if (o.proto.equals(proto) && o.lport == port) return true;
+        return false;
+    }
 
     /** For tests and reports: every host's socket keys. */
     List<String> keys(String netns) { return new ArrayList<>(hosts.getOrDefault(netns, Map.of()).keySet()); }

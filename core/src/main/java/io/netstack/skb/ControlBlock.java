@@ -26,6 +26,53 @@ public final class ControlBlock {
     /** enum ip_conntrack_info, and the conntrack entry's id, for netfilter. */
     public int nfCtinfo;
     public long nfCtId;
+    /**
+     * Between l4 and the socket layer (SK_RECEIVE_QUEUE, SK_SENDMSG): what the skb stands for,
+     * one of the SOCK_OP_* constants (DATA, the default, is payload).
+     */
+    public int sockOp;
+    /** For SOCK_OP_SETSOCKOPT: which option (SO_RCVBUF, SO_KEEPALIVE, TCP_NODELAY constants below). */
+    public int sockOpt;
+    /** The op's argument: an errno, a byte count, a backlog, an option value. */
+    public long sockArg;
+    /** For SOCK_OP_ACCEPT_READY: the key of the new connection's socket. */
+    public String sockChild;
+
+    /** Payload bytes (both directions). */
+    public static final int SOCK_OP_DATA = 0;
+    /** l4 to socket: a connection completed on the listener cb.socket; cb.sockChild is its key. */
+    public static final int SOCK_OP_ACCEPT_READY = 1;
+    /** l4 to socket: the peer's FIN, the receive side reached EOF. */
+    public static final int SOCK_OP_EOF = 2;
+    /** l4 to socket: the connection was reset; sockArg = errno (ECONNRESET, EPIPE). */
+    public static final int SOCK_OP_RESET = 3;
+    /** l4 to socket: the active open completed. */
+    public static final int SOCK_OP_CONNECTED = 4;
+    /** l4 to socket: the connection failed or died; sockArg = errno (ECONNREFUSED, ETIMEDOUT). */
+    public static final int SOCK_OP_ERROR = 5;
+    /** socket to l4: tcp_v4_connect from cb.saddr:sport to cb.daddr:dport; sockArg = SO_RCVBUF (0: default). */
+    public static final int SOCK_OP_CONNECT = 6;
+    /** socket to l4: listen() on cb.socket (cb.saddr:sport); sockArg = backlog. */
+    public static final int SOCK_OP_LISTEN = 7;
+    /** socket to l4: a listener closed. */
+    public static final int SOCK_OP_CLOSE_LISTENER = 8;
+    /** socket to l4: accept() took a connection from the listener's queue. */
+    public static final int SOCK_OP_ACCEPTED = 9;
+    /** socket to l4: shutdown(SHUT_WR). */
+    public static final int SOCK_OP_SHUTDOWN = 10;
+    /** socket to l4: close(); sockArg = bytes still unread in the receive queue. */
+    public static final int SOCK_OP_CLOSE = 11;
+    /** socket to l4: setsockopt(cb.sockOpt, sockArg). */
+    public static final int SOCK_OP_SETSOCKOPT = 12;
+    /** socket to l4: the application read sockArg bytes (tcp_cleanup_rbuf: the window may open). */
+    public static final int SOCK_OP_READ = 13;
+    /** socket to l4: bind() of a UDP socket (so udp_rcv finds it). */
+    public static final int SOCK_OP_BIND = 14;
+
+    /** Option codes for SOCK_OP_SETSOCKOPT (the Linux optname values). */
+    public static final int SO_KEEPALIVE = 9;
+    public static final int SO_RCVBUF = 8;
+    public static final int TCP_NODELAY = 1;
 
     /** IPSKB_FORWARDED */
     public static final int IPSKB_FORWARDED = 1;
@@ -52,5 +99,9 @@ public final class ControlBlock {
         df = o.df;
         nfCtinfo = o.nfCtinfo;
         nfCtId = o.nfCtId;
+        sockOp = o.sockOp;
+        sockOpt = o.sockOpt;
+        sockArg = o.sockArg;
+        sockChild = o.sockChild;
     }
 }

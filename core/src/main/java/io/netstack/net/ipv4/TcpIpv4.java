@@ -1,6 +1,7 @@
 package io.netstack.net.ipv4;
 
 import io.netstack.config.HostConfig;
+import io.netstack.skb.ControlBlock;
 import io.netstack.skb.PktType;
 import io.netstack.skb.RouteResult;
 import io.netstack.skb.SkBuff;
@@ -55,19 +56,438 @@ public final class TcpIpv4 {
     public record OptionsReceived(boolean sawTstamp, int rcvTsval, int rcvTsecr, boolean sackOk,
                                   boolean wscaleOk, int sndWscale, int mssClamp) {}
 
+    /** errno values the connection reports to the socket layer (include/uapi/asm-generic/errno.h). */
+    public static final int EPIPE = 32;
+    public static final int ECONNRESET = 104;
+    public static final int ETIMEDOUT = 110;
+    public static final int ECONNREFUSED = 111;
+
+    /**
+     * A listening socket as l4 sees it: its address, the backlog (sk_max_ack_backlog), the
+     * accept queue length (sk_ack_backlog: completed connections not yet accepted) and the
+     * options its children inherit.
+     */
+    public static final class ListenSock {
+        private final String netns;
+        private final HostConfig.SocketSpec spec;
+        int backlog;
+        int acceptQueue;
+        int rcvbuf;
+        boolean keepalive;
+        boolean nodelay;
+        private final int somaxconn;
+
+        ListenSock(String netns, HostConfig.SocketSpec spec, int backlog, int rcvbuf, int somaxconn) {
+            this.netns = netns;
+            this.spec = spec;
+            this.backlog = backlog;
+            this.rcvbuf = rcvbuf;
+            this.somaxconn = somaxconn;
+        }
+
+        public String netns() { return netns; }
+        public HostConfig.SocketSpec spec() { return spec; }
+        public int acceptQueue() { return acceptQueue; }
+        /** sk_max_ack_backlog: listen()'s backlog capped by net.core.somaxconn. */
+        public int maxAckBacklog() { return Math.min(backlog, somaxconn); }
+    }
+
     private final HostConfig host;
     private final Map<String, RequestSock> requests = new LinkedHashMap<>();
+    /** The SYN-ACK timer of each request sock: {retransmits, deadline}. */
+    private final Map<String, long[]> reqTimers = new LinkedHashMap<>();
+    /** The established hash: full sockets and time-wait minisocks by 4-tuple. */
+    private final Map<String, TcpSock> ehash = new LinkedHashMap<>();
+    private final Map<String, ListenSock> listeners = new LinkedHashMap<>();
     private final long secret;
+    private final TcpOutput output;
+    private final TcpInput input;
+    private final TcpTimer timer;
 
     public TcpIpv4(HostConfig host) {
         this.host = host;
         this.secret = host.netns().hashCode() * 0x9E3779B97F4A7C15L;
+        this.output = new TcpOutput(this);
+        this.input = new TcpInput(this, output);
+        this.timer = new TcpTimer(this, output, input);
+        int rmem1 = host.sysctl().getInts("net.ipv4.tcp_rmem", 4096, 131072, 6291456)[1];
+        for (HostConfig.SocketSpec s : host.sockets()) {
+            if ("tcp".equals(s.proto()) && s.listen()) {
+                listeners.put(s.key(), new ListenSock(host.netns(), s, s.backlog(), rmem1, sysctl("net.core.somaxconn", 4096)));
+            }
+        }
+    }
+
+    TcpInput input() { return input; }
+
+    /** The connections of this host (full sockets and time-wait minisocks), by 4-tuple. */
+    public Collection<TcpSock> connections() { return Collections.unmodifiableCollection(ehash.values()); }
+
+    /** One connection by its socket key ("tcp 192.0.2.2:80 192.0.2.1:40000"), or null. */
+    public TcpSock connection(String socketKey) {
+        for (TcpSock t : ehash.values()) if (t.key.equals(socketKey)) return t;
+        return null;
+    }
+
+    /** A listener by key ("tcp 0.0.0.0:80"), or null. */
+    public ListenSock listener(String key) { return listeners.get(key); }
+
+    void hash(TcpSock tp) { ehash.put(tp.ehashKey(), tp); }
+
+    void unhash(TcpSock tp) {
+        ehash.remove(tp.ehashKey(), tp);
+    }
+
+    void dropRequest(RequestSock req) {
+        requests.remove(req.key());
+        reqTimers.remove(req.key());
+    }
+
+    int synackRetransmits(RequestSock req) {
+        long[] t = reqTimers.get(req.key());
+        return t == null ? 0 : (int) t[0];
+    }
+
+    /** tcp_win_from_space with the default scaling ratio: half of the buffer is payload. */
+    static long tcpWinFromSpace(long space) {
+        return Math.max(0, (space * TCP_DEFAULT_SCALING_RATIO) >> TCP_RMEM_TO_WIN_SCALE);
+    }
+
+    int rmemMax() { return host.sysctl().getInts("net.ipv4.tcp_rmem", 4096, 131072, 6291456)[2]; }
+
+    int rmemDefault() { return host.sysctl().getInts("net.ipv4.tcp_rmem", 4096, 131072, 6291456)[1]; }
+
+    long keepaliveTime() { return sysctl("net.ipv4.tcp_keepalive_time", 7200) * 1000L * TcpTimer.MS; }
+
+    /** tcp_fin_time: tcp_fin_timeout (60 s), at least 3.5 RTO. */
+    long finTimeout() { return sysctl("net.ipv4.tcp_fin_timeout", 60) * 1000L * TcpTimer.MS; }
+
+    /** secure_tcp_seq for an active open. */
+    int tcpV4InitSeq(int saddr, int daddr, int sport, int dport, LayerContext ctx) {
+        long h = mix(secret ^ ((long) saddr << 32 | (daddr & 0xffffffffL)) ^ ((long) sport << 16 | dport));
+        return (int) (h + (ctx.nowNanos() >> 6));
+    }
+
+    /**
+     * A socket event to the socket layer (sk_state_change, sk_data_ready, sk_error_report): an
+     * skb without payload on SK_RECEIVE_QUEUE carrying the op.
+     */
+    void sockEvent(LayerContext ctx, String socketKey, int op, long arg, String child, TcpSock tp, SkBuff parent) {
+        SkBuff ev = ctx.allocSkb(host.netns(), parent, 0, 0);
+        ev.cb().socket = socketKey;
+        ev.cb().sockOp = op;
+        ev.cb().sockArg = arg;
+        ev.cb().sockChild = child;
+        ev.cb().ipProtocol = TcpHeader.IPPROTO_TCP;
+        if (tp != null) {
+            ev.cb().saddr = tp.raddr;
+            ev.cb().sport = tp.rport;
+            ev.cb().daddr = tp.laddr;
+            ev.cb().dport = tp.lport;
+        }
+        ctx.trace(ev, op == ControlBlock.SOCK_OP_ACCEPT_READY ? "sk_data_ready"
+                : op == ControlBlock.SOCK_OP_EOF ? "sk_data_ready" : "sk_state_change");
+        ctx.enqueue(KernelQueue.SK_RECEIVE_QUEUE, ev);
+    }
+
+    /**
+     * tcp_v4_rcv's do_time_wait: tcp_timewait_state_process decides; a new SYN goes to the
+     * listener after the minisock is killed.
+     */
+    void tcpV4DoTimeWait(LayerContext ctx, SkBuff skb, TcpHeader th, TcpSock tw) {
+        tw.traceSkb = skb;
+        TcpInput.Seg s = input.parse(skb, th);
+        TcpMinisocks.TwVerdict v = TcpMinisocks.tcpTimewaitStateProcess(ctx, this, tw, s);
+        tw.traceSkb = null;
+        switch (v) {
+            case SYN: {
+                HostConfig.SocketSpec lsk = inetLookupListener(Iph.daddr(skb), th.dest());
+                if (lsk != null) {
+                    unhash(tw);
+                    tcpV4DoRcv(ctx, skb, th, lsk);
+                    return;
+                }
+                output.tcpSendAck(ctx, tw, skb);
+                ctx.consume(skb);
+                return;
+            }
+            case ACK:
+                output.tcpSendAck(ctx, tw, skb);
+                ctx.consume(skb);
+                return;
+            case RST:
+                tcpV4SendReset(ctx, skb, th, true);
+                ctx.drop(skb, SkbDropReason.TCP_INVALID_SEQUENCE);
+                return;
+            default:
+                ctx.consume(skb);
+        }
+    }
+
+    /**
+     * tcp_v4_reqsk_send_ack: the ACK a request sock sends to an out-of-window segment: our ISN
+     * + 1, the peer's ISN + 1, the request's window (scaled), timestamps.
+     */
+    void reqsSendAck(LayerContext ctx, SkBuff skb, RequestSock req) {
+        TcpSock t = new TcpSock(host.netns(), "", null, req.locAddr(), req.locPort(), req.rmtAddr(), req.rmtPort());
+        t.tstampOk = req.tstampOk();
+        t.tsOff = req.tsOff();
+        t.tsRecent = req.tsRecent();
+        byte[] opts = output.tcpEstablishedOptions(ctx, t);
+        int len = TcpHeader.LEN + opts.length;
+        SkBuff out = ctx.allocSkb(host.netns(), skb, SkBuff.DEFAULT_HEADROOM, len);
+        int at = out.put(len);
+        out.setTransportHeader(at);
+        TcpHeader rep = new TcpHeader(out.head(), at);
+        rep.setSource(req.locPort());
+        rep.setDest(req.rmtPort());
+        rep.setSeq(req.sntIsn() + 1);
+        rep.setAckSeq(req.rcvIsn() + 1);
+        rep.setDoff(len / 4);
+        rep.setFlags(TcpHeader.ACK);
+        rep.setWindow(req.rcvWnd() >> req.rcvWscale());
+        System.arraycopy(opts, 0, out.head(), at + TcpHeader.LEN, opts.length);
+        rep.fillChecksum(req.locAddr(), req.rmtAddr(), len);
+        setOutput(out, req.locAddr(), req.rmtAddr(), 0);
+        ctx.trace(out, "tcp_v4_reqsk_send_ack");
+        ctx.count(skb, Snmp.TcpOutSegs);
+        ctx.enqueue(KernelQueue.IP_LOCAL_OUT, out);
+    }
+
+    /**
+     * What a socket asks of TCP (SK_SENDMSG): tcp_sendmsg, tcp_v4_connect, listen, accept,
+     * shutdown, close, setsockopt, and the reads that may open the window (tcp_cleanup_rbuf).
+     */
+    public void tcpSendmsg(LayerContext ctx, SkBuff skb) {
+        ControlBlock cb = skb.cb();
+        ctx.trace(skb, "tcp_sendmsg");
+        switch (cb.sockOp) {
+            case ControlBlock.SOCK_OP_LISTEN: {
+                int rcvbuf = rmemDefault();
+                ListenSock old = listeners.get(cb.socket);
+                HostConfig.SocketSpec spec = new HostConfig.SocketSpec("tcp", cb.saddr, cb.sport, true, (int) cb.sockArg);
+                ListenSock ls = new ListenSock(host.netns(), spec, (int) cb.sockArg, old != null ? old.rcvbuf : rcvbuf,
+                        sysctl("net.core.somaxconn", 4096));
+                if (old != null) {
+                    ls.acceptQueue = old.acceptQueue;
+                    ls.keepalive = old.keepalive;
+                    ls.nodelay = old.nodelay;
+                }
+                listeners.put(spec.key(), ls);
+                ctx.consume(skb);
+                return;
+            }
+            case ControlBlock.SOCK_OP_CLOSE_LISTENER: {
+                listeners.remove(cb.socket);
+                // inet_csk_listen_stop: pending requests go, and so do unaccepted children (reset).
+                requests.values().removeIf(r -> r.listener().equals(cb.socket));
+                for (TcpSock t : new java.util.ArrayList<>(ehash.values())) {
+                    if (cb.socket.equals(t.listener) && !t.tw && t.unaccepted) {
+                        t.traceSkb = skb;
+                        tcpClose(ctx, t, skb, 0);
+                        t.traceSkb = null;
+                    }
+                }
+                ctx.consume(skb);
+                return;
+            }
+            case ControlBlock.SOCK_OP_ACCEPTED: {
+                ListenSock ls = listeners.get(cb.socket);
+                if (ls != null && ls.acceptQueue > 0) ls.acceptQueue--;
+                TcpSock child = cb.sockChild == null ? null : connection(cb.sockChild);
+                if (child != null) child.unaccepted = false;
+                ctx.consume(skb);
+                return;
+            }
+            case ControlBlock.SOCK_OP_CONNECT: {
+                String ekey = RequestSock.key(cb.saddr, cb.sport, cb.daddr, cb.dport);
+                if (ehash.containsKey(ekey)) {
+                    sockEvent(ctx, cb.socket, ControlBlock.SOCK_OP_ERROR, 99 /* EADDRNOTAVAIL */, null, null, skb);
+                    ctx.consume(skb);
+                    return;
+                }
+                TcpSock tp = new TcpSock(host.netns(), cb.socket, null, cb.saddr, cb.sport, cb.daddr, cb.dport);
+                tp.rcvbuf = cb.sockArg > 0 ? (int) cb.sockArg : rmemDefault();
+                tp.traceSkb = skb;
+                ctx.trace(skb, "tcp_v4_connect");
+                hash(tp);
+                output.tcpConnect(ctx, tp, skb);
+                tp.traceSkb = null;
+                ctx.consume(skb);
+                return;
+            }
+            default:
+                break;
+        }
+        if (cb.sockOp == ControlBlock.SOCK_OP_SETSOCKOPT) {
+            ListenSock ls = listeners.get(cb.socket);
+            TcpSock tp = connection(cb.socket);
+            boolean on = cb.sockArg != 0;
+            if (ls != null) {
+                if (cb.sockOpt == ControlBlock.SO_RCVBUF) ls.rcvbuf = (int) cb.sockArg;
+                if (cb.sockOpt == ControlBlock.SO_KEEPALIVE) ls.keepalive = on;
+                if (cb.sockOpt == ControlBlock.TCP_NODELAY) ls.nodelay = on;
+            }
+            if (tp != null && !tp.tw) {
+                if (cb.sockOpt == ControlBlock.SO_RCVBUF) tp.rcvbuf = (int) cb.sockArg;
+                if (cb.sockOpt == ControlBlock.SO_KEEPALIVE) {
+                    // tcp_set_keepalive: arm or stop the keepalive timer.
+                    tp.keepalive = on;
+                    tp.keepaliveDeadline = on && (tp.state == TcpSock.TCP_ESTABLISHED || tp.state == TcpSock.TCP_CLOSE_WAIT)
+                            ? ctx.nowNanos() + keepaliveTime() : 0;
+                }
+                if (cb.sockOpt == ControlBlock.TCP_NODELAY) {
+                    tp.nodelay = on;
+                    if (on) output.tcpWriteXmit(ctx, tp, skb);
+                }
+            }
+            ctx.consume(skb);
+            return;
+        }
+        TcpSock tp = connection(cb.socket);
+        if (tp == null || tp.tw) {
+            ctx.drop(skb, SkbDropReason.NO_SOCKET);
+            return;
+        }
+        tp.traceSkb = skb;
+        switch (cb.sockOp) {
+            case ControlBlock.SOCK_OP_DATA:
+                // tcp_sendmsg_locked: only in ESTABLISHED or CLOSE_WAIT (or queued while connecting).
+                if ((tp.shutdown & TcpSock.SEND_SHUTDOWN) != 0 || tp.finQueued || tp.state == TcpSock.TCP_CLOSE) {
+                    ctx.drop(skb, SkbDropReason.NOT_SPECIFIED);
+                    break;
+                }
+                tp.appendSend(skb.head(), skb.data(), skb.len());
+                output.tcpWriteXmit(ctx, tp, skb);
+                ctx.consume(skb);
+                break;
+            case ControlBlock.SOCK_OP_READ:
+                tcpCleanupRbuf(ctx, tp, skb, cb.sockArg);
+                ctx.consume(skb);
+                break;
+            case ControlBlock.SOCK_OP_SHUTDOWN:
+                tcpShutdown(ctx, tp, skb);
+                ctx.consume(skb);
+                break;
+            case ControlBlock.SOCK_OP_CLOSE:
+                tcpClose(ctx, tp, skb, cb.sockArg);
+                ctx.consume(skb);
+                break;
+            default:
+                ctx.drop(skb, SkbDropReason.NOT_EMULATED);
+        }
+        tp.traceSkb = null;
+    }
+
+    /**
+     * tcp_cleanup_rbuf: the application read {@code n} bytes; if the window we could offer now
+     * is at least twice what is left of the one offered, send a window update at once.
+     */
+    void tcpCleanupRbuf(LayerContext ctx, TcpSock tp, SkBuff skb, long n) {
+        tp.rmemAlloc = Math.max(0, tp.rmemAlloc - n);
+        if (tp.state == TcpSock.TCP_CLOSE || (tp.shutdown & TcpSock.RCV_SHUTDOWN) != 0) return;
+        int rcvWindowNow = TcpOutput.tcpReceiveWindow(tp);
+        if (2L * rcvWindowNow <= tp.windowClamp) {
+            int newWindow = output.tcpSelectWindowRaw(tp);
+            if (newWindow != 0 && newWindow >= 2L * rcvWindowNow) output.tcpSendAck(ctx, tp, skb);
+        }
+    }
+
+    /** tcp_close_state: the next state on close and whether a FIN goes (TCP_ACTION_FIN). */
+    boolean tcpCloseState(LayerContext ctx, TcpSock tp) {
+        int next;
+        boolean fin;
+        switch (tp.state) {
+            case TcpSock.TCP_ESTABLISHED: next = TcpSock.TCP_FIN_WAIT1; fin = true; break;
+            case TcpSock.TCP_SYN_RECV: next = TcpSock.TCP_FIN_WAIT1; fin = true; break;
+            case TcpSock.TCP_CLOSE_WAIT: next = TcpSock.TCP_LAST_ACK; fin = true; break;
+            case TcpSock.TCP_SYN_SENT: next = TcpSock.TCP_CLOSE; fin = false; break;
+            default: return false;
+        }
+        tp.setState(ctx, next);
+        return fin;
+    }
+
+    /** tcp_shutdown(SHUT_WR): the FIN, in the states that may send one. */
+    void tcpShutdown(LayerContext ctx, TcpSock tp, SkBuff skb) {
+        ctx.trace(skb, "tcp_shutdown");
+        tp.shutdown |= TcpSock.SEND_SHUTDOWN;
+        if (tcpCloseState(ctx, tp)) output.tcpSendFin(ctx, tp, skb);
+        if (tp.state == TcpSock.TCP_CLOSE) input.tcpDone(ctx, tp);
+    }
+
+    /**
+     * tcp_close, net/ipv4/tcp.c: unread data means a RST (TCPAbortOnClose) and CLOSE; else the
+     * FIN (tcp_close_state). The socket is an orphan from here; an orphan already in FIN_WAIT2
+     * becomes a time-wait minisock for tcp_fin_timeout.
+     */
+    void tcpClose(LayerContext ctx, TcpSock tp, SkBuff skb, long unread) {
+        ctx.trace(skb, "tcp_close");
+        tp.shutdown = TcpSock.RCV_SHUTDOWN | TcpSock.SEND_SHUTDOWN;
+        tp.dead = true;
+        if (tp.state == TcpSock.TCP_CLOSE) {
+            unhash(tp);
+            return;
+        }
+        if (unread > 0 || tp.rmemAlloc > 0 && unread < 0) {
+            // RFC 2525 2.17: closing with unread data resets the connection.
+            ctx.count(tp.netns, Snmp.TcpExtTCPAbortOnClose, 1);
+            int old = tp.state;
+            tp.setState(ctx, TcpSock.TCP_CLOSE);
+            if (old != TcpSock.TCP_SYN_SENT) output.tcpSendActiveReset(ctx, tp, skb);
+            input.tcpDone(ctx, tp);
+            return;
+        }
+        if (tcpCloseState(ctx, tp)) output.tcpSendFin(ctx, tp, skb);
+        if (tp.state == TcpSock.TCP_CLOSE) {
+            input.tcpDone(ctx, tp);
+            return;
+        }
+        if (tp.state == TcpSock.TCP_FIN_WAIT2) {
+            TcpMinisocks.tcpTimeWait(ctx, this, tp, TcpSock.TCP_FIN_WAIT2, finTimeout());
+        }
+    }
+
+    /**
+     * The TCP timers of this host that are due: every connection's (tcp_timer.c) and every
+     * request sock's SYN-ACK timer (reqsk_timer_handler: tcp_synack_retries, 5, retransmissions
+     * at 1, 2, 4, 8, 16 s; TCPTimeouts each time; the request dies after the last).
+     */
+    public void tick(LayerContext ctx) {
+        long now = ctx.nowNanos();
+        for (TcpSock tp : new java.util.ArrayList<>(ehash.values())) {
+            if (TcpTimer.nextDeadline(tp) <= now) timer.tick(ctx, tp);
+        }
+        int maxRetries = sysctl("net.ipv4.tcp_synack_retries", 5);
+        for (RequestSock req : new java.util.ArrayList<>(requests.values())) {
+            long[] t = reqTimers.get(req.key());
+            if (t == null || t[1] > now) continue;
+            ctx.count(host.netns(), Snmp.TcpExtTCPTimeouts, 1);
+            if (t[0] >= maxRetries) {
+                dropRequest(req);
+                continue;
+            }
+            SkBuff synack = tcpMakeSynack(ctx, null, req, dstMetricAdvmss(routeMtu(req.rmtAddr(), null)));
+            ctx.count(host.netns(), Snmp.TcpRetransSegs, 1);
+            ctx.count(host.netns(), "TcpExtTCPSynRetrans", 1);
+            ctx.enqueue(KernelQueue.IP_LOCAL_OUT, synack);
+            t[0]++;
+            t[1] = now + Math.min(TcpTimer.TCP_TIMEOUT_INIT << t[0], TcpTimer.TCP_RTO_MAX);
+        }
+    }
+
+    /** The earliest TCP deadline of this host, or Long.MAX_VALUE (for drivers that sleep). */
+    public long nextDeadline() {
+        long d = Long.MAX_VALUE;
+        for (TcpSock tp : ehash.values()) d = Math.min(d, TcpTimer.nextDeadline(tp));
+        for (long[] t : reqTimers.values()) d = Math.min(d, t[1]);
+        return d;
     }
 
     /** The request socks (SYN_RECV) of this host, by 4-tuple. */
     public Collection<RequestSock> requests() { return Collections.unmodifiableCollection(requests.values()); }
 
-    private int sysctl(String key, int dflt) { return host.sysctl().getInt(key, dflt); }
+    int sysctl(String key, int dflt) { return host.sysctl().getInt(key, dflt); }
 
     /**
      * tcp_v4_rcv, net/ipv4/tcp_ipv4.c. Data at the TCP header, network_header at the IPv4 header.
@@ -107,10 +527,21 @@ public final class TcpIpv4 {
             ctx.drop(skb, SkbDropReason.TCP_CSUM);
             return;
         }
-        // 5. __inet_lookup_skb: established (here: request socks), then listeners.
-        RequestSock req = requests.get(RequestSock.key(daddr, th.dest(), saddr, th.source()));
+        // 5. __inet_lookup_skb: established (full sockets and time-wait minisocks), request
+        //    socks (TCP_NEW_SYN_RECV), then listeners.
+        String ekey = RequestSock.key(daddr, th.dest(), saddr, th.source());
+        TcpSock tp = ehash.get(ekey);
+        if (tp != null && tp.tw) {
+            tcpV4DoTimeWait(ctx, skb, th, tp);
+            return;
+        }
+        if (tp != null) {
+            input.tcpV4DoRcv(ctx, tp, skb, th);
+            return;
+        }
+        RequestSock req = requests.get(ekey);
         if (req != null) {
-            tcpCheckReq(ctx, skb, th, req);
+            TcpMinisocks.tcpCheckReq(ctx, this, skb, th, req, listeners.get(req.listener()));
             return;
         }
         HostConfig.SocketSpec lsk = inetLookupListener(daddr, th.dest());
@@ -130,7 +561,8 @@ public final class TcpIpv4 {
     public HostConfig.SocketSpec inetLookupListener(int daddr, int dport) {
         HostConfig.SocketSpec best = null;
         int bestScore = -1;
-        for (HostConfig.SocketSpec s : host.sockets()) {
+        for (ListenSock l : listeners.values()) {
+            HostConfig.SocketSpec s = l.spec();
             if (!"tcp".equals(s.proto()) || !s.listen() || s.port() != dport) continue;
             int score = 1;
             if (s.addr() != 0) {
@@ -209,7 +641,14 @@ public final class TcpIpv4 {
                 return;
             }
         }
-        // 3. Accept queue: nothing is ever accepted here, so it is never full (sk_acceptq_is_full).
+        // 3. sk_acceptq_is_full: more completed connections waiting than the backlog allows.
+        ListenSock ls = listeners.get(lsk.key());
+        if (ls != null && ls.acceptQueue > ls.maxAckBacklog()) {
+            ctx.count(skb, Snmp.TcpExtListenOverflows);
+            tcpListendrop(ctx, skb);
+            ctx.drop(skb, SkbDropReason.NOT_SPECIFIED);
+            return;
+        }
         // 4. The SYN's options.
         OptionsReceived opt = tcpParseOptions(th);
         if (wantCookie && !opt.sawTstamp()) {
@@ -232,13 +671,14 @@ public final class TcpIpv4 {
         boolean ecnOk = tcpEcnCreateRequest(th, Iph.tos(skb));
         if (wantCookie && !tstampOk) ecnOk = false;
         // 7. tcp_openreq_init_rwin: window and window scale.
-        int[] win = tcpOpenreqInitRwin(advmss, tstampOk, opt.wscaleOk());
+        int[] win = tcpOpenreqInitRwin(advmss, tstampOk, opt.wscaleOk(), ls != null ? ls.rcvbuf : 0);
         RequestSock req = new RequestSock(lsk.key(), daddr, th.dest(), saddr, th.source(),
                 th.seq(), isn, opt.mssClamp(), opt.sawTstamp() ? opt.rcvTsval() : 0, tstampOk,
                 opt.sackOk(), opt.wscaleOk(), opt.sndWscale(), win[1], win[0], tsOff, ecnOk,
                 Iph.tos(skb), ctx.nowNanos(), 0);
         if (!wantCookie) {
             requests.put(req.key(), req);
+            reqTimers.put(req.key(), new long[]{0, ctx.nowNanos() + TcpTimer.TCP_TIMEOUT_INIT});
         } else {
             ctx.count(skb, Snmp.TcpExtSyncookiesSent);
         }
@@ -252,34 +692,33 @@ public final class TcpIpv4 {
     }
 
     /**
-     * tcp_check_req, net/ipv4/tcp_minisocks.c, only its first case: the peer's SYN again
-     * (same ISN, no ACK) gets the SYN-ACK again (inet_rtx_syn_ack), at most once per
-     * tcp_invalid_ratelimit (tcp_oow_rate_limited). The rest of the handshake is a later step.
+     * The first case of tcp_check_req: the peer's SYN again (same ISN, no ACK) gets the SYN-ACK
+     * again (inet_rtx_syn_ack), at most once per tcp_invalid_ratelimit (tcp_oow_rate_limited).
      */
-    void tcpCheckReq(LayerContext ctx, SkBuff skb, TcpHeader th, RequestSock req) {
-        ctx.trace(skb, "tcp_check_req");
-        int flg = th.flags() & (TcpHeader.SYN | TcpHeader.ACK | TcpHeader.RST | TcpHeader.FIN);
-        if (th.seq() == req.rcvIsn() && flg == TcpHeader.SYN) {
-            long now = Math.floorDiv(ctx.nowNanos(), 1_000_000L);
-            int limit = sysctl("net.ipv4.tcp_invalid_ratelimit", 500);
-            if (req.lastOowAckJiffies() != 0 && now - req.lastOowAckJiffies() < limit) {
-                ctx.count(skb, "TcpExtTCPACKSkippedSynRecv");
-                ctx.consume(skb);
-                return;
-            }
-            RequestSock upd = new RequestSock(req.listener(), req.locAddr(), req.locPort(), req.rmtAddr(),
-                    req.rmtPort(), req.rcvIsn(), req.sntIsn(), req.mss(), req.tsRecent(), req.tstampOk(),
-                    req.sackOk(), req.wscaleOk(), req.sndWscale(), req.rcvWscale(), req.rcvWnd(), req.tsOff(),
-                    req.ecnOk(), req.synTos(), req.createdNanos(), now == 0 ? 1 : now);
-            requests.put(upd.key(), upd);
-            int advmss = dstMetricAdvmss(routeMtu(req.rmtAddr(), skb.dev()));
-            ctx.enqueue(KernelQueue.IP_LOCAL_OUT, tcpMakeSynack(ctx, skb, upd, advmss));
-            ctx.count(skb, Snmp.TcpRetransSegs);
-            ctx.count(skb, "TcpExtTCPSynRetrans");
+    void retransmitSynackForSyn(LayerContext ctx, SkBuff skb, RequestSock req) {
+        long now = Math.floorDiv(ctx.nowNanos(), 1_000_000L);
+        int limit = sysctl("net.ipv4.tcp_invalid_ratelimit", 500);
+        if (req.lastOowAckJiffies() != 0 && now - req.lastOowAckJiffies() < limit) {
+            ctx.count(skb, "TcpExtTCPACKSkippedSynRecv");
             ctx.consume(skb);
             return;
         }
-        ctx.drop(skb, SkbDropReason.NOT_EMULATED);
+        RequestSock upd = withOowAck(req, now == 0 ? 1 : now);
+        requests.put(upd.key(), upd);
+        int advmss = dstMetricAdvmss(routeMtu(req.rmtAddr(), skb.dev()));
+        ctx.enqueue(KernelQueue.IP_LOCAL_OUT, tcpMakeSynack(ctx, skb, upd, advmss));
+        ctx.count(skb, Snmp.TcpRetransSegs);
+        ctx.count(skb, "TcpExtTCPSynRetrans");
+        long[] t = reqTimers.get(req.key());
+        if (t != null) t[0]++;
+        ctx.consume(skb);
+    }
+
+    private static RequestSock withOowAck(RequestSock req, long jiffies) {
+        return new RequestSock(req.listener(), req.locAddr(), req.locPort(), req.rmtAddr(),
+                req.rmtPort(), req.rcvIsn(), req.sntIsn(), req.mss(), req.tsRecent(), req.tstampOk(),
+                req.sackOk(), req.wscaleOk(), req.sndWscale(), req.rcvWscale(), req.rcvWnd(), req.tsOff(),
+                req.ecnOk(), req.synTos(), req.createdNanos(), jiffies);
     }
 
     /**
@@ -372,9 +811,9 @@ public final class TcpIpv4 {
      * (tcp_win_from_space of sk_rcvbuf = tcp_rmem[1]) into tcp_select_initial_window with the
      * MSS less the timestamp option. Returns {rcv_wnd, rcv_wscale}.
      */
-    int[] tcpOpenreqInitRwin(int advmss, boolean tstampOk, boolean wscaleOk) {
+    int[] tcpOpenreqInitRwin(int advmss, boolean tstampOk, boolean wscaleOk, int rcvbuf) {
         int[] rmem = host.sysctl().getInts("net.ipv4.tcp_rmem", 4096, 131072, 6291456);
-        long fullSpace = ((long) rmem[1] * TCP_DEFAULT_SCALING_RATIO) >> TCP_RMEM_TO_WIN_SCALE;
+        long fullSpace = tcpWinFromSpace(rcvbuf > 0 ? rcvbuf : rmem[1]);
         int mss = advmss - (tstampOk ? TcpHeader.TCPOLEN_TSTAMP_ALIGNED : 0);
         return tcpSelectInitialWindow(fullSpace, mss, wscaleOk, rmem[2]);
     }
@@ -431,7 +870,7 @@ public final class TcpIpv4 {
     SkBuff tcpMakeSynack(LayerContext ctx, SkBuff syn, RequestSock req, int mss) {
         byte[] opts = tcpSynackOptions(ctx, req, mss);
         int len = TcpHeader.LEN + opts.length;
-        SkBuff out = ctx.allocSkb(syn.netns(), syn, SkBuff.DEFAULT_HEADROOM, len);
+        SkBuff out = ctx.allocSkb(host.netns(), syn, SkBuff.DEFAULT_HEADROOM, len);
         int at = out.put(len);
         out.setTransportHeader(at);
         TcpHeader th = new TcpHeader(out.head(), at);
@@ -447,7 +886,7 @@ public final class TcpIpv4 {
         th.fillChecksum(req.locAddr(), req.rmtAddr(), len);
         setOutput(out, req.locAddr(), req.rmtAddr(), 0);
         ctx.trace(out, "tcp_v4_send_synack");
-        ctx.count(syn, Snmp.TcpOutSegs);
+        ctx.count(host.netns(), Snmp.TcpOutSegs, 1);
         return out;
     }
 

@@ -27,6 +27,8 @@ public final class Udp {
 
     private final HostConfig host;
     private final Icmp icmp;
+    /** Sockets bound through the socket API (SOCK_OP_BIND), beside host.yaml's. */
+    private final List<HostConfig.SocketSpec> bound = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public Udp(HostConfig host, Icmp icmp) {
         this.host = host;
@@ -93,7 +95,7 @@ public final class Udp {
     public HostConfig.SocketSpec udp4LibLookup(int daddr, int dport) {
         HostConfig.SocketSpec best = null;
         int bestScore = -1;
-        for (HostConfig.SocketSpec s : host.sockets()) {
+        for (HostConfig.SocketSpec s : all()) {
             if (!"udp".equals(s.proto()) || s.port() != dport) continue;
             int score = 0;
             if (s.addr() != 0) {
@@ -116,7 +118,7 @@ public final class Udp {
     void udp4LibMcastDeliver(LayerContext ctx, SkBuff skb, UdpHeader uh, int saddr, int daddr) {
         ctx.trace(skb, "__udp4_lib_mcast_deliver");
         List<HostConfig.SocketSpec> match = new ArrayList<>();
-        for (HostConfig.SocketSpec s : host.sockets()) {
+        for (HostConfig.SocketSpec s : all()) {
             if ("udp".equals(s.proto()) && s.port() == uh.dest() && (s.addr() == 0 || s.addr() == daddr)) {
                 match.add(s);
             }
@@ -155,5 +157,55 @@ public final class Udp {
         skb.cb().dport = dport;
         skb.cb().ipProtocol = UdpHeader.IPPROTO_UDP;
         ctx.enqueue(KernelQueue.SK_RECEIVE_QUEUE, skb);
+    }
+
+    private List<HostConfig.SocketSpec> all() {
+        if (bound.isEmpty()) return host.sockets();
+        List<HostConfig.SocketSpec> l = new ArrayList<>(host.sockets());
+        l.addAll(bound);
+        return l;
+    }
+
+    /**
+     * udp_sendmsg, net/ipv4/udp.c, for what the socket layer sends (SK_SENDMSG, data at the
+     * payload; cb.saddr:sport the bound source, cb.daddr:dport the destination): the UDP
+     * header and its checksum (udp_send_skb; 0 goes as 0xffff), then IP (ip_send_skb);
+     * UdpOutDatagrams. SOCK_OP_BIND / SOCK_OP_CLOSE add and remove a bound socket.
+     */
+    public void udpSendmsg(LayerContext ctx, SkBuff skb) {
+        ctx.trace(skb, "udp_sendmsg");
+        io.netstack.skb.ControlBlock cb = skb.cb();
+        if (cb.sockOp == io.netstack.skb.ControlBlock.SOCK_OP_BIND) {
+            bound.add(new HostConfig.SocketSpec("udp", cb.saddr, cb.sport, false, 0));
+            ctx.consume(skb);
+            return;
+        }
+        if (cb.sockOp == io.netstack.skb.ControlBlock.SOCK_OP_CLOSE) {
+            bound.removeIf(b -> b.addr() == cb.saddr && b.port() == cb.sport);
+            ctx.consume(skb);
+            return;
+        }
+        if (cb.sockOp != io.netstack.skb.ControlBlock.SOCK_OP_DATA) {
+            ctx.drop(skb, SkbDropReason.NOT_EMULATED);
+            return;
+        }
+        int ulen = UdpHeader.LEN + skb.len();
+        if (ulen > 0xffff) {
+            // EMSGSIZE: never reaches IP.
+            ctx.drop(skb, SkbDropReason.PKT_TOO_BIG);
+            return;
+        }
+        int at = skb.push(UdpHeader.LEN);
+        skb.setTransportHeader(at);
+        UdpHeader uh = new UdpHeader(skb.head(), at);
+        uh.setSource(cb.sport);
+        uh.setDest(cb.dport);
+        uh.setLength(ulen);
+        uh.fillChecksum(cb.saddr, cb.daddr, ulen);
+        cb.ipProtocol = UdpHeader.IPPROTO_UDP;
+        cb.df = host.sysctl().getInt("net.ipv4.ip_no_pmtu_disc", 0) == 0;
+        ctx.trace(skb, "udp_send_skb");
+        ctx.count(skb, Snmp.UdpOutDatagrams);
+        ctx.enqueue(KernelQueue.IP_LOCAL_OUT, skb);
     }
 }

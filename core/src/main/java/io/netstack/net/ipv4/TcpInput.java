@@ -1,0 +1,888 @@
+package io.netstack.net.ipv4;
+
+import io.netstack.skb.ControlBlock;
+import io.netstack.skb.SkBuff;
+import io.netstack.skb.SkbDropReason;
+import io.netstack.stack.KernelQueue;
+import io.netstack.stack.LayerContext;
+import io.netstack.stats.Snmp;
+import io.netstack.wire.Bytes;
+import io.netstack.wire.TcpHeader;
+
+import java.util.Arrays;
+
+/**
+ * net/ipv4/tcp_input.c for a connection: tcp_rcv_established (header prediction and the slow
+ * path), tcp_rcv_state_process and tcp_rcv_synsent_state_process, tcp_validate_incoming
+ * (PAWS, sequence check, RFC 5961 RST and SYN handling with challenge ACKs), tcp_ack (window
+ * update, retransmit queue, RTT, congestion control, dup ACKs and fast retransmit),
+ * tcp_data_queue and tcp_ofo_queue, tcp_fin, tcp_reset, and the ACK decision
+ * (__tcp_ack_snd_check).
+ *
+ * <p>Not emulated: D-SACK, the SACK scoreboard (SACK blocks we receive are parsed but only
+ * duplicate ACKs drive recovery), RACK-TLP, urgent data, ECN, the receive-buffer autotuning
+ * (tcp_rcv_space_adjust), undo of spurious retransmissions.
+ */
+final class TcpInput {
+
+    /** TCP_PAWS_WINDOW, TCP_PAWS_24DAYS */
+    static final int TCP_PAWS_WINDOW = 1;
+    static final long TCP_PAWS_24DAYS_NANOS = 60L * 60 * 24 * 24 * 1_000_000_000L;
+
+    /** FLAG_* of tcp_ack */
+    static final int FLAG_DATA = 0x01;
+    static final int FLAG_WIN_UPDATE = 0x02;
+    static final int FLAG_DATA_ACKED = 0x04;
+    static final int FLAG_SYN_ACKED = 0x10;
+    static final int FLAG_SLOWPATH = 0x100;
+    static final int FLAG_SND_UNA_ADVANCED = 0x400;
+    static final int FLAG_ACKED = FLAG_DATA_ACKED | FLAG_SYN_ACKED;
+    static final int FLAG_NOT_DUP = FLAG_DATA | FLAG_WIN_UPDATE | FLAG_ACKED;
+
+    private final TcpIpv4 tcp;
+    private final TcpOutput out;
+
+    TcpInput(TcpIpv4 tcp, TcpOutput out) {
+        this.tcp = tcp;
+        this.out = out;
+    }
+
+    /** The parsed segment: TCP_SKB_CB plus the options of tcp_parse_options. */
+    static final class Seg {
+        SkBuff skb;
+        TcpHeader th;
+        int seq;
+        int endSeq;
+        int ackSeq;
+        int dataOff;
+        int len;
+        boolean sawTstamp;
+        int tsval;
+        int tsecr;
+        int numSacks;
+
+        boolean syn() { return th.syn(); }
+        boolean fin() { return th.fin(); }
+        boolean rst() { return th.rst(); }
+        boolean ack() { return th.ack(); }
+    }
+
+    /** TCP_SKB_CB(skb) and tcp_parse_options for a segment of a connection. */
+    Seg parse(SkBuff skb, TcpHeader th) {
+        Seg s = new Seg();
+        s.skb = skb;
+        s.th = th;
+        s.seq = th.seq();
+        s.dataOff = th.doff() * 4;
+        s.len = skb.len() - s.dataOff;
+        s.endSeq = s.seq + s.len + (th.syn() ? 1 : 0) + (th.fin() ? 1 : 0);
+        s.ackSeq = th.ackSeq();
+        for (TcpHeader.Option o : th.options()) {
+            if (o.kind() == TcpHeader.TCPOPT_TIMESTAMP && o.data().length == 8) {
+                s.sawTstamp = true;
+                s.tsval = Bytes.u32(o.data(), 0);
+                s.tsecr = Bytes.u32(o.data(), 4);
+            } else if (o.kind() == TcpHeader.TCPOPT_SACK && o.data().length % 8 == 0) {
+                s.numSacks = o.data().length / 8;
+            }
+        }
+        return s;
+    }
+
+    /**
+     * tcp_v4_do_rcv for a full socket: ESTABLISHED goes to tcp_rcv_established, every other
+     * state to tcp_rcv_state_process; a non-zero answer sends a reset (tcp_v4_send_reset).
+     */
+    void tcpV4DoRcv(LayerContext ctx, TcpSock tp, SkBuff skb, TcpHeader th) {
+        ctx.trace(skb, "tcp_v4_do_rcv");
+        tp.traceSkb = skb;
+        Seg s = parse(skb, th);
+        if (s.sawTstamp && !tp.tstampOk && tp.state != TcpSock.TCP_SYN_SENT) s.sawTstamp = false;
+        boolean reset;
+        if (tp.state == TcpSock.TCP_ESTABLISHED) {
+            reset = tcpRcvEstablished(ctx, tp, s);
+        } else {
+            reset = tcpRcvStateProcess(ctx, tp, s);
+        }
+        if (reset) {
+            tcp.tcpV4SendReset(ctx, skb, th, true);
+            ctx.drop(skb, SkbDropReason.NOT_SPECIFIED);
+        }
+        tp.traceSkb = null;
+    }
+
+    /**
+     * tcp_rcv_established: the fast path when the segment is the next one expected, carries only
+     * ACK (and PSH) with an unchanged window and timestamps, and nothing unusual is going on
+     * (header prediction); else the slow path of RFC 793 "SEGMENT ARRIVES" checks.
+     */
+    boolean tcpRcvEstablished(LayerContext ctx, TcpSock tp, Seg s) {
+        ctx.trace(s.skb, "tcp_rcv_established");
+        int flags = s.th.flags() & ~TcpHeader.PSH;
+        boolean predicted = flags == TcpHeader.ACK && s.seq == tp.rcvNxt && tp.ofo.isEmpty()
+                && tp.caState == TcpCong.TCP_CA_OPEN && tp.rcvWnd != 0
+                && (s.th.window() << tp.sndWscale) == tp.sndWnd
+                && !TcpSock.after(s.ackSeq, tp.sndNxt) && !TcpSock.before(s.ackSeq, tp.sndUna)
+                && (tp.tstampOk == s.sawTstamp)
+                && (!s.sawTstamp || (tp.tsRecent - s.tsval) <= 0);
+        if (predicted && s.len <= TcpOutput.tcpReceiveWindow(tp)) {
+            // The fast path: tcp_store_ts_recent, then a pure ACK or in-order data.
+            if (s.sawTstamp && !TcpSock.after(s.seq, tp.rcvWup)) tcpStoreTsRecent(ctx, tp, s);
+            if (s.len == 0) {
+                tcpAck(ctx, tp, s, 0);
+                out.tcpWriteXmit(ctx, tp, s.skb);
+                ctx.consume(s.skb);
+                return false;
+            }
+            ctx.count(tp.netns, Snmp.TcpExtTCPHPHits, 1);
+            tp.lastRcvNanos = ctx.nowNanos();
+            if (s.ackSeq != tp.sndUna) tcpAck(ctx, tp, s, FLAG_DATA);
+            tcpDataQueue(ctx, tp, s);
+            out.tcpWriteXmit(ctx, tp, s.skb);
+            tcpAckSndCheck(ctx, tp, s.skb);
+            return false;
+        }
+        // The slow path.
+        if (!s.ack() && !s.rst() && !s.syn()) {
+            ctx.drop(s.skb, SkbDropReason.TCP_FLAGS);
+            return false;
+        }
+        if (!tcpValidateIncoming(ctx, tp, s, true)) return false;
+        int r = tcpAck(ctx, tp, s, FLAG_SLOWPATH);
+        if (r < 0) {
+            ctx.drop(s.skb, r == -2 ? SkbDropReason.TCP_TOO_OLD_ACK : SkbDropReason.TCP_ACK_UNSENT_DATA);
+            return false;
+        }
+        tp.lastRcvNanos = ctx.nowNanos();
+        tcpDataQueue(ctx, tp, s);
+        if (tp.state != TcpSock.TCP_CLOSE) {
+            out.tcpWriteXmit(ctx, tp, s.skb);
+            tcpAckSndCheck(ctx, tp, s.skb);
+        }
+        return false;
+    }
+
+    /**
+     * tcp_rcv_state_process for every state but LISTEN (TcpIpv4 answers listeners) and
+     * ESTABLISHED: returns true when the caller must send a reset.
+     */
+    boolean tcpRcvStateProcess(LayerContext ctx, TcpSock tp, Seg s) {
+        ctx.trace(s.skb, "tcp_rcv_state_process");
+        switch (tp.state) {
+            case TcpSock.TCP_CLOSE:
+                ctx.drop(s.skb, SkbDropReason.TCP_CLOSE);
+                return false;
+            case TcpSock.TCP_SYN_SENT:
+                return tcpRcvSynsentStateProcess(ctx, tp, s);
+            default:
+                break;
+        }
+        // 1. Neither ACK, RST nor SYN: nothing to do with it.
+        if (!s.ack() && !s.rst() && !s.syn()) {
+            ctx.drop(s.skb, SkbDropReason.TCP_FLAGS);
+            return false;
+        }
+        // 2. PAWS, sequence, RST and SYN checks.
+        if (!tcpValidateIncoming(ctx, tp, s, false)) return false;
+        // 3. step 5: the ACK field.
+        int r = tcpAck(ctx, tp, s, FLAG_SLOWPATH);
+        if (r <= 0) {
+            if (tp.state == TcpSock.TCP_SYN_RECV) return true;
+            tcpSendChallengeAck(ctx, tp, s);
+            ctx.drop(s.skb, SkbDropReason.TCP_OLD_ACK);
+            return false;
+        }
+        tp.lastRcvNanos = ctx.nowNanos();
+        boolean finAcked = tp.finQueued && tp.sndUna == tp.writeSeq;
+        switch (tp.state) {
+            case TcpSock.TCP_SYN_RECV:
+                // The handshake completes: the window from this ACK, the transfer starts.
+                tp.sndWnd = s.th.window() << tp.sndWscale;
+                tp.sndWl1 = s.seq;
+                tp.maxWindow = Math.max(tp.maxWindow, tp.sndWnd);
+                tp.setState(ctx, TcpSock.TCP_ESTABLISHED);
+                tcp.sockEvent(ctx, tp.listener, ControlBlock.SOCK_OP_ACCEPT_READY, 0, tp.key, tp, s.skb);
+                if (tp.keepalive) tp.keepaliveDeadline = ctx.nowNanos() + tcp.keepaliveTime();
+                break;
+            case TcpSock.TCP_FIN_WAIT1:
+                if (finAcked) {
+                    tp.setState(ctx, TcpSock.TCP_FIN_WAIT2);
+                    tp.shutdown |= TcpSock.SEND_SHUTDOWN;
+                    if (tp.dead) {
+                        // An orphan that gets new data after close: RFC 1122 says reset.
+                        if (s.endSeq != s.seq && TcpSock.after(s.endSeq - (s.fin() ? 1 : 0), tp.rcvNxt)) {
+                            ctx.count(tp.netns, Snmp.TcpExtTCPAbortOnData, 1);
+                            tcpDone(ctx, tp);
+                            return true;
+                        }
+                        if (!s.fin()) {
+                            // tcp_time_wait(TCP_FIN_WAIT2, tcp_fin_timeout): a minisock waits for the FIN.
+                            TcpMinisocks.tcpTimeWait(ctx, tcp, tp, TcpSock.TCP_FIN_WAIT2, tcp.finTimeout());
+                            ctx.consume(s.skb);
+                            return false;
+                        }
+                    }
+                }
+                break;
+            case TcpSock.TCP_CLOSING:
+                if (finAcked) {
+                    TcpMinisocks.tcpTimeWait(ctx, tcp, tp, TcpSock.TCP_TIME_WAIT, TcpTimer.TCP_TIMEWAIT_LEN);
+                    ctx.consume(s.skb);
+                    return false;
+                }
+                break;
+            case TcpSock.TCP_LAST_ACK:
+                if (finAcked) {
+                    tcpDone(ctx, tp);
+                    ctx.consume(s.skb);
+                    return false;
+                }
+                break;
+            default:
+                break;
+        }
+        // step 7: the segment text.
+        switch (tp.state) {
+            case TcpSock.TCP_CLOSE_WAIT:
+            case TcpSock.TCP_CLOSING:
+            case TcpSock.TCP_LAST_ACK:
+                if (!TcpSock.before(s.seq, tp.rcvNxt)) {
+                    // Data after the peer's FIN: not queued.
+                    if (tp.state != TcpSock.TCP_CLOSE) {
+                        out.tcpWriteXmit(ctx, tp, s.skb);
+                        tcpAckSndCheck(ctx, tp, s.skb);
+                    }
+                    ctx.drop(s.skb, SkbDropReason.TCP_INVALID_SEQUENCE);
+                    return false;
+                }
+                // fall through
+            case TcpSock.TCP_FIN_WAIT1:
+            case TcpSock.TCP_FIN_WAIT2:
+                if ((tp.shutdown & TcpSock.RCV_SHUTDOWN) != 0 && tp.dead
+                        && s.endSeq != s.seq && TcpSock.after(s.endSeq - (s.fin() ? 1 : 0), tp.rcvNxt)) {
+                    ctx.count(tp.netns, Snmp.TcpExtTCPAbortOnData, 1);
+                    tcpReset(ctx, tp, s.skb);
+                    return true;
+                }
+                // fall through
+            case TcpSock.TCP_ESTABLISHED:
+                tcpDataQueue(ctx, tp, s);
+                break;
+            default:
+                ctx.consume(s.skb);
+        }
+        if (tp.state != TcpSock.TCP_CLOSE && !tp.tw) {
+            out.tcpWriteXmit(ctx, tp, s.skb);
+            tcpAckSndCheck(ctx, tp, s.skb);
+        }
+        return false;
+    }
+
+    /**
+     * tcp_rcv_synsent_state_process: our SYN is out. An ACK must acknowledge exactly it (else a
+     * reset); a RST with that ACK refuses the connection (ECONNREFUSED); a SYN-ACK completes it
+     * (tcp_finish_connect) and is acknowledged at once.
+     */
+    boolean tcpRcvSynsentStateProcess(LayerContext ctx, TcpSock tp, Seg s) {
+        ctx.trace(s.skb, "tcp_rcv_synsent_state_process");
+        if (s.ack()) {
+            // 1. "If SEG.ACK =< ISS, or SEG.ACK > SND.NXT, send a reset" (RFC 793).
+            if (!TcpSock.after(s.ackSeq, tp.iss) || TcpSock.after(s.ackSeq, tp.sndNxt)) {
+                if (s.rst()) {
+                    ctx.drop(s.skb, SkbDropReason.TCP_RESET);
+                    return false;
+                }
+                return true;
+            }
+            // 2. An acceptable RST: the peer refuses.
+            if (s.rst()) {
+                tcpReset(ctx, tp, s.skb);
+                ctx.drop(s.skb, SkbDropReason.TCP_RESET);
+                return false;
+            }
+            // 3. No SYN: discard.
+            if (!s.syn()) {
+                ctx.drop(s.skb, SkbDropReason.TCP_FLAGS);
+                return false;
+            }
+            // 4. The SYN-ACK: its options, our ISN acknowledged.
+            TcpIpv4.OptionsReceived opt = tcp.tcpParseOptions(s.th);
+            tp.sndWscale = opt.wscaleOk() && tp.wscaleOk ? opt.sndWscale() : 0;
+            if (!(opt.wscaleOk() && tp.wscaleOk)) {
+                tp.wscaleOk = false;
+                tp.rcvWscale = 0;
+            }
+            tp.sackOk = tp.sackOk && opt.sackOk();
+            tp.tstampOk = tp.tstampOk && opt.sawTstamp();
+            if (tp.tstampOk) {
+                tp.tsRecent = opt.rcvTsval();
+                tp.tsRecentStampNanos = ctx.nowNanos();
+            }
+            tp.mssClamp = Math.min(tp.mssClamp, opt.mssClamp());
+            tp.irs = s.seq;
+            tp.rcvNxt = s.seq + 1;
+            tp.rcvWup = tp.rcvNxt;
+            tp.sndWl1 = s.seq;
+            tcpAck(ctx, tp, s, FLAG_SLOWPATH);
+            tp.sndWnd = s.th.window();
+            tp.maxWindow = tp.sndWnd;
+            tcpSyncMss(tp);
+            tcpFinishConnect(ctx, tp, s.skb);
+            // The handshake's last ACK goes at once (no deferred accept, nothing written yet).
+            out.tcpSendAck(ctx, tp, s.skb);
+            out.tcpWriteXmit(ctx, tp, s.skb);
+            ctx.consume(s.skb);
+            return false;
+        }
+        // No ACK: a RST is ignored, a SYN is a simultaneous open.
+        if (s.rst()) {
+            ctx.drop(s.skb, SkbDropReason.TCP_RESET);
+            return false;
+        }
+        if (s.syn()) {
+            TcpIpv4.OptionsReceived opt = tcp.tcpParseOptions(s.th);
+            tp.setState(ctx, TcpSock.TCP_SYN_RECV);
+            tp.sndWscale = opt.wscaleOk() && tp.wscaleOk ? opt.sndWscale() : 0;
+            if (!(opt.wscaleOk() && tp.wscaleOk)) {
+                tp.wscaleOk = false;
+                tp.rcvWscale = 0;
+            }
+            tp.sackOk = tp.sackOk && opt.sackOk();
+            tp.tstampOk = tp.tstampOk && opt.sawTstamp();
+            if (tp.tstampOk) tp.tsRecent = opt.rcvTsval();
+            tp.mssClamp = Math.min(tp.mssClamp, opt.mssClamp());
+            tp.irs = s.seq;
+            tp.rcvNxt = s.seq + 1;
+            tp.rcvWup = tp.rcvNxt;
+            tp.sndWnd = s.th.window();
+            tp.sndWl1 = s.seq;
+            tcpSyncMss(tp);
+            // tcp_send_synack: our SYN again, now with the ACK.
+            out.tcpTransmitSkb(ctx, tp, s.skb, tp.iss, TcpHeader.SYN | TcpHeader.ACK, new byte[0],
+                    out.tcpSynOptions(ctx, tp), "tcp_send_synack");
+            ctx.consume(s.skb);
+            return false;
+        }
+        ctx.drop(s.skb, SkbDropReason.TCP_FLAGS);
+        return false;
+    }
+
+    /** tcp_sync_mss: the MSS we send, the peer's clamp less the timestamp option. */
+    static void tcpSyncMss(TcpSock tp) {
+        tp.mssCache = Math.min(tp.advmss, tp.mssClamp) - (tp.tstampOk ? TcpHeader.TCPOLEN_TSTAMP_ALIGNED : 0);
+        // tcp_initialize_rcv_mss: a guess of the peer's segments, at most TCP_MSS_DEFAULT.
+        int hint = Math.min(tp.advmss, tp.mssCache);
+        hint = Math.min(hint, tp.rcvWnd / 2);
+        hint = Math.min(hint, TcpIpv4.TCP_MSS_DEFAULT);
+        tp.rcvMss = Math.max(hint, 88);
+    }
+
+    /** tcp_finish_connect + tcp_init_transfer: ESTABLISHED, initial cwnd, the application told. */
+    void tcpFinishConnect(LayerContext ctx, TcpSock tp, SkBuff skb) {
+        tp.setState(ctx, TcpSock.TCP_ESTABLISHED);
+        tp.cwnd = TcpTimer.TCP_INIT_CWND;
+        tp.lastRcvNanos = ctx.nowNanos();
+        if (tp.keepalive) tp.keepaliveDeadline = ctx.nowNanos() + tcp.keepaliveTime();
+        tcp.sockEvent(ctx, tp.key, ControlBlock.SOCK_OP_CONNECTED, 0, null, tp, skb);
+    }
+
+    /**
+     * tcp_validate_incoming: PAWS (tcp_paws_discard), the window check (tcp_sequence), RST
+     * (RFC 5961 3.2: exact rcv_nxt resets, in-window gets a challenge ACK), SYN in a
+     * synchronized state (RFC 5961 4.2: challenge ACK). False when the segment is done with.
+     */
+    boolean tcpValidateIncoming(LayerContext ctx, TcpSock tp, Seg s, boolean synInerr) {
+        // 1. PAWS: a timestamp older than ts_recent is an old duplicate.
+        if (s.sawTstamp && tp.tsRecent != 0 && tcpPawsDiscard(ctx, tp, s)) {
+            if (!s.rst()) {
+                if (s.syn()) return synChallenge(ctx, tp, s, synInerr);
+                ctx.count(tp.netns, Snmp.TcpExtPAWSEstab, 1);
+                if (!tcpOowRateLimited(ctx, tp, s, "TcpExtTCPACKSkippedPAWS")) tcpSendDupack(ctx, tp, s);
+                ctx.drop(s.skb, SkbDropReason.TCP_RFC7323_PAWS);
+                return false;
+            }
+        }
+        // 2. tcp_sequence: the segment must overlap the receive window.
+        SkbDropReason seqReason = tcpSequence(tp, s.seq, s.endSeq);
+        if (seqReason != null) {
+            if (!s.rst()) {
+                if (s.syn()) return synChallenge(ctx, tp, s, synInerr);
+                if (!tcpOowRateLimited(ctx, tp, s, "TcpExtTCPACKSkippedSeq")) tcpSendDupack(ctx, tp, s);
+            } else if (tcpResetCheck(tp, s)) {
+                tcpReset(ctx, tp, s.skb);
+                ctx.drop(s.skb, SkbDropReason.TCP_RESET);
+                return false;
+            }
+            ctx.drop(s.skb, seqReason);
+            return false;
+        }
+        // 3. RST: only the exact next sequence number resets; the rest of the window gets a challenge ACK.
+        if (s.rst()) {
+            if (s.seq == tp.rcvNxt || tcpResetCheck(tp, s)) {
+                tcpReset(ctx, tp, s.skb);
+                ctx.drop(s.skb, SkbDropReason.TCP_RESET);
+                return false;
+            }
+            tcpSendChallengeAck(ctx, tp, s);
+            ctx.drop(s.skb, SkbDropReason.TCP_RESET);
+            return false;
+        }
+        // 4. tcp_replace_ts_recent.
+        if (s.sawTstamp && !TcpSock.after(s.seq, tp.rcvWup)) tcpStoreTsRecent(ctx, tp, s);
+        // 5. A SYN in a synchronized state.
+        if (s.syn()) return synChallenge(ctx, tp, s, synInerr);
+        return true;
+    }
+
+    private boolean synChallenge(LayerContext ctx, TcpSock tp, Seg s, boolean synInerr) {
+        if (synInerr) ctx.count(tp.netns, Snmp.TcpInErrs, 1);
+        ctx.count(tp.netns, Snmp.TcpExtTCPSYNChallenge, 1);
+        tcpSendChallengeAck(ctx, tp, s);
+        ctx.drop(s.skb, SkbDropReason.TCP_INVALID_SYN);
+        return false;
+    }
+
+    /** tcp_reset_check: a RST at rcv_nxt - 1 after the peer's FIN (CLOSE_WAIT, LAST_ACK, CLOSING). */
+    static boolean tcpResetCheck(TcpSock tp, Seg s) {
+        return s.seq == tp.rcvNxt - 1 && (tp.state == TcpSock.TCP_CLOSE_WAIT
+                || tp.state == TcpSock.TCP_LAST_ACK || tp.state == TcpSock.TCP_CLOSING);
+    }
+
+    /** tcp_sequence: null when the segment overlaps the window, else why not. */
+    static SkbDropReason tcpSequence(TcpSock tp, int seq, int endSeq) {
+        if (TcpSock.before(endSeq, tp.rcvWup)) return SkbDropReason.TCP_OLD_SEQUENCE;
+        if (TcpSock.after(seq, tp.rcvNxt + TcpOutput.tcpReceiveWindow(tp))) return SkbDropReason.TCP_INVALID_SEQUENCE;
+        return null;
+    }
+
+    /** tcp_paws_discard: ts_recent newer by more than TCP_PAWS_WINDOW, and not older than 24 days. */
+    static boolean tcpPawsDiscard(LayerContext ctx, TcpSock tp, Seg s) {
+        if (tp.tsRecent - s.tsval <= TCP_PAWS_WINDOW) return false;
+        if (ctx.nowNanos() - tp.tsRecentStampNanos >= TCP_PAWS_24DAYS_NANOS) return false;
+        // tcp_disordered_ack: a pure duplicate ACK reordered behind a newer one is let through.
+        return !(s.ack() && s.len == 0 && !s.syn() && !s.fin() && s.seq == tp.rcvNxt && s.ackSeq == tp.sndUna);
+    }
+
+    static void tcpStoreTsRecent(LayerContext ctx, TcpSock tp, Seg s) {
+        if (tp.tsRecent == 0 || s.tsval - tp.tsRecent >= 0 || ctx.nowNanos() - tp.tsRecentStampNanos >= TCP_PAWS_24DAYS_NANOS) {
+            tp.tsRecent = s.tsval;
+            tp.tsRecentStampNanos = ctx.nowNanos();
+        }
+    }
+
+    /**
+     * tcp_oow_rate_limited: an out-of-window ACK, challenge ACK or dupack goes at most once per
+     * tcp_invalid_ratelimit (500 ms) per connection; a data segment (no SYN) is never limited.
+     */
+    boolean tcpOowRateLimited(LayerContext ctx, TcpSock tp, Seg s, String mib) {
+        if (s.seq != s.endSeq && !s.syn()) return false;
+        long limit = tcp.sysctl("net.ipv4.tcp_invalid_ratelimit", 500) * 1_000_000L;
+        if (ctx.nowNanos() - tp.lastOowAckNanos < limit) {
+            ctx.count(tp.netns, mib, 1);
+            return true;
+        }
+        tp.lastOowAckNanos = ctx.nowNanos();
+        return false;
+    }
+
+    /** tcp_send_challenge_ack: RFC 5961 7, rate limited per socket; TCPChallengeACK. */
+    void tcpSendChallengeAck(LayerContext ctx, TcpSock tp, Seg s) {
+        if (tcpOowRateLimited(ctx, tp, s, "TcpExtTCPACKSkippedChallenge")) return;
+        ctx.count(tp.netns, Snmp.TcpExtTCPChallengeACK, 1);
+        out.tcpSendAck(ctx, tp, s.skb);
+    }
+
+    /** tcp_send_dupack: old data means our ACK was lost (DelayedACKLost, quick ACK mode); ACK now. */
+    void tcpSendDupack(LayerContext ctx, TcpSock tp, Seg s) {
+        if (s.endSeq != s.seq && TcpSock.before(s.seq, tp.rcvNxt)) {
+            ctx.count(tp.netns, "TcpExtDelayedACKLost", 1);
+            tcpEnterQuickackMode(tp, TcpOutput.TCP_MAX_QUICKACKS);
+        }
+        out.tcpSendAck(ctx, tp, s.skb);
+    }
+
+    /**
+     * tcp_reset: the peer reset the connection. The error by state (ECONNREFUSED in SYN_SENT,
+     * EPIPE in CLOSE_WAIT, else ECONNRESET) goes to the application; tcp_done.
+     */
+    void tcpReset(LayerContext ctx, TcpSock tp, SkBuff skb) {
+        ctx.trace(skb, "tcp_reset");
+        int err;
+        switch (tp.state) {
+            case TcpSock.TCP_SYN_SENT: err = TcpIpv4.ECONNREFUSED; break;
+            case TcpSock.TCP_CLOSE_WAIT: err = TcpIpv4.EPIPE; break;
+            case TcpSock.TCP_CLOSE: return;
+            default: err = TcpIpv4.ECONNRESET;
+        }
+        tp.skErr = err;
+        if (!tp.dead) {
+            int op = tp.state == TcpSock.TCP_SYN_SENT ? ControlBlock.SOCK_OP_ERROR : ControlBlock.SOCK_OP_RESET;
+            tcp.sockEvent(ctx, tp.key, op, err, null, tp, skb);
+        }
+        tcpDone(ctx, tp);
+    }
+
+    /** tcp_done: TcpAttemptFails from SYN_SENT or SYN_RECV, CLOSE, timers off, out of the hash. */
+    void tcpDone(LayerContext ctx, TcpSock tp) {
+        if (tp.state == TcpSock.TCP_SYN_SENT || tp.state == TcpSock.TCP_SYN_RECV) {
+            ctx.count(tp.netns, Snmp.TcpAttemptFails, 1);
+        }
+        tp.setState(ctx, TcpSock.TCP_CLOSE);
+        tp.shutdown = TcpSock.RCV_SHUTDOWN | TcpSock.SEND_SHUTDOWN;
+        tp.rtoDeadline = tp.delackDeadline = tp.keepaliveDeadline = tp.probeDeadline = tp.twDeadline = 0;
+        tp.rtxQueue.clear();
+        tcp.unhash(tp);
+    }
+
+    /**
+     * tcp_ack: returns 1 for an acceptable ACK, 0 for an old one (ignored), -1 for an ACK of
+     * data never sent, -2 for one older than the largest window. Updates the send window
+     * (tcp_ack_update_window), frees what was acknowledged (tcp_clean_rtx_queue) with an RTT
+     * sample (Karn: never from a retransmitted segment), re-arms the RTO timer, counts
+     * TCPHPAcks / TCPPureAcks, and runs congestion control and loss recovery.
+     */
+    int tcpAck(LayerContext ctx, TcpSock tp, Seg s, int flag) {
+        int priorSndUna = tp.sndUna;
+        int ack = s.ackSeq;
+        if (!s.ack()) return 0;
+        // 1. Old or not-yet-sent ACKs.
+        if (TcpSock.before(ack, priorSndUna)) {
+            if (TcpSock.before(ack, priorSndUna - tp.maxWindow)) return -2;
+            return 0;
+        }
+        if (TcpSock.after(ack, tp.sndNxt)) return -1;
+        int priorPackets = tp.rtxQueue.size();
+        int priorInFlight = tp.packetsInFlight();
+        // 2. Window update and counters.
+        if ((flag & FLAG_SLOWPATH) == 0 && TcpSock.after(ack, priorSndUna)) {
+            tp.sndWl1 = s.seq;
+            flag |= FLAG_WIN_UPDATE;
+            ctx.count(tp.netns, Snmp.TcpExtTCPHPAcks, 1);
+        } else {
+            if (s.seq != s.endSeq) flag |= FLAG_DATA;
+            else ctx.count(tp.netns, Snmp.TcpExtTCPPureAcks, 1);
+            flag |= tcpAckUpdateWindow(tp, s, ack);
+        }
+        if (TcpSock.after(ack, priorSndUna)) {
+            flag |= FLAG_SND_UNA_ADVANCED;
+            tp.retransmits = 0;
+        }
+        tp.sndUna = ack;
+        tp.probesOut = 0;
+        tp.lastRcvNanos = ctx.nowNanos();
+        // 3. tcp_clean_rtx_queue.
+        long rttUs = -1;
+        int ackedPkts = 0;
+        while (!tp.rtxQueue.isEmpty()) {
+            TcpSock.TxSeg seg = tp.rtxQueue.peekFirst();
+            if (TcpSock.after(seg.endSeq, ack)) break;
+            tp.rtxQueue.pollFirst();
+            ackedPkts++;
+            flag |= seg.syn ? FLAG_SYN_ACKED : FLAG_DATA_ACKED;
+            if (!seg.retransmitted) rttUs = Math.max(1, (ctx.nowNanos() - seg.sentNanos) / 1000);
+            else rttUs = -1;
+        }
+        tp.ackData(ack);
+        if (rttUs < 0 && (flag & FLAG_ACKED) != 0 && s.sawTstamp && s.tsecr != 0 && tp.tstampOk) {
+            // tcp_ack_update_rtt: the timestamp echo gives the sample when Karn forbids the other.
+            long ms = TcpOutput.tsval(ctx, tp) - s.tsecr;
+            if (ms >= 0 && ms < 120_000) rttUs = Math.max(1, ms * 1000);
+        }
+        if (rttUs > 0) {
+            TcpTimer.tcpRttEstimator(tp, rttUs);
+            TcpTimer.tcpSetRto(tp);
+            tp.backoff = 0;
+        }
+        // 4. tcp_rearm_rto.
+        if ((flag & FLAG_ACKED) != 0) {
+            tp.retransStampNanos = 0;
+            tp.rtoDeadline = tp.rtxQueue.isEmpty() ? 0 : ctx.nowNanos() + tp.rtoNanos;
+        }
+        // 5. Duplicate ACKs and loss recovery (tcp_fastretrans_alert, Reno).
+        boolean isDupack = (flag & (FLAG_SND_UNA_ADVANCED | FLAG_NOT_DUP)) == 0 && priorPackets > 0 && s.len == 0;
+        if (tp.caState == TcpCong.TCP_CA_RECOVERY || tp.caState == TcpCong.TCP_CA_LOSS) {
+            if (!TcpSock.before(ack, tp.highSeq)) {
+                tp.caState = TcpCong.TCP_CA_OPEN;
+                tp.dupAcks = 0;
+                tp.cwnd = Math.max(tp.cwnd, Math.min(tp.ssthresh, tp.cwnd + 1));
+            } else if ((flag & FLAG_SND_UNA_ADVANCED) != 0 && tp.caState == TcpCong.TCP_CA_RECOVERY
+                    && !tp.rtxQueue.isEmpty()) {
+                // NewReno partial ACK: the next hole is lost too.
+                tp.rtxQueue.peekFirst().lost = true;
+            }
+            if (tp.caState == TcpCong.TCP_CA_LOSS && ackedPkts > 0) TcpCong.tcpRenoCongAvoid(tp, ackedPkts);
+        } else if (isDupack) {
+            tp.dupAcks++;
+            if (tp.dupAcks >= tcp.sysctl("net.ipv4.tcp_reordering", 3) && !tp.rtxQueue.isEmpty()) {
+                ctx.count(tp.netns, tp.sackOk ? "TcpExtTCPSackRecovery" : "TcpExtTCPRenoRecovery", 1);
+                TcpCong.tcpEnterRecovery(tp);
+                tp.rtxQueue.peekFirst().lost = true;
+            }
+        } else if ((flag & FLAG_SND_UNA_ADVANCED) != 0) {
+            tp.dupAcks = 0;
+            boolean cwndLimited = tp.cwnd < tp.ssthresh ? priorInFlight * 2 > tp.cwnd : priorInFlight >= tp.cwnd;
+            if (ackedPkts > 0 && cwndLimited) TcpCong.tcpRenoCongAvoid(tp, ackedPkts);
+        }
+        tcpXmitRetransmitQueue(ctx, tp, s.skb);
+        // 6. The zero-window probe timer stops when the window opens.
+        if (tp.sndWnd > 0) {
+            tp.probeDeadline = 0;
+        } else if (tp.rtxQueue.isEmpty() && TcpSock.before(tp.sndNxt, tp.writeSeq) && tp.probeDeadline == 0) {
+            tp.probeDeadline = ctx.nowNanos() + tp.rtoNanos;
+        }
+        return 1;
+    }
+
+    /** tcp_ack_update_window / tcp_may_update_window (RFC 793 SND.WL1/WL2). */
+    static int tcpAckUpdateWindow(TcpSock tp, Seg s, int ack) {
+        int nwin = s.th.window();
+        if (!s.syn()) nwin <<= tp.sndWscale;
+        if (TcpSock.after(ack, tp.sndUna) || TcpSock.after(s.seq, tp.sndWl1)
+                || (s.seq == tp.sndWl1 && nwin > tp.sndWnd)) {
+            tp.sndWl1 = s.seq;
+            if (tp.sndWnd != nwin) {
+                tp.sndWnd = nwin;
+                tp.maxWindow = Math.max(tp.maxWindow, nwin);
+                return FLAG_WIN_UPDATE;
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * tcp_xmit_retransmit_queue: the segments marked lost go again as the congestion window
+     * allows (TCPFastRetrans in recovery, TCPSlowStartRetrans after an RTO).
+     */
+    void tcpXmitRetransmitQueue(LayerContext ctx, TcpSock tp, SkBuff parent) {
+        for (TcpSock.TxSeg seg : tp.rtxQueue) {
+            if (!seg.lost) continue;
+            if (tp.packetsInFlight() >= tp.cwnd) break;
+            seg.lost = false;
+            out.tcpRetransmitSkb(ctx, tp, seg, parent);
+            ctx.count(tp.netns, tp.caState == TcpCong.TCP_CA_LOSS ? "TcpExtTCPSlowStartRetrans" : "TcpExtTCPFastRetrans", 1);
+        }
+    }
+
+    /**
+     * tcp_data_queue: in-order data goes to the socket (and the out-of-order queue is drained
+     * behind it), a FIN runs tcp_fin; a retransmission of what we have forces an ACK
+     * (DelayedACKLost); data past the window is dropped; a hole queues it out of order.
+     */
+    void tcpDataQueue(LayerContext ctx, TcpSock tp, Seg s) {
+        ctx.trace(s.skb, "tcp_data_queue");
+        if (s.seq == s.endSeq) {
+            ctx.consume(s.skb);
+            return;
+        }
+        boolean fin = s.fin();
+        int dataSeq = s.seq;
+        int len = s.len;
+        // 1. The next segment expected (or an overlap that brings new bytes).
+        if (!TcpSock.after(dataSeq, tp.rcvNxt) && TcpSock.after(s.endSeq, tp.rcvNxt)) {
+            if (TcpOutput.tcpReceiveWindow(tp) == 0 && len > 0 && dataSeq == tp.rcvNxt) {
+                ctx.count(tp.netns, "TcpExtTCPZeroWindowDrop", 1);
+                tcpEnterQuickackMode(tp, TcpOutput.TCP_MAX_QUICKACKS);
+                tp.ackPending = true;
+                tp.ackNow = true;
+                ctx.drop(s.skb, SkbDropReason.TCP_ZEROWINDOW);
+                return;
+            }
+            int skip = tp.rcvNxt - dataSeq;
+            int newBytes = Math.max(0, len - skip);
+            tp.rcvNxt = s.endSeq;
+            if (len > 0) tcpEventDataRecv(ctx, tp, len);
+            if (newBytes > 0) {
+                s.skb.pull(s.dataOff + skip);
+                deliver(ctx, tp, s.skb);
+            }
+            if (fin) tcpFin(ctx, tp, s.skb);
+            if (!tp.ofo.isEmpty()) {
+                tcpOfoQueue(ctx, tp, s.skb);
+                // RFC 5681 4.2: ACK at once when a hole is filled.
+                if (tp.ofo.isEmpty()) tp.ackNow = true;
+            }
+            if (newBytes == 0) ctx.consume(s.skb);
+            return;
+        }
+        // 2. Entirely old: our ACK must have been lost.
+        if (!TcpSock.after(s.endSeq, tp.rcvNxt)) {
+            ctx.count(tp.netns, "TcpExtDelayedACKLost", 1);
+            tcpEnterQuickackMode(tp, TcpOutput.TCP_MAX_QUICKACKS);
+            tp.ackPending = true;
+            tp.ackNow = true;
+            ctx.drop(s.skb, SkbDropReason.TCP_OLD_DATA);
+            return;
+        }
+        // 3. Beyond the window.
+        if (!TcpSock.before(dataSeq, tp.rcvNxt + TcpOutput.tcpReceiveWindow(tp))) {
+            tcpEnterQuickackMode(tp, TcpOutput.TCP_MAX_QUICKACKS);
+            tp.ackPending = true;
+            tp.ackNow = true;
+            ctx.drop(s.skb, SkbDropReason.TCP_OVERWINDOW);
+            return;
+        }
+        // 4. tcp_data_queue_ofo.
+        tcpDataQueueOfo(ctx, tp, s);
+    }
+
+    /**
+     * tcp_data_queue_ofo: the segment waits in the out-of-order queue (TCPOFOQueue); a copy of
+     * what is already there is dropped (TCPOFODrop... here TCPOFOMerge); an ACK goes at once.
+     */
+    void tcpDataQueueOfo(LayerContext ctx, TcpSock tp, Seg s) {
+        ctx.trace(s.skb, "tcp_data_queue_ofo");
+        ctx.count(tp.netns, "TcpExtTCPOFOQueue", 1);
+        byte[] data = s.skb.bytes(s.skb.data() + s.dataOff, s.skb.tail());
+        int seq = s.seq;
+        tp.ackPending = true;
+        tp.ackNow = true;
+        for (TcpSock.OfoSeg o : tp.ofo) {
+            if (!TcpSock.before(seq, o.seq) && !TcpSock.after(seq + data.length, o.seq + o.data.length)
+                    && (!s.fin() || o.fin)) {
+                ctx.count(tp.netns, "TcpExtTCPOFOMerge", 1);
+                ctx.drop(s.skb, SkbDropReason.TCP_OFOMERGE);
+                return;
+            }
+        }
+        int i = 0;
+        while (i < tp.ofo.size() && TcpSock.before(tp.ofo.get(i).seq, seq)) i++;
+        tp.ofo.add(i, new TcpSock.OfoSeg(seq, data, s.fin()));
+        tp.lastOfoSeq = seq;
+        ctx.consume(s.skb);
+    }
+
+    /** tcp_ofo_queue: what became in order moves to the socket; duplicates are dropped. */
+    void tcpOfoQueue(LayerContext ctx, TcpSock tp, SkBuff parent) {
+        while (!tp.ofo.isEmpty()) {
+            TcpSock.OfoSeg o = tp.ofo.get(0);
+            if (TcpSock.after(o.seq, tp.rcvNxt)) break;
+            tp.ofo.remove(0);
+            if (!TcpSock.after(o.endSeq(), tp.rcvNxt)) continue;
+            int skip = tp.rcvNxt - o.seq;
+            byte[] data = Arrays.copyOfRange(o.data, Math.min(skip, o.data.length), o.data.length);
+            tp.rcvNxt = o.endSeq();
+            if (data.length > 0) {
+                SkBuff skb = ctx.allocSkb(tp.netns, parent, 0, data.length);
+                skb.putData(data);
+                ctx.trace(skb, "tcp_ofo_queue");
+                deliver(ctx, tp, skb);
+            }
+            if (o.fin) {
+                tcpFin(ctx, tp, parent);
+                break;
+            }
+        }
+    }
+
+    /** tcp_queue_rcv: the bytes go to the socket layer's receive queue (data at the payload). */
+    void deliver(LayerContext ctx, TcpSock tp, SkBuff skb) {
+        ctx.trace(skb, "tcp_queue_rcv");
+        tp.rmemAlloc += skb.len();
+        ControlBlock cb = skb.cb();
+        cb.socket = tp.key;
+        cb.saddr = tp.raddr;
+        cb.sport = tp.rport;
+        cb.daddr = tp.laddr;
+        cb.dport = tp.lport;
+        cb.ipProtocol = TcpHeader.IPPROTO_TCP;
+        cb.sockOp = ControlBlock.SOCK_OP_DATA;
+        if (tp.dead) {
+            ctx.drop(skb, SkbDropReason.TCP_CLOSE);
+            return;
+        }
+        ctx.enqueue(KernelQueue.SK_RECEIVE_QUEUE, skb);
+    }
+
+    /**
+     * tcp_event_data_recv: the peer's segment size (tcp_measure_rcv_mss), quick ACK mode on the
+     * first data, the delayed-ACK estimator ato, and tcp_grow_window.
+     */
+    void tcpEventDataRecv(LayerContext ctx, TcpSock tp, int len) {
+        // inet_csk_schedule_ack: data wants an ACK, now or delayed.
+        tp.ackPending = true;
+        if (len >= tp.rcvMss) tp.rcvMss = Math.min(len, tp.advmss);
+        long now = ctx.nowNanos();
+        if (tp.atoNanos == 0) {
+            tcpEnterQuickackMode(tp, TcpOutput.TCP_MAX_QUICKACKS);
+            tp.atoNanos = TcpOutput.TCP_ATO_MIN;
+        } else {
+            long m = now - tp.lastDataNanos;
+            if (m <= TcpOutput.TCP_ATO_MIN / 2) {
+                tp.atoNanos = (tp.atoNanos >> 1) + TcpOutput.TCP_ATO_MIN / 2;
+            } else if (m < tp.atoNanos) {
+                tp.atoNanos = Math.min((tp.atoNanos >> 1) + m, tp.rtoNanos);
+            } else if (m > tp.rtoNanos) {
+                tcpIncrQuickack(tp, TcpOutput.TCP_MAX_QUICKACKS);
+            }
+        }
+        tp.lastDataNanos = now;
+        // tcp_grow_window: rcv_ssthresh climbs two segments at a time toward the clamp.
+        if (len >= 128 && tp.rcvSsthresh < tp.windowClamp
+                && tp.rcvSsthresh < TcpIpv4.tcpWinFromSpace(tp.rcvbuf - tp.rmemAlloc)) {
+            tp.rcvSsthresh = Math.min(tp.rcvSsthresh + 2 * tp.advmss, tp.windowClamp);
+        }
+    }
+
+    /** tcp_incr_quickack */
+    static void tcpIncrQuickack(TcpSock tp, int max) {
+        int q = tp.rcvWnd / (2 * Math.max(tp.rcvMss, 1));
+        if (q == 0) q = 2;
+        q = Math.min(q, max);
+        if (q > tp.quick) tp.quick = q;
+    }
+
+    /** tcp_enter_quickack_mode: quick ACKs, pingpong off, ato back to the minimum. */
+    static void tcpEnterQuickackMode(TcpSock tp, int max) {
+        tcpIncrQuickack(tp, max);
+        tp.pingpong = false;
+        tp.atoNanos = TcpOutput.TCP_ATO_MIN;
+    }
+
+    /**
+     * tcp_fin: the peer closed its side. ESTABLISHED (or SYN_RECV) to CLOSE_WAIT with delayed
+     * ACKs (pingpong); FIN_WAIT1 to CLOSING; FIN_WAIT2 to TIME_WAIT. The out-of-order queue is
+     * purged; the application sees EOF.
+     */
+    void tcpFin(LayerContext ctx, TcpSock tp, SkBuff skb) {
+        ctx.trace(skb, "tcp_fin");
+        tp.ackPending = true;
+        tp.shutdown |= TcpSock.RCV_SHUTDOWN;
+        switch (tp.state) {
+            case TcpSock.TCP_SYN_RECV:
+            case TcpSock.TCP_ESTABLISHED:
+                tp.setState(ctx, TcpSock.TCP_CLOSE_WAIT);
+                tp.pingpong = true;
+                break;
+            case TcpSock.TCP_FIN_WAIT1:
+                // Simultaneous close: ACK their FIN, wait for the ACK of ours.
+                out.tcpSendAck(ctx, tp, skb);
+                tp.setState(ctx, TcpSock.TCP_CLOSING);
+                break;
+            case TcpSock.TCP_FIN_WAIT2:
+                out.tcpSendAck(ctx, tp, skb);
+                TcpMinisocks.tcpTimeWait(ctx, tcp, tp, TcpSock.TCP_TIME_WAIT, TcpTimer.TCP_TIMEWAIT_LEN);
+                break;
+            default:
+                break;
+        }
+        tp.ofo.clear();
+        if (!tp.dead) tcp.sockEvent(ctx, tp.key, ControlBlock.SOCK_OP_EOF, 0, null, tp, skb);
+    }
+
+    /**
+     * tcp_ack_snd_check / __tcp_ack_snd_check: ACK at once when more than one full segment
+     * arrived since the last ACK and the window would not shrink, in quick ACK mode, with
+     * out-of-order data, or when asked to (ICSK_ACK_NOW); else a delayed ACK.
+     */
+    void tcpAckSndCheck(LayerContext ctx, TcpSock tp, SkBuff skb) {
+        if (!tp.ackPending) return;
+        boolean quickMode = tp.quick > 0 && !tp.pingpong;
+        if (tp.ackNow || ((tp.rcvNxt - tp.rcvWup) > tp.rcvMss && out.tcpSelectWindowRaw(tp) >= tp.rcvWnd)
+                || quickMode || !tp.ofo.isEmpty()) {
+            tp.ackNow = false;
+            out.tcpSendAck(ctx, tp, skb);
+            return;
+        }
+        out.tcpSendDelayedAck(ctx, tp, skb);
+    }
+}

@@ -1,0 +1,310 @@
+package io.netstack.net.ipv4;
+
+import io.netstack.stack.LayerContext;
+import io.netstack.stats.Snmp;
+import io.netstack.wire.Inet;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.List;
+
+/**
+ * struct tcp_sock (include/linux/tcp.h) with the inet_connection_sock and sock parts TCP uses,
+ * reduced: one connection's control block as l4 keeps it. The application's receive queue is
+ * not here (the socket layer keeps it); {@link #rmemAlloc} counts what was handed to the
+ * socket layer and not yet read, which is what the receive window is computed from.
+ *
+ * <p>States are numbered as include/net/tcp_states.h; {@link #setState} is tcp_set_state.
+ */
+public final class TcpSock {
+
+    // include/net/tcp_states.h
+    public static final int TCP_ESTABLISHED = 1;
+    public static final int TCP_SYN_SENT = 2;
+    public static final int TCP_SYN_RECV = 3;
+    public static final int TCP_FIN_WAIT1 = 4;
+    public static final int TCP_FIN_WAIT2 = 5;
+    public static final int TCP_TIME_WAIT = 6;
+    public static final int TCP_CLOSE = 7;
+    public static final int TCP_CLOSE_WAIT = 8;
+    public static final int TCP_LAST_ACK = 9;
+    public static final int TCP_LISTEN = 10;
+    public static final int TCP_CLOSING = 11;
+    public static final int TCP_NEW_SYN_RECV = 12;
+
+    private static final String[] NAMES = {"", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1",
+            "FIN_WAIT2", "TIME_WAIT", "CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING", "NEW_SYN_RECV"};
+
+    /** The state's name as tcp_states.h spells it without the TCP_ prefix. */
+    public static String stateName(int state) {
+        return state > 0 && state < NAMES.length ? NAMES[state] : "?" + state;
+    }
+
+    // sk->sk_shutdown bits
+    static final int RCV_SHUTDOWN = 1;
+    static final int SEND_SHUTDOWN = 2;
+
+    /** One sent, not yet acknowledged segment of the retransmit queue (tcp_rtx_queue). */
+    static final class TxSeg {
+        final int seq;
+        final int endSeq;
+        final boolean syn;
+        final boolean fin;
+        long sentNanos;
+        boolean retransmitted;
+        /** TCPCB_LOST: marked lost by an RTO or fast retransmit, not yet sent again. */
+        boolean lost;
+
+        TxSeg(int seq, int endSeq, boolean syn, boolean fin, long sentNanos) {
+            this.seq = seq;
+            this.endSeq = endSeq;
+            this.syn = syn;
+            this.fin = fin;
+            this.sentNanos = sentNanos;
+        }
+    }
+
+    /** One out-of-order segment (out_of_order_queue): [seq, seq + data.length), plus FIN. */
+    static final class OfoSeg {
+        int seq;
+        byte[] data;
+        boolean fin;
+
+        OfoSeg(int seq, byte[] data, boolean fin) {
+            this.seq = seq;
+            this.data = data;
+            this.fin = fin;
+        }
+
+        int endSeq() { return seq + data.length + (fin ? 1 : 0); }
+    }
+
+    final String netns;
+    /** The socket layer's key: "tcp 192.0.2.2:80 192.0.2.1:40000". */
+    final String key;
+    /** The listener it came from (passive open), or null. */
+    final String listener;
+    final int laddr;
+    final int lport;
+    final int raddr;
+    final int rport;
+
+    int state = TCP_CLOSE;
+    /** SOCK_DEAD: the application closed it (orphan). */
+    boolean dead;
+    /** A passive child still in the listener's accept queue. */
+    boolean unaccepted;
+    int shutdown;
+
+    // Send sequence space
+    int iss;
+    int sndUna;
+    int sndNxt;
+    /** write_seq: the end of what the application wrote (plus SYN and FIN). */
+    int writeSeq;
+    int sndWnd;
+    int sndWl1;
+    int maxWindow;
+    /** snd_sml: the end of the last small segment sent (Minshall's Nagle). */
+    int sndSml;
+    boolean finQueued;
+    int finSeq;
+    /** The unacknowledged and unsent data: bytes from sequence {@link #bufSeq}. */
+    byte[] sndBuf = new byte[4096];
+    int sndBufLen;
+    int bufSeq;
+    final Deque<TxSeg> rtxQueue = new ArrayDeque<>();
+
+    // Receive sequence space
+    int irs;
+    int rcvNxt;
+    int rcvWnd;
+    int rcvWup;
+    int rcvSsthresh;
+    int windowClamp;
+    int rcvbuf;
+    /** Bytes queued to the socket layer and not yet read. */
+    long rmemAlloc;
+    final List<OfoSeg> ofo = new ArrayList<>();
+    /** The newest out-of-order range, listed first in SACK blocks (tcp_sack_new_ofo_skb). */
+    int lastOfoSeq;
+
+    // Options (struct tcp_options_received)
+    int mssClamp;
+    int advmss;
+    int mssCache;
+    boolean tstampOk;
+    boolean sackOk;
+    boolean wscaleOk;
+    int sndWscale;
+    int rcvWscale;
+    int tsRecent;
+    long tsRecentStampNanos;
+    int tsOff;
+    /** The peer's last TSval seen and our TSecr to echo; rcv_tsecr of the current segment. */
+    int rcvTsecr;
+    boolean sawTstamp;
+
+    // RTT and RTO (tcp_rtt_estimator), microseconds
+    long srttUs8;
+    long mdevUs4;
+    long mdevMaxUs;
+    long rttvarUs;
+    int rttSeq;
+    long rtoNanos = TcpTimer.TCP_TIMEOUT_INIT;
+    int backoff;
+    int retransmits;
+    /** retrans_stamp: when the first of the current retransmissions' original went out. */
+    long retransStampNanos;
+
+    // Congestion control (TcpCong)
+    int cwnd = 10;
+    int cwndCnt;
+    int ssthresh = Integer.MAX_VALUE;
+    /** icsk_ca_state: 0 Open, 3 Recovery, 4 Loss. */
+    int caState;
+    int highSeq;
+    int dupAcks;
+
+    // Delayed ACK (icsk_ack)
+    boolean ackPending;
+    int quick;
+    boolean pingpong;
+    long atoNanos;
+    int rcvMss = 536;
+
+    // Timers: absolute deadlines in nanoseconds, 0 when not armed
+    long rtoDeadline;
+    long delackDeadline;
+    long keepaliveDeadline;
+    long probeDeadline;
+    /** TIME_WAIT, or the orphaned FIN_WAIT2 timeout. */
+    long twDeadline;
+    int probesOut;
+
+    // Options the application set
+    boolean keepalive;
+    boolean nodelay;
+    long lastRcvNanos;
+    /** icsk_ack.lrcvtime: when data last arrived. */
+    long lastDataNanos;
+    long lastOowAckNanos = Long.MIN_VALUE / 2;
+
+    TcpSock(String netns, String key, String listener, int laddr, int lport, int raddr, int rport) {
+        this.netns = netns;
+        this.key = key;
+        this.listener = listener;
+        this.laddr = laddr;
+        this.lport = lport;
+        this.raddr = raddr;
+        this.rport = rport;
+    }
+
+    /** The socket key of a connection: "tcp 192.0.2.2:80 192.0.2.1:40000". */
+    public static String socketKey(int laddr, int lport, int raddr, int rport) {
+        return "tcp " + Inet.format(laddr) + ":" + lport + " " + Inet.format(raddr) + ":" + rport;
+    }
+
+    /** The 4-tuple key of the established hash (the same shape as the request socks'). */
+    String ehashKey() { return TcpIpv4.RequestSock.key(laddr, lport, raddr, rport); }
+
+    public String key() { return key; }
+    public int state() { return state; }
+    public int sndUna() { return sndUna; }
+    public int sndNxt() { return sndNxt; }
+    public int rcvNxt() { return rcvNxt; }
+    public int sndWnd() { return sndWnd; }
+    public int rcvWnd() { return rcvWnd; }
+    public int mss() { return mssCache; }
+    public int cwnd() { return cwnd; }
+    public int ssthresh() { return ssthresh; }
+    public long rtoNanos() { return rtoNanos; }
+    public long srttUs() { return srttUs8 >> 3; }
+    public int ofoSegments() { return ofo.size(); }
+    public int packetsOut() { return rtxQueue.size(); }
+
+    /** tcp_packets_in_flight: sent and neither acknowledged nor marked lost. */
+    int packetsInFlight() {
+        int n = 0;
+        for (TxSeg s : rtxQueue) if (!s.lost) n++;
+        return n;
+    }
+
+    /** inet_timewait_sock: the connection is a time-wait minisock (substate in {@link #state}). */
+    boolean tw;
+    /** ICSK_ACK_NOW: the next ACK check sends at once. */
+    boolean ackNow;
+    /** The errno the connection died with, for the socket layer. */
+    int skErr;
+
+    /**
+     * tcp_set_state, net/ipv4/tcp.c: the one place a state changes, with the MIB moves it makes
+     * (TcpCurrEstab up on entering ESTABLISHED, down on leaving ESTABLISHED or CLOSE_WAIT;
+     * TcpEstabResets on ESTABLISHED or CLOSE_WAIT to CLOSE), traced "LISTEN => SYN_RECV".
+     */
+    void setState(LayerContext ctx, int newState) {
+        int old = state;
+        if (old == newState) return;
+        switch (newState) {
+            case TCP_ESTABLISHED:
+                ctx.count(netns, Snmp.TcpCurrEstab, 1);
+                break;
+            case TCP_CLOSE_WAIT:
+                if (old == TCP_SYN_RECV) ctx.count(netns, Snmp.TcpCurrEstab, 1);
+                break;
+            case TCP_CLOSE:
+                if (old == TCP_CLOSE_WAIT || old == TCP_ESTABLISHED) ctx.count(netns, Snmp.TcpEstabResets, 1);
+                if (old == TCP_ESTABLISHED || old == TCP_CLOSE_WAIT) ctx.count(netns, Snmp.TcpCurrEstab, -1);
+                break;
+            default:
+                if (old == TCP_ESTABLISHED || old == TCP_CLOSE_WAIT) ctx.count(netns, Snmp.TcpCurrEstab, -1);
+        }
+        state = newState;
+        if (traceSkb != null) ctx.trace(traceSkb, "tcp_set_state " + stateName(old) + " => " + stateName(newState));
+    }
+
+    /** The skb the current visit is about, so a state change is traced on its event; may be null (timers). */
+    io.netstack.skb.SkBuff traceSkb;
+
+    // --- the send buffer ---------------------------------------------------------------
+
+    /** Appends application bytes at write_seq (before any FIN). */
+    void appendSend(byte[] data, int off, int len) {
+        if (sndBufLen + len > sndBuf.length) {
+            sndBuf = Arrays.copyOf(sndBuf, Math.max(sndBuf.length * 2, sndBufLen + len));
+        }
+        System.arraycopy(data, off, sndBuf, sndBufLen, len);
+        sndBufLen += len;
+        writeSeq += len;
+    }
+
+    /** The end of the data (the FIN's sequence number if one is queued, else write_seq). */
+    int dataEnd() { return bufSeq + sndBufLen; }
+
+    /** Copies len bytes of the send buffer starting at sequence seq. */
+    byte[] sendBytes(int seq, int len) {
+        int from = seq - bufSeq;
+        return Arrays.copyOfRange(sndBuf, from, from + len);
+    }
+
+    /** Drops acknowledged data from the send buffer (tcp_clean_rtx_queue's freeing). */
+    void ackData(int una) {
+        int n = una - bufSeq;
+        if (n <= 0) return;
+        n = Math.min(n, sndBufLen);
+        System.arraycopy(sndBuf, n, sndBuf, 0, sndBufLen - n);
+        sndBufLen -= n;
+        bufSeq += n;
+    }
+
+    static boolean before(int a, int b) { return a - b < 0; }
+    static boolean after(int a, int b) { return b - a < 0; }
+
+    @Override
+    public String toString() {
+        return key + " " + stateName(state) + " una=" + Integer.toUnsignedString(sndUna) + " nxt="
+                + Integer.toUnsignedString(sndNxt) + " rcv_nxt=" + Integer.toUnsignedString(rcvNxt);
+    }
+}
