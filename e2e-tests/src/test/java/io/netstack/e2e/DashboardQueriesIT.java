@@ -93,6 +93,17 @@ class DashboardQueriesIT {
                 }
                 assertThat(evaluated).isGreaterThan(50);
                 assertThat(empty).as("dashboard expressions without data").isEmpty();
+
+                // netstack top against the same stack: one screen, every layer with traffic.
+                List<String> top = new ArrayList<>(List.of(ChildProcess.javaExecutable(), "-Xmx128m", "-jar",
+                        cliJar.toString(), "top", "--once", "--interval", "3"));
+                for (StackLauncher.Service s : stack.services()) top.addAll(List.of("--url", s.layer() + "=" + s.url()));
+                ChildProcess topRun = ChildProcess.start("top", top, run, run.resolve("top.txt"));
+                assertThat(topRun.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
+                String screen = Files.readString(run.resolve("top.txt"));
+                System.out.println("[DashboardQueriesIT] netstack top --once:\n" + screen);
+                assertThat(screen).contains("5/5 services up", "DROPS BY REASON");
+                for (String layer : StackLauncher.LAYERS) assertThat(screen).containsPattern("(?m)^" + layer + "\\s+1\\s+\\d");
             } finally {
                 prom.stop(Duration.ofSeconds(5));
                 traffic.stop(Duration.ofSeconds(5));

@@ -26,7 +26,7 @@ import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
 import org.springframework.kafka.core.DefaultKafkaProducerFactory;
 import org.springframework.kafka.core.KafkaOperations;
 import org.springframework.kafka.core.KafkaTemplate;
-import org.springframework.kafka.listener.BatchMessageListener;
+import org.springframework.kafka.listener.BatchConsumerAwareMessageListener;
 import org.springframework.kafka.listener.ContainerProperties;
 import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
 import org.springframework.kafka.listener.DefaultAfterRollbackProcessor;
@@ -106,7 +106,7 @@ public final class LayerRuntime implements SmartLifecycle {
 
             @Override public void removed(String netns) { hostMetrics.removed(netns); }
         });
-        this.queueDepth = new QueueDepth(metrics, inputTopics, cpus, bootstrap, props.getQueueDepthInterval().toMillis());
+        this.queueDepth = new QueueDepth(metrics, inputTopics, cpus);
         metrics.instance(instance);
 
         Map<String, Object> pc = new HashMap<>();
@@ -140,7 +140,10 @@ public final class LayerRuntime implements SmartLifecycle {
         cp.setGroupId(layer.name());
         cp.setClientId("netstack-" + instance);
         cp.setPollTimeout(200);
-        cp.setMessageListener((BatchMessageListener<byte[], byte[]>) this::onBatch);
+        cp.setMessageListener((BatchConsumerAwareMessageListener<byte[], byte[]>) (records, consumer) -> {
+            onBatch(records);
+            queueDepth.observe(consumer);
+        });
         cp.setConsumerRebalanceListener(new ConsumerRebalanceListener() {
             @Override public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
                 queueDepth.revoked(partitions);
@@ -154,7 +157,6 @@ public final class LayerRuntime implements SmartLifecycle {
             public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
                 log.info("{} assigned {}", instance, partitions);
                 metrics.rebalanced();
-                queueDepth.assigned(partitions);
                 readiness.partitionsAssigned();
             }
         });
@@ -208,7 +210,6 @@ public final class LayerRuntime implements SmartLifecycle {
         readiness.configCaughtUp();
         if (!running) return;
         container.start();
-        queueDepth.start();
         timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "netstack-timer");
             t.setDaemon(true);
@@ -224,7 +225,6 @@ public final class LayerRuntime implements SmartLifecycle {
         hostConfigs.stop();
         if (timer != null) timer.shutdownNow();
         container.stop();
-        queueDepth.close();
         producerFactory.destroy();
     }
 

@@ -31,8 +31,6 @@ public class NetstackProperties {
     /** Attempts after the first before a record that makes the layer throw goes to the dead-letter topic. */
     private int retries = 2;
     private int maxPollRecords = 200;
-    /** How often netstack_queue_depth (consumer lag per partition) is read from the broker. */
-    private Duration queueDepthInterval = Duration.ofSeconds(2);
     /** When set, the service exits once this process (its launcher) has ended: no orphans after a SIGKILL. */
     private long parentPid;
 
@@ -54,9 +52,6 @@ public class NetstackProperties {
     public void setRetries(int retries) { this.retries = retries; }
     public int getMaxPollRecords() { return maxPollRecords; }
     public void setMaxPollRecords(int maxPollRecords) { this.maxPollRecords = maxPollRecords; }
-
-    public Duration getQueueDepthInterval() { return queueDepthInterval; }
-    public void setQueueDepthInterval(Duration queueDepthInterval) { this.queueDepthInterval = queueDepthInterval; }
 
     public long getParentPid() { return parentPid; }
     public void setParentPid(long parentPid) { this.parentPid = parentPid; }
