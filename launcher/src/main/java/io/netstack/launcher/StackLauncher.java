@@ -70,6 +70,7 @@ public final class StackLauncher implements AutoCloseable {
                 for (int i = 1; i <= e.getValue(); i++) services.add(launch(e.getKey(), e.getKey() + "-" + i));
             }
             awaitReady();
+            writePrometheusTargets(config.runDir.resolve(PROMETHEUS_TARGETS));
             startupTime = Duration.ofNanos(System.nanoTime() - t0);
             return this;
         } catch (IOException e) {
@@ -127,6 +128,38 @@ public final class StackLauncher implements AutoCloseable {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /** The file_sd file the launcher writes in its run directory (deploy/prometheus/prometheus.yml reads .netstack/prometheus-targets*.json). */
+    public static final String PROMETHEUS_TARGETS = "prometheus-targets.json";
+
+    /**
+     * Writes a Prometheus file_sd targets file: one group per service, target 127.0.0.1:port,
+     * labels layer and member (the instance name). Written to a temporary file and moved, as
+     * Prometheus re-reads the file whenever it changes.
+     */
+    public void writePrometheusTargets(Path file) {
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.writeString(tmp, prometheusTargets(services()));
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The file_sd JSON for these services. */
+    public static String prometheusTargets(List<Service> services) {
+        StringBuilder b = new StringBuilder("[\n");
+        for (int i = 0; i < services.size(); i++) {
+            Service s = services.get(i);
+            b.append("  {\"targets\": [\"127.0.0.1:").append(s.port()).append("\"], \"labels\": {\"layer\": \"")
+                    .append(s.layer()).append("\", \"member\": \"").append(s.instance()).append("\"}}")
+                    .append(i + 1 < services.size() ? ",\n" : "\n");
+        }
+        return b.append("]\n").toString();
     }
 
     public String bootstrapServers() { return broker.bootstrapServers(); }

@@ -43,6 +43,16 @@ public final class HostConfigs implements Runnable {
     private volatile boolean running = true;
     private volatile boolean caughtUp;
     private volatile KafkaConsumer<String, String> consumer;
+    private volatile Listener listener = new Listener() {};
+
+    /** Told after a host is configured or removed (the metrics make its series appear or go). */
+    public interface Listener {
+        default void configured(HostConfig host) {}
+
+        default void removed(String netns) {}
+    }
+
+    public void setListener(Listener listener) { this.listener = listener; }
 
     /** @param layerLock the lock every call into the layer holds; waits for a host's config use its condition */
     public HostConfigs(Layer layer, Lock layerLock, String bootstrap, Runnable onCaughtUp) {
@@ -132,6 +142,7 @@ public final class HostConfigs implements Runnable {
             } finally {
                 layerLock.unlock();
             }
+            listener.removed(netns);
             log.info("host {} removed", netns);
             return;
         }
@@ -154,6 +165,7 @@ public final class HostConfigs implements Runnable {
         } finally {
             layerLock.unlock();
         }
+        listener.configured(host);
         log.info("host {} configured", netns);
     }
 

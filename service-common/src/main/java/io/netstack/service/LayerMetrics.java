@@ -16,7 +16,11 @@ import java.util.concurrent.TimeUnit;
  * The service's meters, per layer and queue, registered at start-up so every series exists at zero:
  * netstack_skb_in_total{queue} (input queue), netstack_skb_out_total{queue} (output queue),
  * netstack_skb_dropped_total{queue,reason} (input queue of the visit that dropped it),
- * netstack_skb_dead_lettered_total{queue}, netstack_hop_latency_seconds{queue} (previous hop to now).
+ * netstack_skb_dead_lettered_total{queue}, netstack_hop_latency_seconds{queue} (previous hop to now),
+ * netstack_e2e_latency_seconds{fate} (the skb's entry into the stack, or its parent's, to its fate here),
+ * netstack_rebalances_total (partition assignments this instance received),
+ * netstack_instance_start_time_seconds{member} (1 series per live instance; a restart changes it).
+ * Every meter carries the tag layer. Queue depth: {@link QueueDepth}.
  */
 public final class LayerMetrics {
 
@@ -27,6 +31,11 @@ public final class LayerMetrics {
     private final Map<String, Counter> dropped = new ConcurrentHashMap<>();
     private final Map<String, Counter> deadLettered = new ConcurrentHashMap<>();
     private final Map<String, Timer> hop = new ConcurrentHashMap<>();
+    private final Map<String, Timer> e2e = new ConcurrentHashMap<>();
+    private final Counter rebalances;
+
+    /** The fates an skb can have, as e2e latency tags. */
+    public static final List<String> FATES = List.of("delivered", "transmitted", "consumed", "dropped");
 
     public LayerMetrics(MeterRegistry registry, String layer, List<String> inputTopics) {
         this.registry = registry;
@@ -40,7 +49,30 @@ public final class LayerMetrics {
         }
         dropped("timer", SkbDropReason.NOT_SPECIFIED.name());
         for (KernelQueue q : KernelQueue.values()) out(Topics.tag(q.topic()));
+        for (String f : FATES) e2e(f);
+        rebalances = Counter.builder("netstack.rebalances").description("partition assignments this instance received")
+                .tag("layer", layer).register(registry);
     }
+
+    /** The instance's identity and start time: the series count is the instances up, a change of value a restart. */
+    public void instance(String member) {
+        double start = ProcessHandle.current().info().startInstant()
+                .map(i -> i.toEpochMilli() / 1000.0).orElse(System.currentTimeMillis() / 1000.0);
+        io.micrometer.core.instrument.Gauge.builder("netstack.instance.start.time", () -> start)
+                .description("when this instance's process started (epoch seconds)").baseUnit("seconds")
+                .tag("layer", layer).tag("member", member).register(registry);
+    }
+
+    public void rebalanced() { rebalances.increment(); }
+
+    /** From an skb's entry into the stack (a frame off the wire, a socket's send) to its fate in this layer. */
+    public void endToEnd(String fate, long nanos) {
+        if (nanos >= 0) e2e(fate).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    public String layer() { return layer; }
+
+    public MeterRegistry registry() { return registry; }
 
     public void received(String queue) { in(queue).increment(); }
 
@@ -73,6 +105,13 @@ public final class LayerMetrics {
     private Counter deadLettered(String q) {
         return deadLettered.computeIfAbsent(q, k -> Counter.builder("netstack.skb.dead.lettered")
                 .description("records sent to the dead-letter topic").tag("layer", layer).tag("queue", k).register(registry));
+    }
+
+    private Timer e2e(String fate) {
+        return e2e.computeIfAbsent(fate, k -> Timer.builder("netstack.e2e.latency")
+                .description("time from the skb's entry into the stack to its fate").tag("layer", layer).tag("fate", k)
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(100_000))
+                .maximumExpectedValue(Duration.ofSeconds(10)).register(registry));
     }
 
     private Timer hop(String q) {

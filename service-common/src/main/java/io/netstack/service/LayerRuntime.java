@@ -26,7 +26,7 @@ import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
 import org.springframework.kafka.core.DefaultKafkaProducerFactory;
 import org.springframework.kafka.core.KafkaOperations;
 import org.springframework.kafka.core.KafkaTemplate;
-import org.springframework.kafka.listener.BatchMessageListener;
+import org.springframework.kafka.listener.BatchConsumerAwareMessageListener;
 import org.springframework.kafka.listener.ContainerProperties;
 import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
 import org.springframework.kafka.listener.DefaultAfterRollbackProcessor;
@@ -73,6 +73,8 @@ public final class LayerRuntime implements SmartLifecycle {
     private final boolean exactlyOnce;
     private final int cpus;
     private final LayerMetrics metrics;
+    private final HostMetrics hostMetrics;
+    private final QueueDepth queueDepth;
     private final NetstackReadiness readiness;
     private final SkbIds ids = new SkbIds();
     private final ReentrantLock layerLock = new ReentrantLock();
@@ -98,6 +100,14 @@ public final class LayerRuntime implements SmartLifecycle {
         this.readiness = readiness;
         this.inputTopics = inputTopics(layer);
         this.hostConfigs = new HostConfigs(layer, layerLock, bootstrap, this::configCaughtUp);
+        this.hostMetrics = new HostMetrics(metrics.registry(), layer, cpus);
+        hostConfigs.setListener(new HostConfigs.Listener() {
+            @Override public void configured(io.netstack.config.HostConfig host) { hostMetrics.configured(host); }
+
+            @Override public void removed(String netns) { hostMetrics.removed(netns); }
+        });
+        this.queueDepth = new QueueDepth(metrics, inputTopics, cpus);
+        metrics.instance(instance);
 
         Map<String, Object> pc = new HashMap<>();
         pc.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -130,13 +140,23 @@ public final class LayerRuntime implements SmartLifecycle {
         cp.setGroupId(layer.name());
         cp.setClientId("netstack-" + instance);
         cp.setPollTimeout(200);
-        cp.setMessageListener((BatchMessageListener<byte[], byte[]>) this::onBatch);
+        cp.setMessageListener((BatchConsumerAwareMessageListener<byte[], byte[]>) (records, consumer) -> {
+            onBatch(records);
+            queueDepth.observe(consumer);
+        });
         cp.setConsumerRebalanceListener(new ConsumerRebalanceListener() {
-            @Override public void onPartitionsRevoked(Collection<TopicPartition> partitions) {}
+            @Override public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                queueDepth.revoked(partitions);
+            }
+
+            @Override public void onPartitionsLost(Collection<TopicPartition> partitions) {
+                queueDepth.revoked(partitions);
+            }
 
             @Override
             public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
                 log.info("{} assigned {}", instance, partitions);
+                metrics.rebalanced();
                 readiness.partitionsAssigned();
             }
         });
@@ -222,7 +242,7 @@ public final class LayerRuntime implements SmartLifecycle {
         String queue = Topics.tag(r.topic());
         metrics.received(queue);
         Exception failure = null;
-        StepContext ctx = null;
+        Visit ctx = null;
         for (int attempt = 0; attempt <= props.getRetries() && ctx == null; attempt++) {
             try {
                 ctx = process(r, queue);
@@ -237,7 +257,8 @@ public final class LayerRuntime implements SmartLifecycle {
             }
         }
         if (ctx != null) {
-            publish(ctx, queue, template, sends);
+            publish(ctx.ctx(), queue, template, sends);
+            observeAfterCommit(ctx);
             return;
         }
         log.warn("{}-{}@{} to {}{}: {}", r.topic(), r.partition(), r.offset(), r.topic(), Topics.DLT_SUFFIX,
@@ -246,8 +267,11 @@ public final class LayerRuntime implements SmartLifecycle {
         metrics.deadLettered(queue, 1);
     }
 
+    /** A visit's context and when the skb it is about entered the stack (wall clock, ns). */
+    private record Visit(StepContext ctx, long originNanos) {}
+
     /** One record through the layer; the context holds what it produced. */
-    private StepContext process(ConsumerRecord<byte[], byte[]> r, String queue) throws InterruptedException {
+    private Visit process(ConsumerRecord<byte[], byte[]> r, String queue) throws InterruptedException {
         long now = WallClock.nowNanos();
         if (r.value() == null) throw new BadRecord("null value");
         if (KernelQueue.WIRE_RX_TOPIC.equals(r.topic())) {
@@ -271,7 +295,7 @@ public final class LayerRuntime implements SmartLifecycle {
                 } else {
                     ((WireReceiver) layer).receiveFrame(frame, ctx);
                 }
-                return ctx;
+                return new Visit(ctx, now);
             } finally {
                 layerLock.unlock();
             }
@@ -286,6 +310,7 @@ public final class LayerRuntime implements SmartLifecycle {
         }
         if (skb.id() == 0 || skb.netns().isEmpty()) throw new BadRecord("skb record without id or netns");
         List<SkBuff.Hop> hops = skb.hops();
+        long origin = hops.isEmpty() ? r.timestamp() * 1_000_000L : hops.get(0).timeNanos();
         long prev = hops.isEmpty() ? r.timestamp() * 1_000_000L : hops.get(hops.size() - 1).timeNanos();
         metrics.hopLatency(queue, now - prev);
         layerLock.lock();
@@ -298,7 +323,7 @@ public final class LayerRuntime implements SmartLifecycle {
                 ctx.begin(skb);
                 layer.receive(q, skb, ctx);
             }
-            return ctx;
+            return new Visit(ctx, origin);
         } finally {
             layerLock.unlock();
         }
@@ -354,6 +379,8 @@ public final class LayerRuntime implements SmartLifecycle {
                 publish(ctx, "timer", template, sends);
                 awaitSends(sends);
             }
+            // Published (and committed): the counters the timer moved count now; a timer has no origin.
+            observe(new Visit(ctx, -1));
         } catch (Throwable t) {
             log.warn("timer of {} failed: {}", layer.name(), t.toString());
         }
@@ -380,6 +407,42 @@ public final class LayerRuntime implements SmartLifecycle {
                 track(sends, ops.send(KernelQueue.WIRE_TX_TOPIC, key, SkbCodec.encode(f)));
             }
         }
+    }
+
+    /**
+     * The kernel counters and end-to-end latencies of a visit go to the metrics once its outputs are
+     * committed: after the Kafka transaction commits (a rolled-back batch is processed again and
+     * must not count twice), at once in at-least-once mode (where a repeat is the mode's price).
+     */
+    private void observeAfterCommit(Visit v) {
+        if (exactlyOnce && org.springframework.transaction.support.TransactionSynchronizationManager
+                .isSynchronizationActive()) {
+            org.springframework.transaction.support.TransactionSynchronizationManager.registerSynchronization(
+                    new org.springframework.transaction.support.TransactionSynchronization() {
+                        @Override
+                        public void afterCompletion(int status) {
+                            if (status == STATUS_COMMITTED) observe(v);
+                        }
+                    });
+        } else {
+            observe(v);
+        }
+    }
+
+    private void observe(Visit v) {
+        for (SkbEvent e : v.ctx().events()) {
+            hostMetrics.observe(e);
+            if (e.fate() != null && v.originNanos() > 0) {
+                metrics.endToEnd(fateName(e.fate()), v.ctx().nowNanos() - v.originNanos());
+            }
+        }
+    }
+
+    static String fateName(Fate f) {
+        if (f instanceof Fate.Delivered) return "delivered";
+        if (f instanceof Fate.Transmitted) return "transmitted";
+        if (f instanceof Fate.Dropped) return "dropped";
+        return "consumed";
     }
 
     private static void track(List<CompletableFuture<?>> sends, CompletableFuture<?> f) {
