@@ -484,6 +484,37 @@ def both(key, v, ifs=("all", "eth0")):
 def more_cases(case):
     fwd_nb = [{"ip": PEER, "mac": PEER_MAC, "dev": "eth0"}]
 
+    # ---- IP options (ip_options_compile / ip_options_echo / ip_forward_options)
+    rr2 = b"\x07\x0b\x04" + b"\0" * 8 + b"\x00"
+    case("ipv4-options-rr-udp-port-unreachable", "UDP with Record Route to a closed port: the port unreachable echoes the option",
+         ["ipv4", "options", "icmp"], [frame_ip(ipv4(PEER, US, 17, udp(PEER, US, 40000, 7777, b"rr"), options=rr2))])
+    case("ipv4-options-rr-full", "echo request with a full Record Route (pointer 12 of 11): echoed unchanged", ["ipv4", "options"],
+         [frame_ip(ipv4(PEER, US, 1, echo(), options=b"\x07\x0b\x0c" + ip("192.0.2.9") + ip("192.0.2.8") + b"\x00"))])
+    case("ipv4-options-rr-forwarded", "router forwards UDP with Record Route: our eth1 address recorded", ["ipv4", "options", "forwarding"],
+         [frame_ip(ipv4(PEER, FAR, 17, udp(PEER, FAR, 40000, 53, b"rr"), options=rr2))], router=True)
+    case("ipv4-options-ts-full-overflow", "echo request with a full timestamp option (flag tsonly): overflow counted, echoed", ["ipv4", "options"],
+         [frame_ip(ipv4(PEER, US, 1, echo(), options=b"\x44\x0c\x0d\x00" + struct.pack("!II", 1, 2)))])
+    case("ipv4-options-ts-overflow-15", "timestamp option full with overflow 15: parameter problem", ["ipv4", "options"],
+         [frame_ip(ipv4(PEER, US, 1, echo(), options=b"\x44\x0c\x0d\xf0" + struct.pack("!II", 1, 2)))])
+    case("ipv4-options-ts-pointer-below-5", "timestamp option with pointer 4: parameter problem at the pointer", ["ipv4", "options"],
+         [frame_ip(ipv4(PEER, US, 1, echo(), options=b"\x44\x0c\x04\x00" + bytes(8)))])
+    case("ipv4-options-rr-pointer-below-4", "Record Route with pointer 3: parameter problem", ["ipv4", "options"],
+         [frame_ip(ipv4(PEER, US, 1, echo(), options=b"\x07\x07\x03" + bytes(4) + b"\x00"))])
+    case("ipv4-options-two-rr", "two Record Route options: parameter problem at the second", ["ipv4", "options"],
+         [frame_ip(ipv4(PEER, US, 1, echo(), options=b"\x07\x07\x08" + bytes(4) + b"\x07\x07\x08" + bytes(4) + b"\x00\x00"))])
+    lsrr_done = b"\x83\x07\x08" + ip("192.0.2.9") + b"\x00"
+    case("ipv4-options-lsrr-accept-source-route-0", "echo with a completed loose source route, accept_source_route 0 (all): dropped",
+         ["ipv4", "options"], [frame_ip(ipv4(PEER, US, 1, echo(), options=lsrr_done))])
+    sr1 = dict(both("accept_source_route", 1))
+    case("ipv4-options-lsrr-completed-accepted", "echo with a completed loose source route (via 198.51.100.9), accept_source_route 1: reply reverses it",
+         ["ipv4", "options"], [frame_ip(ipv4(PEER, US, 1, echo(), options=b"\x83\x07\x08" + ip("198.51.100.9") + b"\x00"))], sysctl=sr1)
+    case("ipv4-options-router-alert", "echo with Router Alert: replied without options", ["ipv4", "options"],
+         [frame_ip(ipv4(PEER, US, 1, echo(), options=b"\x94\x04\x00\x00"))])
+    case("ipv4-options-security", "echo with a Security option (130): replied without it", ["ipv4", "options"],
+         [frame_ip(ipv4(PEER, US, 1, echo(), options=b"\x82\x0b" + bytes(9) + b"\x00"))])
+    case("ipv4-options-garbage-after-end", "options END then non-zero bytes: replied", ["ipv4", "options"],
+         [frame_ip(ipv4(PEER, US, 1, echo(), options=b"\x00\x07\x03\x05"))])
+
     # ---- neighbour resolution
     case("neigh-reply-no-entry-then-arp-reply", "echo from 192.0.2.60 (no neighbour entry): ARP request, reply queued; the ARP reply releases it",
          ["neighbour", "arp"], [ping(src=N60, src_mac=N60_MAC), arp_reply(N60_MAC, N60)])
@@ -750,10 +781,7 @@ def more_cases(case):
          [udp_frame(40000, 7777, b"x", dst_mac=BCAST_MAC)])
 
     # ---- UDP
-    case("udp-two-wildcard-sockets-reuseaddr", "two sockets on 0.0.0.0:5353 (SO_REUSEADDR): a unicast datagram goes to one", ["udp"],
-         [udp_frame(40000, 5353, b"one")], sockets=[UDP80, UDP80])
-    case("udp-two-wildcard-sockets-broadcast", "two sockets on 0.0.0.0:5353: a broadcast goes to both", ["udp", "broadcast"],
-         [udp_frame(40000, 5353, b"all", dst="192.0.2.255", dst_mac=BCAST_MAC)], sockets=[UDP80, UDP80])
+    # (two sockets on one address and port cannot be told apart in expected.json: no such case)
     case("udp-zero-payload", "UDP datagram with 0 payload bytes: delivered empty", ["udp"], [udp_frame(40000, 5353, b"")], sockets=[UDP80])
     case("udp-bad-checksum-bound", "UDP with a wrong checksum to a bound port: UdpInCsumErrors", ["udp"],
          [udp_frame(40000, 5353, b"bad", cks="bad")], sockets=[UDP80])
@@ -788,9 +816,7 @@ def more_cases(case):
          [ping(seq=k, ident=k + 1) for k in range(10)], sysctl=rl)
     case("icmp-ratemask-echo-reply", "icmp_ratelimit=1000, icmp_ratemask with echo reply: 10 echo requests", ["icmp"],
          [ping(seq=k, ident=k + 1) for k in range(10)], sysctl=dict(rl, **{"net.ipv4.icmp_ratemask": 6169}))
-    case("icmp-msgs-burst-small", "icmp_msgs_burst=3, icmp_msgs_per_sec=3: 6 UDP to a closed port", ["icmp", "udp"],
-         [udp_frame(40000, 7777, b"x", ident=k + 1) for k in range(6)],
-         sysctl={"net.ipv4.icmp_msgs_burst": 3, "net.ipv4.icmp_msgs_per_sec": 3})
+    # (icmp_msgs_burst small enough to bite is not recorded: icmp_global_consume takes a random 0-2 credits)
 
     # ---- TCP single segments
     for key, what in (("tcp_timestamps", "timestamps"), ("tcp_sack", "SACK"), ("tcp_window_scaling", "window scaling")):

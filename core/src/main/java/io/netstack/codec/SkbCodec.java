@@ -20,7 +20,9 @@ public final class SkbCodec {
                 .setSocket(cb.socket == null ? "" : cb.socket)
                 .setSaddr(cb.saddr).setDaddr(cb.daddr).setSport(cb.sport).setDport(cb.dport)
                 .setIpProtocol(cb.ipProtocol).setTos(cb.tos).setTtl(cb.ttl).setDf(cb.df)
-                .setNfCtinfo(cb.nfCtinfo).setNfCtId(cb.nfCtId);
+                .setNfCtinfo(cb.nfCtinfo).setNfCtId(cb.nfCtId)
+                .setIpOptFlags(cb.ipOptFlags);
+        if (cb.ipOptions != null) c.setIpOptions(ByteString.copyFrom(cb.ipOptions));
         if (cb.route != null) {
             RouteResult r = cb.route;
             c.setRoute(io.netstack.proto.RouteResult.newBuilder()
@@ -78,6 +80,8 @@ public final class SkbCodec {
         cb.df = c.getDf();
         cb.nfCtinfo = c.getNfCtinfo();
         cb.nfCtId = c.getNfCtId();
+        cb.ipOptFlags = c.getIpOptFlags();
+        cb.ipOptions = c.getIpOptions().isEmpty() ? null : c.getIpOptions().toByteArray();
         return skb;
     }
 

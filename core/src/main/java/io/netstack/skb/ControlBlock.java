@@ -26,6 +26,13 @@ public final class ControlBlock {
     /** enum ip_conntrack_info, and the conntrack entry's id, for netfilter. */
     public int nfCtinfo;
     public long nfCtId;
+    /**
+     * IPCB(skb)-&gt;opt, struct ip_options packed as IpOptions does: on a received skb what
+     * ip_options_compile found; on a reply, what ip_options_echo made of the request's.
+     */
+    public int ipOptFlags;
+    /** The IP options an outgoing skb's header is to carry (ip_options_echo for a reply), or null. */
+    public byte[] ipOptions;
 
     /** IPSKB_FORWARDED */
     public static final int IPSKB_FORWARDED = 1;
@@ -52,5 +59,7 @@ public final class ControlBlock {
         df = o.df;
         nfCtinfo = o.nfCtinfo;
         nfCtId = o.nfCtId;
+        ipOptFlags = o.ipOptFlags;
+        ipOptions = o.ipOptions;
     }
 }

@@ -94,12 +94,19 @@ public final class IpOutput {
         }
         int saddr = cb.saddr != 0 ? cb.saddr : rt.prefsrc();
         if (skb.transportHeader() < 0) skb.resetTransportHeader();
-        skb.push(Ipv4Header.MIN_LEN);
+        int optlen = cb.ipOptions == null ? 0 : cb.ipOptions.length;
+        skb.push(Ipv4Header.MIN_LEN + optlen);
         skb.resetNetworkHeader();
         int ttl = cb.ttl != 0 ? cb.ttl : h.defaultTtl();
         int id = cb.df ? 0 : h.nextIdent();
         Ipv4Header.write(skb.head(), skb.data(), cb.tos, skb.len(), id, cb.df ? Ipv4Header.IP_DF : 0,
                 ttl, cb.ipProtocol, saddr, cb.daddr);
+        if (optlen > 0) {
+            // ip_options_build, net/ipv4/ip_options.c: the header grows by the options.
+            skb.head()[skb.data()] = (byte) (0x40 | ((Ipv4Header.MIN_LEN + optlen) / 4));
+            IpOptions.build(skb.head(), skb.data(), cb.ipOptions, cb.ipOptFlags, cb.daddr, saddr,
+                    Icmp.inetCurrentTimestamp(ctx));
+        }
         cb.saddr = saddr;
         cb.route = rt;
         skb.setProtocol(0x0800);
