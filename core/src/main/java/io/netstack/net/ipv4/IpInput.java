@@ -82,9 +82,10 @@ public final class IpInput {
         // 8. pskb_trim_rcsum: link-layer padding goes.
         skb.trim(len);
         skb.setTransportHeader(skb.networkHeader() + iph.headerLength());
-        // 9. IPCB is cleared.
+        // 9. IPCB is cleared (skb_dst is not: loopback_xmit kept the output route).
         skb.cb().ipFlags = 0;
-        skb.cb().route = null;
+        skb.cb().ipOptFlags = 0;
+        if (!L3Host.LOOPBACK.equals(skb.dev())) skb.cb().route = null;
         return true;
     }
 
@@ -103,8 +104,14 @@ public final class IpInput {
         ctx.trace(skb, "ip_rcv_finish");
         Ipv4Header iph = new Ipv4Header(skb.head(), skb.networkHeader());
         String dev = skb.dev();
-        // 1. Route.
-        Route.Input r = Route.ipRouteInputNoref(h, skb, iph.daddr(), iph.saddr(), iph.tos(), dev);
+        // 1. Route, unless the skb has a valid dst (skb_valid_dst: it came back through lo).
+        Route.Input r;
+        if (skb.cb().route != null && L3Host.LOOPBACK.equals(dev)) {
+            RouteResult lo = skb.cb().route;
+            r = new Route.Input(null, new RouteResult(lo.rtType(), "", 0, 0, iph.daddr(), true), 0);
+        } else {
+            r = Route.ipRouteInputNoref(h, skb, iph.daddr(), iph.saddr(), iph.tos(), dev);
+        }
         if (r.reason() != null) {
             if (r.reason() == SkbDropReason.IP_RPFILTER) ctx.count(skb, TcpExtIPReversePathFilter);
             ctx.drop(skb, r.reason());
@@ -131,6 +138,11 @@ public final class IpInput {
             return;
         }
         // 4. dst_input.
+        if (rt.rtType() == RouteResult.RTN_BROADCAST && !rt.outDev().isEmpty()) {
+            // A directed broadcast under bc_forwarding: dst.input is ip_forward.
+            fwd.ipForward(h, skb, rt, ctx);
+            return;
+        }
         switch (rt.rtType()) {
             case RouteResult.RTN_LOCAL:
             case RouteResult.RTN_BROADCAST:
