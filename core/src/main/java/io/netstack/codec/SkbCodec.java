@@ -22,7 +22,9 @@ public final class SkbCodec {
                 .setIpProtocol(cb.ipProtocol).setTos(cb.tos).setTtl(cb.ttl).setDf(cb.df)
                 .setNfCtinfo(cb.nfCtinfo).setNfCtId(cb.nfCtId)
                 .setSockOp(cb.sockOp).setSockOpt(cb.sockOpt).setSockArg(cb.sockArg)
-                .setSockChild(cb.sockChild == null ? "" : cb.sockChild);
+                .setSockChild(cb.sockChild == null ? "" : cb.sockChild)
+                .setIpOptFlags(cb.ipOptFlags);
+        if (cb.ipOptions != null) c.setIpOptions(ByteString.copyFrom(cb.ipOptions));
         if (cb.route != null) {
             RouteResult r = cb.route;
             c.setRoute(io.netstack.proto.RouteResult.newBuilder()
@@ -84,6 +86,8 @@ public final class SkbCodec {
         cb.sockOpt = c.getSockOpt();
         cb.sockArg = c.getSockArg();
         cb.sockChild = c.getSockChild().isEmpty() ? null : c.getSockChild();
+        cb.ipOptFlags = c.getIpOptFlags();
+        cb.ipOptions = c.getIpOptions().isEmpty() ? null : c.getIpOptions().toByteArray();
         return skb;
     }
 

@@ -48,6 +48,8 @@ public final class L3Layer implements Layer {
         this.out = new IpOutput(nf);
         this.fwd = new IpForward(out);
         this.in = new IpInput(out, fwd);
+        // loopback_xmit -> netif_rx -> ip_rcv: a packet routed to one of our own addresses.
+        this.out.setLoopbackRcv(in::ipRcv);
     }
 
     @Override public String name() { return "l3"; }

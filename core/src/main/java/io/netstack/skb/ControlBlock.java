@@ -74,6 +74,14 @@ public final class ControlBlock {
     public static final int SO_RCVBUF = 8;
     public static final int TCP_NODELAY = 1;
 
+    /**
+     * IPCB(skb)-&gt;opt, struct ip_options packed as IpOptions does: on a received skb what
+     * ip_options_compile found; on a reply, what ip_options_echo made of the request's.
+     */
+    public int ipOptFlags;
+    /** The IP options an outgoing skb's header is to carry (ip_options_echo for a reply), or null. */
+    public byte[] ipOptions;
+
     /** IPSKB_FORWARDED */
     public static final int IPSKB_FORWARDED = 1;
     /** IPSKB_XFRM_TUNNEL_SIZE */
@@ -103,5 +111,7 @@ public final class ControlBlock {
         sockOpt = o.sockOpt;
         sockArg = o.sockArg;
         sockChild = o.sockChild;
+        ipOptFlags = o.ipOptFlags;
+        ipOptions = o.ipOptions;
     }
 }

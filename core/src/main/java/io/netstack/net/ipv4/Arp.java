@@ -111,9 +111,22 @@ public final class Arp {
                     ctx.consume(skb);
                     return;
                 } else if (h.forwarding(dev)) {
-                    // Proxy ARP (proxy_arp, pvlan, pneigh) is not emulated: silence, as without it.
-                    ctx.consume(skb);
-                    return;
+                    // Proxy ARP: arp_fwd_proxy (proxy_arp, the target routed out of another
+                    // device, medium_id) or arp_fwd_pvlan (proxy_arp_pvlan, the same device).
+                    String outDev = r.rt().outDev();
+                    if (addrType == RouteResult.RTN_UNICAST
+                            && (arpFwdProxy(h, dev, outDev) || arpFwdPvlan(h, dev, outDev, sip, tip))) {
+                        Neighbour.Entry n = h.neigh().lookupOrCreate(sip, dev, ctx.nowNanos());
+                        h.neigh().neighUpdate(n, sha, Neighbour.NUD_STALE, Neighbour.NEIGH_UPDATE_F_OVERRIDE, ctx);
+                        // A request to our MAC, or proxy_delay 0, is answered at once; a broadcast
+                        // one waits in pneigh_enqueue for a random part of proxy_delay (up to
+                        // 0.8 s by default), a timer that is not emulated: no answer.
+                        if (skb.pktType() == PktType.PACKET_HOST || h.sysctl().neigh(dev, "proxy_delay", 80) == 0) {
+                            arpSend(h, ArpPacket.ARPOP_REPLY, sip, dev, tip, sha, h.mac(dev), sha, skb, ctx);
+                        }
+                        ctx.consume(skb);
+                        return;
+                    }
                 }
             }
         }
@@ -139,6 +152,27 @@ public final class Arp {
             h.neigh().neighUpdate(n, sha, state, override ? Neighbour.NEIGH_UPDATE_F_OVERRIDE : 0, ctx);
         }
         ctx.consume(skb);
+    }
+
+    /**
+     * arp_fwd_proxy, net/ipv4/arp.c: proxy for a target routed out of another device when
+     * proxy_arp (all OR dev) is on and the devices' medium_id (default 0) allows it.
+     */
+    static boolean arpFwdProxy(L3Host h, String dev, String outDev) {
+        if (outDev.equals(dev)) return false;
+        if (!h.sysctl().confOr(dev, "proxy_arp")) return false;
+        int imi = h.sysctl().conf(dev, "medium_id", 0);
+        if (imi == 0) return true;
+        if (imi == -1) return false;
+        int omi = h.sysctl().conf(outDev, "medium_id", 0);
+        return omi != imi && omi != -1;
+    }
+
+    /** arp_fwd_pvlan, net/ipv4/arp.c: private VLAN proxy on the same device (proxy_arp_pvlan), sender != target. */
+    static boolean arpFwdPvlan(L3Host h, String dev, String outDev, int sip, int tip) {
+        if (!outDev.equals(dev)) return false;
+        if (sip == tip) return false;
+        return h.sysctl().confOr(dev, "proxy_arp_pvlan");
     }
 
     /** arp_is_garp: sender == target (a reply also with tha == sha), for a unicast address. */

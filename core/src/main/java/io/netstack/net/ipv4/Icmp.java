@@ -20,7 +20,7 @@ import java.util.Map;
  * <p>Time is {@code ctx.nowNanos()} read as jiffies with HZ = 1000 (1 jiffy = 1 ms), so the
  * millisecond sysctls (icmp_ratelimit) are jiffies as they are in a HZ=1000 kernel.
  *
- * <p>Not emulated: IP options in replies (ip_options_echo), xfrm, PROBE (RFC 8335) replies
+ * <p>Not emulated: xfrm, PROBE (RFC 8335) replies
  * (icmp_echo_enable_probe is honoured as off), the route MTU below 576 when quoting.
  */
 public final class Icmp {
@@ -299,7 +299,11 @@ public final class Icmp {
         if (!icmpv4XrlimAllow(ctx, skb.netns(), daddr, type, code, applyRatelimit[0])) return;
         RouteResult rt = skb.cb().route;
         int saddr = rt != null && rt.rtType() == RouteResult.RTN_LOCAL ? Iph.daddr(skb) : 0;
+        // ip_options_echo: the request's options, turned round; -EINVAL means no reply.
+        IpOptions.Echo opts = IpOptions.echo(host, skb.head(), skb.networkHeader(), skb.cb().ipOptFlags);
+        if (opts == null) return;
         SkBuff reply = build(ctx, skb, msg, saddr, daddr, Iph.tos(skb));
+        withOptions(reply, opts);
         // __ip_make_skb (net/ipv4/ip_output.c) counts the ICMP control socket's output by
         // fl4->fl4_icmp_type, which icmp_reply leaves 0 (memset, never set): a timestamp reply
         // is counted as IcmpOutEchoReps / IcmpMsgOutType0 (seen on Linux 6.18).
@@ -364,8 +368,12 @@ public final class Icmp {
                 : Iph.tos(skbIn);
         // 10. The per-destination limit (icmp_ratelimit, inet_peer_xrlim_allow).
         if (!icmpv4XrlimAllow(ctx, skbIn.netns(), iphSaddr, type, code, applyRatelimit[0])) return null;
-        // 11. Quote as much as fits in 576 bytes (RFC 1812 4.3.2.3): room after IP and ICMP headers.
-        int room = 576 - Iph.LEN - IcmpHeader.LEN;
+        // 11. ip_options_echo: the offending packet's options, turned round (-EINVAL: none sent).
+        IpOptions.Echo opts = IpOptions.echo(host, skbIn.head(), skbIn.networkHeader(), skbIn.cb().ipOptFlags);
+        if (opts == null) return null;
+        // 12. Quote as much as fits in 576 bytes (RFC 1812 4.3.2.3): room after IP (with the
+        //     options) and ICMP headers.
+        int room = 576 - Iph.LEN - opts.optlen() - IcmpHeader.LEN;
         int dataLen = Math.min(skbIn.tail() - skbIn.networkHeader(), room);
         byte[] msg = new byte[IcmpHeader.LEN + dataLen];
         msg[IcmpHeader.TYPE] = (byte) type;
@@ -373,8 +381,29 @@ public final class Icmp {
         io.netstack.wire.Bytes.put32(msg, IcmpHeader.REST, info);
         System.arraycopy(skbIn.head(), skbIn.networkHeader(), msg, IcmpHeader.LEN, dataLen);
         SkBuff out = build(ctx, skbIn, msg, saddr, iphSaddr, tos);
+        withOptions(out, opts);
         icmpOutCount(ctx, skbIn.netns(), type);
         return out;
+    }
+
+    /**
+     * The echoed options onto the reply's cb for ip_options_build. A reversed source route
+     * sends the reply to its first hop (faddr; icmp_reply / __icmp_send set daddr so) and
+     * carries the real destination in its last slot, which is written here.
+     */
+    private static void withOptions(SkBuff reply, IpOptions.Echo opts) {
+        if (opts.optlen() == 0) return;
+        byte[] o = opts.data().clone();
+        int flags = opts.flags();
+        int srr = IpOptions.srr(flags);
+        if (srr != 0) {
+            int at = srr - Iph.LEN;
+            io.netstack.wire.Bytes.put32(o, at + (o[at + 1] & 0xff) - 4, reply.cb().daddr);
+            reply.cb().daddr = opts.faddr();
+            flags &= ~0xff;
+        }
+        reply.cb().ipOptions = o;
+        reply.cb().ipOptFlags = flags;
     }
 
     /** inet_select_addr(dev, dst, RT_SCOPE_LINK): the device's address on dst's subnet, else its first. */

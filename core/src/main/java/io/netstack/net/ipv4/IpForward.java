@@ -71,7 +71,9 @@ public final class IpForward {
         // 5.
         iph.decreaseTtl();
         // 6.
-        if ((skb.cb().ipFlags & Route.IPSKB_DOREDIRECT) != 0) ipRtSendRedirect(h, skb, rt, ctx);
+        if ((skb.cb().ipFlags & Route.IPSKB_DOREDIRECT) != 0 && IpOptions.srr(skb.cb().ipOptFlags) == 0) {
+            ipRtSendRedirect(h, skb, rt, ctx);
+        }
         // 7.
         String in = skb.dev();
         if (!out.nfHook(h, NfHook.FORWARD, skb, in, rt.outDev(), ctx)) return;
@@ -87,7 +89,40 @@ public final class IpForward {
     void ipForwardFinish(L3Host h, SkBuff skb, String in, LayerContext ctx) {
         ctx.trace(skb, "ip_forward_finish");
         // NAT in FORWARD never changes the route here; re-read nothing but the route.
+        if (Iph.ihl(skb) > Iph.LEN) ipForwardOptions(h, skb);
         out.ipOutput(h, skb, in, ctx);
+    }
+
+    /**
+     * ip_forward_options, net/ipv4/ip_options.c: Record Route and TSANDADDR slots get the
+     * output route's source (ip_rt_get_source); a hit source route moves the destination to
+     * its next hop and records us in its slot; the checksum is recomputed if anything changed.
+     */
+    void ipForwardOptions(L3Host h, SkBuff skb) {
+        int flags = skb.cb().ipOptFlags;
+        Ipv4Header iph = new Ipv4Header(skb.head(), skb.networkHeader());
+        RouteResult rt = skb.cb().route;
+        Route.Output o = Route.ipRouteOutputKey(h, iph.daddr(), 0, null);
+        int src = o.rt() != null && o.rt().prefsrc() != 0 ? o.rt().prefsrc()
+                : h.icmp().inetSelectAddr(rt.outDev(), iph.daddr());
+        boolean changed = IpOptions.forward(skb.head(), skb.networkHeader(), flags, src);
+        if ((flags & IpOptions.SRR_IS_HIT) != 0) {
+            byte[] b = skb.head();
+            int opt = skb.networkHeader() + IpOptions.srr(flags);
+            int srrspace = b[opt + 1] & 0xff;
+            int srrptr = b[opt + 2] & 0xff;
+            // opt->nexthop: the first hop from the pointer that is not ours (ip_options_rcv_srr).
+            for (; srrptr + 3 <= srrspace; srrptr += 4) {
+                if (!IpOptions.isLocal(h.config(), io.netstack.wire.Bytes.u32(b, opt + srrptr - 1))) break;
+            }
+            if (srrptr + 3 <= srrspace) {
+                iph.setDaddr(io.netstack.wire.Bytes.u32(b, opt + srrptr - 1));
+                io.netstack.wire.Bytes.put32(b, opt + srrptr - 1, src);
+                b[opt + 2] = (byte) (srrptr + 4);
+                changed = true;
+            }
+        }
+        if (changed) iph.fillChecksum();
     }
 
     /**

@@ -82,9 +82,10 @@ public final class IpInput {
         // 8. pskb_trim_rcsum: link-layer padding goes.
         skb.trim(len);
         skb.setTransportHeader(skb.networkHeader() + iph.headerLength());
-        // 9. IPCB is cleared.
+        // 9. IPCB is cleared (skb_dst is not: loopback_xmit kept the output route).
         skb.cb().ipFlags = 0;
-        skb.cb().route = null;
+        skb.cb().ipOptFlags = 0;
+        if (!L3Host.LOOPBACK.equals(skb.dev())) skb.cb().route = null;
         return true;
     }
 
@@ -103,8 +104,14 @@ public final class IpInput {
         ctx.trace(skb, "ip_rcv_finish");
         Ipv4Header iph = new Ipv4Header(skb.head(), skb.networkHeader());
         String dev = skb.dev();
-        // 1. Route.
-        Route.Input r = Route.ipRouteInputNoref(h, skb, iph.daddr(), iph.saddr(), iph.tos(), dev);
+        // 1. Route, unless the skb has a valid dst (skb_valid_dst: it came back through lo).
+        Route.Input r;
+        if (skb.cb().route != null && L3Host.LOOPBACK.equals(dev)) {
+            RouteResult lo = skb.cb().route;
+            r = new Route.Input(null, new RouteResult(lo.rtType(), "", 0, 0, iph.daddr(), true), 0);
+        } else {
+            r = Route.ipRouteInputNoref(h, skb, iph.daddr(), iph.saddr(), iph.tos(), dev);
+        }
         if (r.reason() != null) {
             if (r.reason() == SkbDropReason.IP_RPFILTER) ctx.count(skb, TcpExtIPReversePathFilter);
             ctx.drop(skb, r.reason());
@@ -113,7 +120,10 @@ public final class IpInput {
         RouteResult rt = r.rt();
         skb.cb().route = rt;
         // 2. Options.
-        if (iph.ihl() > 5 && !ipRcvOptions(h, skb, iph, ctx)) return;
+        if (iph.ihl() > 5) {
+            if (!ipRcvOptions(h, skb, iph, ctx)) return;
+            rt = skb.cb().route;
+        }
         // 3. Broadcast / multicast counters.
         if (rt.rtType() == RouteResult.RTN_MULTICAST) {
             ctx.count(skb, Snmp.IpExtInMcastPkts);
@@ -128,6 +138,11 @@ public final class IpInput {
             return;
         }
         // 4. dst_input.
+        if (rt.rtType() == RouteResult.RTN_BROADCAST && !rt.outDev().isEmpty()) {
+            // A directed broadcast under bc_forwarding: dst.input is ip_forward.
+            fwd.ipForward(h, skb, rt, ctx);
+            return;
+        }
         switch (rt.rtType()) {
             case RouteResult.RTN_LOCAL:
             case RouteResult.RTN_BROADCAST:
@@ -143,35 +158,98 @@ public final class IpInput {
     }
 
     /**
-     * ip_rcv_options / ip_options_compile, net/ipv4/ip_options.c, reduced to the structure:
-     * a malformed option is IpInHdrErrors and ICMP parameter problem pointing at it; a
-     * source route is dropped unless accept_source_route. Options are not otherwise acted on.
+     * ip_rcv_options, net/ipv4/ip_input.c: ip_options_compile (IpOptions.compile: a malformed
+     * option is IpInHdrErrors and ICMP parameter problem pointing at it; Record Route and
+     * timestamps get our address, fib_compute_spec_dst); a source route is dropped unless
+     * accept_source_route (IN_DEV_SOURCE_ROUTE, all AND device), then ip_options_rcv_srr.
      */
     boolean ipRcvOptions(L3Host h, SkBuff skb, Ipv4Header iph, LayerContext ctx) {
         ctx.trace(skb, "ip_rcv_options");
-        byte[] b = skb.head();
-        int base = skb.networkHeader();
-        int hlen = iph.headerLength();
-        int i = Ipv4Header.OPTIONS;
-        boolean srr = false;
-        while (i < hlen) {
-            int type = b[base + i] & 0xff;
-            if (type == 0) break;
-            if (type == 1) { i++; continue; }
-            int optlen = i + 1 < hlen ? b[base + i + 1] & 0xff : 0;
-            if (optlen < 2 || i + optlen > hlen) {
-                ctx.count(skb, Snmp.IpInHdrErrors);
-                out.icmpSend(h, skb, ICMP_PARAMETERPROB, 0, i << 24, ctx);
-                ctx.drop(skb, SkbDropReason.IP_INHDR);
+        // 1. ip_options_compile.
+        IpOptions.Compiled c = IpOptions.compile(h.config(), skb.head(), skb.networkHeader(), iph.headerLength(),
+                fibComputeSpecDst(h, skb, iph), Icmp.inetCurrentTimestamp(ctx));
+        skb.cb().ipOptFlags = c.flags();
+        if (!c.ok()) {
+            out.icmpSend(h, skb, ICMP_PARAMETERPROB, 0, c.ppPtr() << 24, ctx);
+            ctx.count(skb, Snmp.IpInHdrErrors);
+            ctx.drop(skb, SkbDropReason.IP_INHDR);
+            return false;
+        }
+        skb.cb().ipOptFlags = c.flags();
+        // 2. Source routes.
+        if (IpOptions.srr(c.flags()) != 0) {
+            if (!h.sysctl().confAnd(skb.dev(), "accept_source_route")) {
+                ctx.drop(skb, SkbDropReason.NOT_SPECIFIED);
                 return false;
             }
-            if (type == 131 || type == 137) srr = true;
-            i += optlen;
+            return ipOptionsRcvSrr(h, skb, iph, ctx);
         }
-        if (srr && !h.sysctl().confAnd(skb.dev(), "accept_source_route")) {
+        return true;
+    }
+
+    /**
+     * fib_compute_spec_dst, net/ipv4/fib_frontend.c: the packet's destination when it was
+     * local unicast; else the preferred source of the route back to its sender.
+     */
+    static int fibComputeSpecDst(L3Host h, SkBuff skb, Ipv4Header iph) {
+        RouteResult rt = skb.cb().route;
+        if (rt != null && rt.rtType() == RouteResult.RTN_LOCAL) return iph.daddr();
+        Route.Output o = Route.ipRouteOutputKey(h, iph.saddr(), 0, null);
+        if (o.rt() != null && o.rt().prefsrc() != 0) return o.rt().prefsrc();
+        return h.icmp().inetSelectAddr(skb.dev(), iph.saddr());
+    }
+
+    /**
+     * ip_options_rcv_srr, net/ipv4/ip_options.c: a source-routed packet must be PACKET_HOST;
+     * routed as unicast it is forwarded as it is (a strict route is parameter problem 16);
+     * addressed to us, the route's next hops that are ours are skipped and the first one that
+     * is not becomes the destination of an input route (srr_is_hit): it is forwarded there.
+     */
+    boolean ipOptionsRcvSrr(L3Host h, SkBuff skb, Ipv4Header iph, LayerContext ctx) {
+        ctx.trace(skb, "ip_options_rcv_srr");
+        RouteResult rt = skb.cb().route;
+        int flags = skb.cb().ipOptFlags;
+        if (skb.pktType() != PktType.PACKET_HOST) {
             ctx.drop(skb, SkbDropReason.NOT_SPECIFIED);
             return false;
         }
+        if (rt.rtType() == RouteResult.RTN_UNICAST) {
+            if ((flags & IpOptions.IS_STRICTROUTE) == 0) return true;
+            out.icmpSend(h, skb, ICMP_PARAMETERPROB, 0, 16 << 24, ctx);
+            ctx.drop(skb, SkbDropReason.NOT_SPECIFIED);
+            return false;
+        }
+        if (rt.rtType() != RouteResult.RTN_LOCAL) {
+            ctx.drop(skb, SkbDropReason.NOT_SPECIFIED);
+            return false;
+        }
+        byte[] b = skb.head();
+        int opt = skb.networkHeader() + IpOptions.srr(flags);
+        int srrspace = b[opt + 1] & 0xff;
+        int srrptr = b[opt + 2] & 0xff;
+        int nexthop = 0;
+        for (; srrptr <= srrspace; srrptr += 4) {
+            if (srrptr + 3 > srrspace) {
+                out.icmpSend(h, skb, ICMP_PARAMETERPROB, 0, (IpOptions.srr(flags) + 2) << 24, ctx);
+                ctx.drop(skb, SkbDropReason.NOT_SPECIFIED);
+                return false;
+            }
+            nexthop = io.netstack.wire.Bytes.u32(b, opt + srrptr - 1);
+            Route.Input r2 = Route.ipRouteInputNoref(h, skb, nexthop, iph.saddr(), iph.tos(), skb.dev());
+            RouteResult rt2 = r2.rt();
+            if (r2.reason() != null || rt2 == null
+                    || (rt2.rtType() != RouteResult.RTN_UNICAST && rt2.rtType() != RouteResult.RTN_LOCAL)) {
+                ctx.drop(skb, SkbDropReason.NOT_SPECIFIED);
+                return false;
+            }
+            skb.cb().route = rt2;
+            if (rt2.rtType() != RouteResult.RTN_LOCAL) break;
+            // Superfast 8) loopback forward
+            iph.setDaddr(nexthop);
+            flags |= IpOptions.IS_CHANGED;
+        }
+        if (srrptr <= srrspace) flags |= IpOptions.SRR_IS_HIT | IpOptions.IS_CHANGED;
+        skb.cb().ipOptFlags = flags;
         return true;
     }
 

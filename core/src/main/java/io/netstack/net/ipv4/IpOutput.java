@@ -23,6 +23,31 @@ public final class IpOutput {
 
     private final Netfilter nf;
 
+    /** ip_rcv, for what loopback_xmit hands back (set by the layer that owns both directions). */
+    public interface LoopbackRcv {
+        void ipRcv(L3Host h, SkBuff skb, LayerContext ctx);
+    }
+
+    private LoopbackRcv loopbackRcv;
+
+    public void setLoopbackRcv(LoopbackRcv r) { this.loopbackRcv = r; }
+
+    /**
+     * loopback_xmit, drivers/net/loopback.c: the neighbour of lo is NUD_NOARP and its header
+     * has an all-zero destination, which eth_type_trans finds to be lo's own address
+     * (PACKET_HOST); netif_rx hands it to ip_rcv on lo with its dst kept (skb_dst_force), so
+     * ip_rcv_finish does not route it again. lo's own statistics are not reported.
+     */
+    void loopbackXmit(L3Host h, SkBuff skb, LayerContext ctx) {
+        ctx.trace(skb, "loopback_xmit");
+        skb.setDev(L3Host.LOOPBACK);
+        skb.setIif(L3Host.LOOPBACK);
+        skb.setPktType(io.netstack.skb.PktType.PACKET_HOST);
+        skb.setProtocol(0x0800);
+        skb.resetDataTo(skb.networkHeader());
+        loopbackRcv.ipRcv(h, skb, ctx);
+    }
+
     public IpOutput(Netfilter nf) {
         this.nf = nf;
     }
@@ -88,18 +113,26 @@ public final class IpOutput {
         }
         RouteResult rt = o.rt();
         if (rt.rtType() == RouteResult.RTN_LOCAL) {
-            // Through the loopback device back into ip_rcv: not emulated (no lo in host.yaml).
-            ctx.drop(skb, SkbDropReason.NOT_EMULATED);
-            return;
+            // To one of our own addresses: the route's device is lo (ip_route_output_key_hash_rcu,
+            // RTN_LOCAL: dev_out = net->loopback_dev); it comes back in through loopback_xmit.
+            rt = new RouteResult(RouteResult.RTN_LOCAL, L3Host.LOOPBACK, 0, L3Host.LOOPBACK_MTU,
+                    cb.saddr != 0 ? cb.saddr : cb.daddr, false);
         }
         int saddr = cb.saddr != 0 ? cb.saddr : rt.prefsrc();
         if (skb.transportHeader() < 0) skb.resetTransportHeader();
-        skb.push(Ipv4Header.MIN_LEN);
+        int optlen = cb.ipOptions == null ? 0 : cb.ipOptions.length;
+        skb.push(Ipv4Header.MIN_LEN + optlen);
         skb.resetNetworkHeader();
         int ttl = cb.ttl != 0 ? cb.ttl : h.defaultTtl();
         int id = cb.df ? 0 : h.nextIdent();
         Ipv4Header.write(skb.head(), skb.data(), cb.tos, skb.len(), id, cb.df ? Ipv4Header.IP_DF : 0,
                 ttl, cb.ipProtocol, saddr, cb.daddr);
+        if (optlen > 0) {
+            // ip_options_build, net/ipv4/ip_options.c: the header grows by the options.
+            skb.head()[skb.data()] = (byte) (0x40 | ((Ipv4Header.MIN_LEN + optlen) / 4));
+            IpOptions.build(skb.head(), skb.data(), cb.ipOptions, cb.ipOptFlags, cb.daddr, saddr,
+                    Icmp.inetCurrentTimestamp(ctx));
+        }
         cb.saddr = saddr;
         cb.route = rt;
         skb.setProtocol(0x0800);
@@ -262,6 +295,10 @@ public final class IpOutput {
         }
         ctx.count(skb, Snmp.IpOutTransmits);
         ctx.count(skb, Snmp.IpExtOutOctets, len);
+        if (L3Host.LOOPBACK.equals(rt.outDev()) && loopbackRcv != null) {
+            loopbackXmit(h, skb, ctx);
+            return;
+        }
         int nexthop = rt.gateway() != 0 ? rt.gateway() : new Ipv4Header(skb.head(), skb.networkHeader()).daddr();
         Neighbour.Entry n = h.neigh().lookupOrCreate(nexthop, rt.outDev(), ctx.nowNanos());
         h.neigh().neighOutput(n, skb, ctx);

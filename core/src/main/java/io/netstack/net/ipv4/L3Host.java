@@ -44,7 +44,16 @@ public final class L3Host {
 
     public boolean hasDev(String dev) { return config.iface(dev).isPresent(); }
 
-    public int mtu(String dev) { return config.iface(dev).map(HostConfig.Interface::mtu).orElse(1500); }
+    public int mtu(String dev) {
+        // lo is not in host.yaml; loopback_setup gives it an MTU of 64 KiB.
+        if (LOOPBACK.equals(dev)) return LOOPBACK_MTU;
+        return config.iface(dev).map(HostConfig.Interface::mtu).orElse(1500);
+    }
+
+    /** The loopback device, emulated inside l3 (its link statistics are not reported). */
+    public static final String LOOPBACK = "lo";
+    /** LOOPBACK_MTU, drivers/net/loopback.c */
+    public static final int LOOPBACK_MTU = 65536;
 
     public MacAddress mac(String dev) { return config.iface(dev).map(HostConfig.Interface::mac).orElse(MacAddress.ZERO); }
 

@@ -103,7 +103,7 @@ public final class Route {
             if (!h.forwarding(dev)) return noRoute(Fib.EHOSTUNREACH);
             if (type != RouteResult.RTN_UNICAST) return Input.drop(SkbDropReason.IP_INVALID_DEST);
         }
-        return mkrouteInput(h, skb, res.entry(), daddr, saddr, dev);
+        return mkrouteInput(h, skb, res.entry(), daddr, saddr, dev, type);
     }
 
     /** The no_route label: an RTN_UNREACHABLE route whose input is ip_error. */
@@ -127,6 +127,15 @@ public final class Route {
      * towards a sender on that link.
      */
     static Input mkrouteInput(L3Host h, SkBuff skb, Fib.Entry e, int daddr, int saddr, String dev) {
+        return mkrouteInput(h, skb, e, daddr, saddr, dev, RouteResult.RTN_UNICAST);
+    }
+
+    /**
+     * __mkroute_input with the FIB result's type: rt_dst_alloc(..., res-&gt;type, ...) keeps
+     * RTN_BROADCAST for a directed broadcast forwarded under bc_forwarding (its dst.input is
+     * ip_forward, and it is counted as broadcast on the way in and out).
+     */
+    static Input mkrouteInput(L3Host h, SkBuff skb, Fib.Entry e, int daddr, int saddr, String dev, int type) {
         String outDev = e.dev();
         int err = fibValidateSource(h, saddr, daddr, outDev, dev);
         if (err < 0) return Input.drop(err == -Fib.EXDEV ? SkbDropReason.IP_RPFILTER : SkbDropReason.IP_LOCAL_SOURCE);
@@ -137,7 +146,8 @@ public final class Route {
             }
         }
         int gw = e.gw();
-        return new Input(null, new RouteResult(RouteResult.RTN_UNICAST, outDev, gw, h.mtu(outDev), e.prefsrc(), true), 0);
+        int rtType = type == RouteResult.RTN_BROADCAST ? RouteResult.RTN_BROADCAST : RouteResult.RTN_UNICAST;
+        return new Input(null, new RouteResult(rtType, outDev, gw, h.mtu(outDev), e.prefsrc(), true), 0);
     }
 
     /** inet_addr_onlink, net/ipv4/devinet.c: a and (if non-zero) b both on one subnet of dev. */
