@@ -70,9 +70,10 @@ public final class DemoCommand implements Callable<Integer> {
             protocol's topic, and so on down to the socket; every service writes what it did to
             each skb (the kernel functions, the counters, the fate) to netstack.events, which is
             what is printed below. Each line says which layer and which service instance ran the
-            function; the times are milliseconds since the frame was put on the wire, and each
+            function; the times are milliseconds since the frame reached the NIC, and each
             visit says how long the skb took to reach it from its previous layer (one hop: a
             Kafka topic and, in exactly-once mode, the commit of the transaction before it).
+            The skb numbers are this demo's (the services' own ids are 19 digits long).
             """;
 
     static final String LEGEND = """
@@ -138,7 +139,8 @@ public final class DemoCommand implements Callable<Integer> {
             o.println(IN_PROCESS);
         }
         o.println(LEGEND);
-        List<List<SkbEvent>> journeys = DemoReport.journeys(List.copyOf(events));
+        List<SkbEvent> numbered = DemoReport.renumber(List.copyOf(events));
+        List<List<SkbEvent>> journeys = DemoReport.journeys(numbered);
         for (int i = 0; i < mix.size(); i++) {
             DemoTraffic.Packet p = mix.get(i);
             o.printf("#%d  %s%n", i + 1, p.what());
@@ -154,7 +156,7 @@ public final class DemoCommand implements Callable<Integer> {
         o.println("Per layer (in: skb visits; passed on: handed to the next queue; the rest are fates"
                 + (backend instanceof DistributedBackend ? "; hop p50: median time to reach the layer from the previous one" : "")
                 + "):");
-        DemoReport.layerTableLines(DemoReport.layerTable(List.copyOf(events))).forEach(o::println);
+        DemoReport.layerTableLines(DemoReport.layerTable(numbered)).forEach(o::println);
         o.println();
         o.println("The host's counters (nstat names, non-zero): " + (r.counters().isEmpty() ? "none" : ""));
         r.counters().forEach((k, v) -> o.printf("  %-28s %d%n", k, v));
@@ -171,8 +173,10 @@ public final class DemoCommand implements Callable<Integer> {
         o.println("  " + resultDir.resolve("result.json") + "   the result in the shape of a conformance expected.json");
         o.println("  " + scenarioDir + "   the demo as a scenario: netstack replay " + scenarioDir);
         if (backend instanceof DistributedBackend) {
-            o.printf("%nTimes: %.1f s in all: %.1f s to start the stack, %.1f s to play the %d frames and settle.%n",
-                    (System.nanoTime() - t0) / 1e9, startup / 1000.0, run.wallTime().toMillis() / 1000.0, mix.size());
+            o.printf("%nTimes: %.1f s in all: %s, %.1f s to play the %d frames one by one and settle (%d ms).%n",
+                    (System.nanoTime() - t0) / 1e9,
+                    startup > 0 ? String.format("%.1f s to start the stack", startup / 1000.0) : "the stack was already up",
+                    run.wallTime().toMillis() / 1000.0, mix.size(), s.settleMs());
         }
         o.flush();
         return 0;

@@ -49,6 +49,27 @@ public final class DemoReport {
     }
 
     /**
+     * The events with skb ids renumbered 1, 2, 3... in order of first appearance: the services
+     * draw ids from per-instance ranges (unique across the stack, but 19 digits long), which
+     * would make the journeys hard to read. Parents and spawned lists follow.
+     */
+    public static List<SkbEvent> renumber(List<SkbEvent> events) {
+        Map<Long, Long> ids = new HashMap<>();
+        ids.put(0L, 0L);
+        java.util.function.LongUnaryOperator id = old -> ids.computeIfAbsent(old, k -> (long) ids.size());
+        List<SkbEvent> out = new ArrayList<>(events.size());
+        for (SkbEvent e : events) {
+            long skb = id.applyAsLong(e.skbId());
+            long parent = e.parentId() == 0 ? 0 : id.applyAsLong(e.parentId());
+            List<Long> spawned = new ArrayList<>();
+            for (Long c : e.spawned()) spawned.add(id.applyAsLong(c));
+            out.add(new SkbEvent(e.netns(), skb, parent, e.layer(), e.instance(), e.timeNanos(), e.entered(),
+                    List.copyOf(spawned), e.trace(), e.stats(), e.fate(), e.summary(), e.queue()));
+        }
+        return out;
+    }
+
+    /**
      * pwru-style lines of one journey: "skb 3  l3  l3-1  ip_rcv", one per kernel function, the
      * fates after the function that decided them. Where the events carry distinct times (the
      * distributed stack's wall clock), each line starts with the milliseconds since the journey

@@ -70,11 +70,14 @@ public final class UpCommand implements Callable<Integer> {
         }
         StackState state = StackState.of(launcher, stack.delivery, stack.cpus);
         state.write(file);
+        String written = Files.readString(file);
+        java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stopping.set(true);
             o.println("netstack: stopping the services and the broker ...");
             o.flush();
             launcher.stop();
-            removeIfOurs(file);
+            removeIfOurs(file, written);
             o.println("netstack: stopped");
             o.flush();
         }, "netstack-up-shutdown"));
@@ -93,29 +96,33 @@ public final class UpCommand implements Callable<Integer> {
         // Stay in the foreground; a process that dies on its own ends the stack too.
         while (true) {
             Thread.sleep(1000);
-            if (!launcher.broker().process().isAlive()) return died(launcher, file, err, "the broker (pid " + launcher.broker().pid() + ")");
+            if (stopping.get()) continue; // the shutdown hook is stopping them
+            if (!launcher.broker().process().isAlive()) return died(launcher, file, written, err, "the broker (pid " + launcher.broker().pid() + ")");
             for (StackLauncher.Service s : launcher.services()) {
-                if (!s.process().isAlive()) return died(launcher, file, err, s.instance() + " (pid " + s.pid() + ", log " + s.log() + ")");
+                if (!stopping.get() && !s.process().isAlive()) {
+                    return died(launcher, file, written, err, s.instance() + " (pid " + s.pid() + ", log " + s.log() + ")");
+                }
             }
         }
     }
 
-    private static int died(StackLauncher launcher, Path file, PrintWriter err, String who) {
+    private static int died(StackLauncher launcher, Path file, String written, PrintWriter err, String who) {
         err.println("netstack: " + who + " exited; stopping the rest");
         err.flush();
         launcher.stop();
-        removeIfOurs(file);
+        removeIfOurs(file, written);
         return 1;
     }
 
-    /** Removes the state file if it still describes this process's stack. */
-    static void removeIfOurs(Path file) {
-        StackState.read(file).filter(s -> s.launcherPid() == ProcessHandle.current().pid()).ifPresent(s -> {
-            try {
-                Files.deleteIfExists(file);
-            } catch (IOException ignored) {
-                // nothing more to do while shutting down
-            }
-        });
+    /**
+     * Removes the state file if it is still the one this process wrote. A plain comparison of
+     * the text: at shutdown no class should need loading (the jar may have been rebuilt since).
+     */
+    static void removeIfOurs(Path file, String written) {
+        try {
+            if (Files.isRegularFile(file) && Files.readString(file).equals(written)) Files.deleteIfExists(file);
+        } catch (IOException | RuntimeException ignored) {
+            // nothing more to do while shutting down
+        }
     }
 }
