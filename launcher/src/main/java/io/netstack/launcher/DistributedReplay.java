@@ -116,7 +116,7 @@ public final class DistributedReplay {
     }
 
     /** One replayed host: its collector, fed by the tail's thread, waited on by the replay's. */
-    private static final class Host {
+    static final class Host {
         private final ReplayCollector collector;
         private final Consumer<SkbEvent> events;
         private int enteredFromWire;

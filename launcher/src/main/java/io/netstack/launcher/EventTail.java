@@ -90,6 +90,13 @@ public final class EventTail implements AutoCloseable {
                 c.close();
                 throw new IllegalStateException("no topic " + KernelQueue.EVENTS_TOPIC + " on the broker");
             }
+            try {
+                Thread.sleep(200); // the services create the topics as they start
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                c.close();
+                throw new IllegalStateException("interrupted while waiting for " + KernelQueue.EVENTS_TOPIC, e);
+            }
         }
     }
 
