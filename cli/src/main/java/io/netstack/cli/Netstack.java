@@ -3,10 +3,15 @@ package io.netstack.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The `netstack` command: replay conformance scenarios, run the demo. */
+/** The `netstack` command: replay conformance scenarios, run the demo, start/stop/trace a stack. */
 @Command(name = "netstack", mixinStandardHelpOptions = true, version = "netstack 0.1.0",
         description = "The Linux IPv4 network stack, emulated as five layers (nic, softirq, l3, l4, socket).",
-        subcommands = {ReplayCommand.class, DemoCommand.class,
+        subcommands = {
+                ReplayCommand.class,
+                DemoCommand.class,
+                UpCommand.class,
+                DownCommand.class,
+                TraceCommand.class,
                 TrafficCommand.class,
                 TopCommand.class,
                 CommandLine.HelpCommand.class})

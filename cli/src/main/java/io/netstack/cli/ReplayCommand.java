@@ -18,10 +18,16 @@ import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Stream;
 
 /**
- * `netstack replay SCENARIO_DIR... --out DIR --in-process`: replays each scenario, writes
+ * `netstack replay SCENARIO_DIR... --out DIR [--in-process]`: replays each scenario (on the
+ * distributed stack unless --in-process: the one `netstack up` started, else one started for the
+ * command; several scenarios side by side, each its own host), writes
  * DIR/&lt;scenario&gt;/result.json and out-&lt;iface&gt;.pcap, and judges each against its
  * expected.json with the corpus's compare.py. Exit 0 when every judged scenario passed, 1 when
  * any failed or could not be judged or loaded, 2 on a usage error.
@@ -41,6 +47,13 @@ public final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--in-process", description = "run the five layers in this process (no broker)")
     boolean inProcess;
 
+    @Option(names = "--parallel", paramLabel = "N", defaultValue = "4",
+            description = "distributed: scenarios replayed side by side, each on its own host (default: ${DEFAULT-VALUE})")
+    int parallel = 4;
+
+    @CommandLine.Mixin
+    StackOptions stack = new StackOptions();
+
     @Option(names = "--compare", paramLabel = "COMPARE_PY",
             description = "the compare.py to judge with (default: the one in a folder above the scenario)")
     Path compare;
@@ -52,74 +65,111 @@ public final class ReplayCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter o = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        ReplayBackend backend = backend(inProcess, err);
-        if (backend == null) return 2;
         List<Path> scenarios = expand(dirs, err);
         if (scenarios == null) return 2;
+        ReplayBackend backend;
+        try {
+            backend = backend(inProcess, stack, parallel, err);
+        } catch (IllegalArgumentException e) {
+            err.println("netstack: " + e.getMessage());
+            err.flush();
+            return 2;
+        } catch (RuntimeException e) {
+            err.println("netstack: the distributed stack did not start: " + e.getMessage());
+            err.flush();
+            return 1;
+        }
+        long t0 = System.nanoTime();
         int passed = 0;
         int failed = 0;
         int unjudged = 0;
+        boolean timed = !inProcess;
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, backend.parallelism()), r -> {
+            Thread t = new Thread(r, "replay");
+            t.setDaemon(true);
+            return t;
+        });
         try (backend) {
+            // Load every scenario first (a load error is reported in order), then replay side by side.
+            List<Object> loaded = new ArrayList<>();
             for (Path dir : scenarios) {
-                String name = dir.toAbsolutePath().normalize().getFileName().toString();
-                Scenario s;
                 try {
-                    s = Scenario.load(dir);
+                    loaded.add(Scenario.load(dir));
                 } catch (ScenarioException e) {
+                    loaded.add(e);
+                }
+            }
+            List<Future<ReplayBackend.Replayed>> runs = new ArrayList<>();
+            for (Object l : loaded) {
+                if (l instanceof Scenario s) runs.add(pool.submit(() -> backend.run(s, e -> { })));
+                else runs.add(null);
+            }
+            for (int i = 0; i < scenarios.size(); i++) {
+                Path dir = scenarios.get(i);
+                String name = dir.toAbsolutePath().normalize().getFileName().toString();
+                if (loaded.get(i) instanceof ScenarioException e) {
                     o.println("FAIL " + name + ": cannot load: " + e.getMessage());
                     failed++;
                     continue;
                 }
-                ReplayResult r;
+                Scenario s = (Scenario) loaded.get(i);
+                ReplayBackend.Replayed run;
                 try {
-                    r = backend.replay(s, e -> { });
-                } catch (Exception | AssertionError e) {
-                    o.println("FAIL " + name + ": the replay threw " + e);
+                    run = runs.get(i).get();
+                } catch (ExecutionException e) {
+                    o.println("FAIL " + name + ": the replay threw " + e.getCause());
                     failed++;
                     continue;
                 }
+                ReplayResult r = run.result();
+                String time = timed ? String.format("  [%.1f s]", run.wallTime().toMillis() / 1000.0) : "";
                 Path target = out.resolve(name);
-                ResultJson.write(target, r, s.host().interfaces().stream().map(i -> i.name()).toList());
+                ResultJson.write(target, r, s.host().interfaces().stream().map(itf -> itf.name()).toList());
                 if (!Files.isRegularFile(dir.resolve("expected.json"))) {
-                    o.println("DONE " + name + ": no expected.json to judge against; wrote " + target);
+                    o.println("DONE " + name + ": no expected.json to judge against; wrote " + target + time);
                     unjudged++;
-                    continue;
-                }
-                Path compareDir = compare != null ? compare.toAbsolutePath().getParent() : findCompare(dir);
-                if (compareDir == null) {
-                    o.println("FAIL " + name + ": NOT judged: no compare.py above " + dir + " (give --compare)");
-                    failed++;
-                    continue;
-                }
-                Judge.Verdict v = new Judge(compareDir).judge(dir, target.resolve("result.json"));
-                if (v.passed()) {
-                    o.println("PASS " + name);
-                    passed++;
                 } else {
-                    o.println("FAIL " + name + (v.status() == Judge.Status.ERROR ? ": NOT judged"
-                            : " (" + v.differences().size() + " difference(s), result in " + target + ")"));
-                    for (String d : v.differences()) o.println("    " + d);
-                    failed++;
+                    Path compareDir = compare != null ? compare.toAbsolutePath().getParent() : findCompare(dir);
+                    if (compareDir == null) {
+                        o.println("FAIL " + name + ": NOT judged: no compare.py above " + dir + " (give --compare)");
+                        failed++;
+                        continue;
+                    }
+                    Judge.Verdict v = new Judge(compareDir).judge(dir, target.resolve("result.json"));
+                    if (v.passed()) {
+                        o.println("PASS " + name + time);
+                        passed++;
+                    } else {
+                        o.println("FAIL " + name + (v.status() == Judge.Status.ERROR ? ": NOT judged"
+                                : " (" + v.differences().size() + " difference(s), result in " + target + ")") + time);
+                        for (String d : v.differences()) o.println("    " + d);
+                        failed++;
+                    }
                 }
-                if (r.accounting().inFlight() != 0) {
+                for (String note : run.notes()) o.println("    note: " + note);
+                if (run.notes().isEmpty() && r.accounting().inFlight() != 0) {
                     o.println("    note: " + r.accounting().inFlight() + " skb(s) without a fate at the end");
                 }
                 o.flush();
             }
+        } finally {
+            pool.shutdownNow();
         }
-        o.println(scenarios.size() + " scenario(s) on " + backend.name() + ": " + passed + " passed, " + failed + " failed"
+        String wall = timed ? String.format(" in %.1f s", (System.nanoTime() - t0) / 1e9) : "";
+        o.println(scenarios.size() + " scenario(s) on " + backend.name() + wall + ": " + passed + " passed, " + failed + " failed"
                 + (unjudged > 0 ? ", " + unjudged + " not judged (no expected.json)" : "") + "; results in " + out);
         o.flush();
         return failed > 0 ? 1 : 0;
     }
 
-    /** The backend the options ask for; null (after saying why) when there is none. */
-    static ReplayBackend backend(boolean inProcess, PrintWriter err) {
+    /**
+     * The backend the options ask for: in this process, or the distributed stack (the one
+     * `netstack up` started, else one started here and stopped at the end).
+     */
+    static ReplayBackend backend(boolean inProcess, StackOptions stack, int parallel, PrintWriter err) {
         if (inProcess) return new InProcessBackend();
-        err.println("netstack: the distributed backend (five services over a broker) is not part of this build yet;"
-                + " use --in-process");
-        err.flush();
-        return null;
+        stack.builder(); // the options are checked before anything starts
+        return DistributedBackend.open(stack, Math.max(1, parallel), err);
     }
 
     /** Each argument: a scenario directory, or a directory holding scenario directories. */

@@ -28,7 +28,7 @@ import java.util.concurrent.Callable;
 public final class TopCommand implements Callable<Integer> {
 
     @Option(names = "--state", paramLabel = "FILE", description = "the stack's state file (default: .netstack/stack.json)")
-    Path state = StackState.DEFAULT;
+    Path state = StackFile.DEFAULT;
 
     @Option(names = "--url", paramLabel = "LAYER=URL",
             description = "a service to scrape instead of the state file, e.g. l3=http://127.0.0.1:8083 (repeatable)")
@@ -53,17 +53,17 @@ public final class TopCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        List<StackState.Service> services = new ArrayList<>();
+        List<StackFile.Service> services = new ArrayList<>();
         String bootstrap = "?";
         if (urls.isEmpty()) {
-            StackState s = StackState.read(state);
+            StackFile s = StackFile.read(state);
             services.addAll(s.services());
             if (s.bootstrap() != null) bootstrap = s.bootstrap();
         } else {
             for (String u : urls) {
                 String[] lu = u.split("=", 2);
                 if (lu.length != 2) throw new CommandLine.ParameterException(spec.commandLine(), "--url wants LAYER=URL: " + u);
-                services.add(new StackState.Service(lu[0], lu[0], lu[1].replaceAll("/+$", ""), -1));
+                services.add(new StackFile.Service(lu[0], lu[0], lu[1].replaceAll("/+$", ""), -1));
             }
         }
         if (services.isEmpty()) {
@@ -90,9 +90,9 @@ public final class TopCommand implements Callable<Integer> {
         return 0;
     }
 
-    private List<TopView.Scrape> scrapeAll(List<StackState.Service> services) {
+    private List<TopView.Scrape> scrapeAll(List<StackFile.Service> services) {
         List<TopView.Scrape> out = new ArrayList<>();
-        for (StackState.Service s : services) out.add(new TopView.Scrape(s, scrape(s.url())));
+        for (StackFile.Service s : services) out.add(new TopView.Scrape(s, scrape(s.url())));
         return out;
     }
 

@@ -17,7 +17,7 @@ final class TopView {
     private TopView() {}
 
     /** One service's scrape: null samples when it did not answer. */
-    record Scrape(StackState.Service service, List<PromText.Sample> samples) {}
+    record Scrape(StackFile.Service service, List<PromText.Sample> samples) {}
 
     static String render(List<Scrape> before, List<Scrape> now, double seconds, String header) {
         Map<String, Double> prev = index(before);
@@ -29,7 +29,7 @@ final class TopView {
                 "OUT/s", "DROP/s", "DEPTH", "HOP p50", "HOP p99", "E2E p99", "DLQ"));
         Map<String, Double> dropsByReason = new HashMap<>();
         Map<String, Double> depthByQueue = new TreeMap<>();
-        for (String layer : StackState.LAYERS) {
+        for (String layer : StackFile.LAYERS) {
             int instances = 0;
             int answering = 0;
             double in = 0, out = 0, drop = 0, depth = 0, dlq = 0;

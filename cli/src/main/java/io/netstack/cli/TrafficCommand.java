@@ -38,7 +38,7 @@ public final class TrafficCommand implements Callable<Integer> {
     String bootstrap;
 
     @Option(names = "--state", paramLabel = "FILE", description = "the stack's state file (default: .netstack/stack.json)")
-    Path state = StackState.DEFAULT;
+    Path state = StackFile.DEFAULT;
 
     @Option(names = "--rate", paramLabel = "FRAMES_PER_SECOND", defaultValue = "20",
             description = "frames per second (default: ${DEFAULT-VALUE})")
@@ -56,7 +56,7 @@ public final class TrafficCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        String servers = bootstrap != null ? bootstrap : StackState.read(state).bootstrap();
+        String servers = bootstrap != null ? bootstrap : StackFile.read(state).bootstrap();
         if (servers == null) {
             spec.commandLine().getErr().println("netstack traffic: no bootstrap servers in " + state + "; pass --bootstrap");
             return 1;

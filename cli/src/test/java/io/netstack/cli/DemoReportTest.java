@@ -67,4 +67,42 @@ class DemoReportTest {
         assertThat(rows.get(3).consumed()).isEqualTo(1);
         assertThat(DemoReport.layerTableLines(rows).get(2)).contains("UNHANDLED_PROTO x1");
     }
+
+    static SkbEvent at(long id, long parent, String layer, String instance, long millis, List<Long> spawned, Fate fate) {
+        return new SkbEvent("demo", id, parent, layer, instance, millis * 1_000_000L, id == 9001, spawned,
+                List.of(new SkbEvent.TraceEntry(layer + "_fn", 0)), List.of(), fate, "");
+    }
+
+    /** The distributed stack: wall-clock times, instances, 19-digit ids. */
+    static final List<SkbEvent> TIMED = List.of(
+            at(9001, 0, "nic", "nic-1", 1000, List.of(), null),
+            at(9001, 0, "softirq", "softirq-2", 1012, List.of(), null),
+            at(9001, 0, "l3", "l3-1", 1020, List.of(7777L), new Fate.Consumed("l3_fn")),
+            at(7777, 9001, "nic", "nic-1", 1031, List.of(), new Fate.Transmitted("nic_fn", "eth0", REPLY)));
+
+    @Test
+    void timedJourneysSayWhenAndWhereEachVisitRanAndHowLongTheHopTook() {
+        List<String> lines = DemoReport.journeyLines(DemoReport.journeys(DemoReport.renumber(TIMED)).get(0));
+        assertThat(lines.get(0)).matches("\\s+0\\.0\\s+skb 1\\s+nic\\s+nic-1\\s+nic_fn");
+        assertThat(lines.get(1)).contains("12.0").contains("softirq-2").endsWith("<- 12.0 ms after nic");
+        // The reply's first visit is timed from its parent's visit that spawned it.
+        assertThat(lines.get(4)).contains("skb 2").contains("(from 1)").contains("31.0").endsWith("<- 11.0 ms after l3");
+    }
+
+    @Test
+    void renumbersSkbsInOrderOfFirstAppearanceKeepingParentsAndSpawned() {
+        List<SkbEvent> r = DemoReport.renumber(TIMED);
+        assertThat(r).extracting(SkbEvent::skbId).containsExactly(1L, 1L, 1L, 2L);
+        assertThat(r.get(2).spawned()).containsExactly(2L);
+        assertThat(r.get(3).parentId()).isEqualTo(1L);
+    }
+
+    @Test
+    void theLayerTableGivesTheMedianHopPerLayerWhenTimed() {
+        List<DemoReport.LayerRow> rows = DemoReport.layerTable(TIMED);
+        assertThat(rows.get(1).medianHopNanos()).isEqualTo(12_000_000L);
+        assertThat(rows.get(0).hopNanos()).containsExactly(11_000_000L); // the reply, from the l3 visit
+        assertThat(DemoReport.layerTableLines(rows).get(0)).contains("hop p50");
+        assertThat(DemoReport.layerTableLines(DemoReport.layerTable(EVENTS)).get(0)).doesNotContain("hop p50");
+    }
 }

@@ -15,7 +15,7 @@ import static org.assertj.core.api.Assertions.within;
 /** netstack top's pieces: the exposition format, quantiles from buckets, one screen from two scrapes, the state file. */
 class TopViewTest {
 
-    static final StackState.Service L3 = new StackState.Service("l3", "l3-1", "http://127.0.0.1:1", 1);
+    static final StackFile.Service L3 = new StackFile.Service("l3", "l3-1", "http://127.0.0.1:1", 1);
 
     static String scrape(double in, double dropCsum, double depth, double b1ms, double b10ms, double inf) {
         return """
@@ -62,7 +62,7 @@ class TopViewTest {
     @Test
     void aServiceThatDoesNotAnswerIsShownAsDown() {
         List<TopView.Scrape> now = List.of(new TopView.Scrape(L3, null),
-                new TopView.Scrape(new StackState.Service("l3", "l3-2", "http://127.0.0.1:2", 2), List.of()));
+                new TopView.Scrape(new StackFile.Service("l3", "l3-2", "http://127.0.0.1:2", 2), List.of()));
         assertThat(TopView.render(List.of(), now, 1, "hdr")).contains("1/2 services up").containsPattern("l3\\s+1/2");
     }
 
@@ -74,9 +74,9 @@ class TopViewTest {
                  "services": [{"layer": "nic", "instance": "nic-1", "pid": 11, "port": 8081},
                               {"instance": "l3-2", "pid": 12, "port": 8090}]}
                 """);
-        StackState s = StackState.read(f);
+        StackFile s = StackFile.read(f);
         assertThat(s.bootstrap()).isEqualTo("127.0.0.1:39092");
-        assertThat(s.services()).containsExactly(new StackState.Service("nic", "nic-1", "http://127.0.0.1:8081", 11),
-                new StackState.Service("l3", "l3-2", "http://127.0.0.1:8090", 12));
+        assertThat(s.services()).containsExactly(new StackFile.Service("nic", "nic-1", "http://127.0.0.1:8081", 11),
+                new StackFile.Service("l3", "l3-2", "http://127.0.0.1:8090", 12));
     }
 }

@@ -20,7 +20,8 @@ public final class EventCodec {
         io.netstack.proto.SkbEvent.Builder b = io.netstack.proto.SkbEvent.newBuilder()
                 .setNetns(e.netns()).setSkbId(e.skbId()).setParentId(e.parentId())
                 .setLayer(e.layer()).setInstance(e.instance()).setTimeNs(e.timeNanos())
-                .setEntered(e.entered()).addAllSpawned(e.spawned()).setSummary(e.summary());
+                .setEntered(e.entered()).addAllSpawned(e.spawned()).setSummary(e.summary())
+                .setQueue(e.queue() == null ? "" : e.queue());
         for (SkbEvent.TraceEntry t : e.trace()) {
             b.addTrace(TraceEntry.newBuilder().setFunction(t.function()).setTimeNs(t.timeNanos()));
         }
@@ -69,7 +70,7 @@ public final class EventCodec {
             };
         }
         return new SkbEvent(p.getNetns(), p.getSkbId(), p.getParentId(), p.getLayer(), p.getInstance(), p.getTimeNs(),
-                p.getEntered(), List.copyOf(p.getSpawnedList()), trace, stats, fate, p.getSummary());
+                p.getEntered(), List.copyOf(p.getSpawnedList()), trace, stats, fate, p.getSummary(), p.getQueue());
     }
 
     private static SkbDropReason dropReason(String name) {

@@ -70,7 +70,7 @@ public final class StepContext implements LayerContext {
 
     @Override
     public void enqueue(KernelQueue queue, SkBuff skb) {
-        event(skb);
+        event(skb).queue = queue.name();
         outputs.add(new Output(queue, skb));
     }
 
@@ -170,6 +170,7 @@ public final class StepContext implements LayerContext {
         final List<SkbEvent.StatDelta> stats = new ArrayList<>();
         Fate fate;
         String summary = "";
+        String queue = "";
 
         EventBuilder(String netns, long skbId, long parentId) {
             this.netns = netns;
@@ -179,7 +180,7 @@ public final class StepContext implements LayerContext {
 
         SkbEvent build(String layer, String instance, long now) {
             return new SkbEvent(netns, skbId, parentId, layer, instance, now, entered,
-                    List.copyOf(spawned), List.copyOf(trace), List.copyOf(stats), fate, summary);
+                    List.copyOf(spawned), List.copyOf(trace), List.copyOf(stats), fate, summary, queue);
         }
     }
 }

@@ -17,6 +17,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+import io.netstack.wire.InetChecksum;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 import java.io.IOException;
 import java.net.URI;
@@ -29,17 +33,24 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The whole distributed stack: a real broker and the five services as separate JVMs
- * (StackLauncher), fed a recorded scenario's host configuration and input frame through Kafka,
- * judged by the events topic. Checks the bookkeeping (one fate per skb, nothing in flight) and the
- * infrastructure paths (dead letters), and prints the start-up time and per-record latency.
+ * (StackLauncher, shared with the other end-to-end classes), fed a recorded scenario's host
+ * configuration and input frame through Kafka, judged by the events topic: the echo reply Linux
+ * sent, its counters and link statistics, the bookkeeping (one fate per skb, nothing in flight),
+ * the infrastructure paths (dead letters, a bad configuration, readiness), and the start-up time
+ * and per-record latency.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ExtendWith(SharedStack.class)
 class StackE2eIT {
 
     private static final Duration SETTLE = Duration.ofSeconds(30);
@@ -49,27 +60,19 @@ class StackE2eIT {
     private Path scenario;
 
     @BeforeAll
-    void startStack() throws IOException {
+    void connect() {
         Path repo = RepoRoot.find();
         String shared = System.getProperty("netstack.shared");
         Path sharedDir = shared != null ? Path.of(shared) : repo.resolve("..").resolve("shared");
         scenario = sharedDir.resolve("conformance/scenarios/icmp-echo-request").normalize();
         assertThat(scenario.resolve("host.yaml")).as("scenario (set -Dnetstack.shared=...)").exists();
-        Path runDir = repo.resolve("e2e-tests/target/netstack-run-" + System.currentTimeMillis());
-        stack = StackLauncher.builder().repoRoot(repo).runDir(runDir)
-                .delivery(System.getProperty("netstack.delivery", "exactly-once")).build().start();
-        System.out.printf("stack up in %d ms (broker pid %d, %s), logs in %s%n", stack.startupTime().toMillis(),
-                stack.broker().pid(), stack.bootstrapServers(), runDir);
-        for (StackLauncher.Service s : stack.services()) {
-            System.out.printf("  %-10s pid %d port %d%n", s.instance(), s.pid(), s.port());
-        }
+        stack = SharedStack.get();
         client = stack.client();
     }
 
     @AfterAll
-    void stopStack() {
+    void disconnect() {
         if (client != null) client.close();
-        if (stack != null) stack.stop();
     }
 
     private List<PcapRecord> inputFrames() {
@@ -80,8 +83,14 @@ class StackE2eIT {
         return Files.readString(scenario.resolve("host.yaml"));
     }
 
+    /**
+     * The echo request of the icmp-echo-request scenario, through all five services: the reply
+     * Linux sent (byte for byte but the IP id and so the header checksum, which Linux picks at
+     * random: FORMAT.md "volatile"), the counters and link statistics of expected.json, and the
+     * bookkeeping.
+     */
     @Test
-    void aFrameEntersAtTheNicAndEveryLayerItMeetsAccountsForIt() throws IOException {
+    void anEchoRequestIsAnsweredAsLinuxAnsweredItAndEverySkbHasOneFate() throws IOException {
         String netns = "e2e-echo";
         client.publishConfig(netns, hostYaml());
         List<PcapRecord> frames = inputFrames();
@@ -91,27 +100,66 @@ class StackE2eIT {
         EventLedger ledger = EventLedger.forHost(netns);
         try (StackClient.EventReader events = client.events()) {
             client.publishFrame(new WireFrame(netns, "eth0", frame, frames.get(0).timeNanos()));
-            boolean settled = events.pollUntil(ledger, l -> l.settled(1), SETTLE);
+            boolean settled = events.pollUntil(ledger, l -> l.settled(1) && l.born().size() == 2, SETTLE);
             assertThat(settled).as("settled; in flight %s, events %s", ledger.inFlight(), ledger.events()).isTrue();
+            // Nothing more arrives for this host (a late or repeated record would show here).
+            ledger.addAll(events.poll(Duration.ofMillis(500)));
         }
 
-        // One skb entered, at the NIC, with the link statistics of one received frame.
+        // One skb entered at the NIC and went up the receive path to icmp_echo, which consumed it.
         assertThat(ledger.entered()).hasSize(1);
         long id = ledger.entered().get(0);
         SkbEvent first = ledger.eventsOf(id).get(0);
         assertThat(first.layer()).isEqualTo("nic");
         assertThat(first.entered()).isTrue();
-        assertThat(ledger.linkStat(netns, "eth0", "rx_packets")).isEqualTo(1);
-        assertThat(ledger.linkStat(netns, "eth0", "rx_bytes")).isEqualTo(frame.length);
-        // Stub layers: through the backlog to softirq, which drops it as not emulated.
-        assertThat(ledger.layers(id)).containsExactly("nic", "softirq");
-        assertThat(ledger.trace(id)).contains("netif_rx");
-        assertThat(ledger.fate(id)).isInstanceOfSatisfying(Fate.Dropped.class,
-                d -> assertThat(d.reason()).isEqualTo(SkbDropReason.NOT_EMULATED));
+        assertThat(ledger.layers(id)).containsExactly("nic", "softirq", "l3", "l4");
+        assertThat(ledger.trace(id)).contains("netif_rx", "ip_rcv", "ip_local_deliver", "icmp_rcv", "icmp_echo");
+        assertThat(ledger.fate(id)).isInstanceOf(Fate.Consumed.class);
+
+        // Its one child, the reply, went down through l3, the qdisc and the NIC onto eth0's wire.
+        Set<Long> children = new java.util.HashSet<>(ledger.born());
+        children.remove(id);
+        assertThat(children).hasSize(1);
+        long reply = children.iterator().next();
+        assertThat(ledger.layers(reply)).containsExactly("l4", "l3", "softirq", "nic");
+        byte[] expected = HexFormat.of().parseHex(expectedJson().path("transmitted").get(0).path("hex").asString());
+        assertThat(ledger.fate(reply)).isInstanceOfSatisfying(Fate.Transmitted.class, t -> {
+            assertThat(t.dev()).isEqualTo("eth0");
+            assertThat(HexFormat.of().formatHex(withoutIpIdAndChecksum(t.frame())))
+                    .isEqualTo(HexFormat.of().formatHex(withoutIpIdAndChecksum(expected)));
+            assertThat(InetChecksum.compute(t.frame(), 14, 20)).as("IPv4 header checksum valid").isZero();
+        });
+
+        // The counters and link statistics Linux moved, exactly (a counter not listed stayed 0).
+        JsonNode exp = expectedJson();
+        Map<String, Long> counters = new TreeMap<>();
+        for (SkbEvent e : ledger.events()) {
+            for (SkbEvent.StatDelta d : e.stats()) if (!d.isLinkStat()) counters.merge(d.name(), d.delta(), Long::sum);
+        }
+        counters.values().removeIf(v -> v == 0);
+        Map<String, Long> expectedCounters = new TreeMap<>();
+        exp.path("counters").properties().forEach(en -> expectedCounters.put(en.getKey(), en.getValue().asLong()));
+        assertThat(counters).isEqualTo(expectedCounters);
+        exp.path("links").path("eth0").properties().forEach(en ->
+                assertThat(ledger.linkStat(netns, "eth0", en.getKey())).as("eth0 " + en.getKey()).isEqualTo(en.getValue().asLong()));
+
         // The bookkeeping: one fate per skb, nothing in flight, no fate without a birth.
         assertThat(ledger.multipleFates()).isEmpty();
         assertThat(ledger.inFlight()).isEmpty();
         assertThat(ledger.fatesWithoutBirth()).isEmpty();
+        client.removeConfig(netns);
+    }
+
+    /** The frame with the IPv4 identification and header checksum zeroed (bytes 18-19, 24-25). */
+    static byte[] withoutIpIdAndChecksum(byte[] frame) {
+        byte[] f = frame.clone();
+        f[18] = f[19] = 0;
+        f[24] = f[25] = 0;
+        return f;
+    }
+
+    private JsonNode expectedJson() throws IOException {
+        return JsonMapper.builder().build().readTree(Files.readString(scenario.resolve("expected.json")));
     }
 
     @Test
@@ -141,9 +189,11 @@ class StackE2eIT {
         EventLedger ledger = EventLedger.forHost(netns);
         try (StackClient.EventReader events = client.events()) {
             client.publishFrame(new WireFrame(netns, "eth0", frame, 0));
-            assertThat(events.pollUntil(ledger, l -> l.settled(1), SETTLE)).as("good frame settled").isTrue();
+            assertThat(events.pollUntil(ledger, l -> l.settled(1) && ledger.born().size() == 2, SETTLE))
+                    .as("good frame and its reply settled").isTrue();
         }
-        assertThat(ledger.fate(ledger.entered().get(0))).isInstanceOf(Fate.Dropped.class);
+        assertThat(ledger.fate(ledger.entered().get(0))).isInstanceOf(Fate.Consumed.class);
+        assertThat(ledger.events()).extracting(SkbEvent::fate).filteredOn(f -> f instanceof Fate.Transmitted).hasSize(1);
 
         String metrics = get(stack.service("softirq").url() + "/actuator/prometheus");
         assertThat(metrics).containsPattern(
@@ -182,7 +232,10 @@ class StackE2eIT {
         assertThat(l3).contains("netstack_hop_latency_seconds_bucket{layer=\"l3\",queue=\"ip_local_out\"");
     }
 
-    /** Not a benchmark: one frame at a time, wire to fate (nic, backlog, softirq: two hops), after a warm-up. */
+    /**
+     * Not a benchmark: one echo request at a time, wire to the reply's transmission (six hops:
+     * nic, softirq, l3, l4, l3, softirq, nic), after a warm-up.
+     */
     @Test
     void perRecordLatencyIsReported() throws IOException {
         String netns = "e2e-latency";
@@ -195,12 +248,12 @@ class StackE2eIT {
                 long t0 = System.nanoTime();
                 client.publishFrame(new WireFrame(netns, "eth0", frame, 0));
                 final int n = i;
-                assertThat(events.pollUntil(ledger, l -> l.settled(n), SETTLE)).isTrue();
+                assertThat(events.pollUntil(ledger, l -> l.settled(n) && l.born().size() == 2 * n, SETTLE)).isTrue();
                 if (i > 10) millis.add((System.nanoTime() - t0) / 1_000_000);
             }
         }
         millis.sort(null);
-        System.out.printf("wire -> fate (2 hops, " + System.getProperty("netstack.delivery", "exactly-once") + ") over %d frames: p50 %d ms, max %d ms%n",
+        System.out.printf("echo request on the wire -> reply transmitted (6 hops, " + System.getProperty("netstack.delivery", "exactly-once") + ") over %d frames: p50 %d ms, max %d ms%n",
                 millis.size(), millis.get(millis.size() / 2), millis.get(millis.size() - 1));
         assertThat(ledger.multipleFates()).isEmpty();
         assertThat(millis.get(millis.size() / 2)).isLessThan(5_000L);
