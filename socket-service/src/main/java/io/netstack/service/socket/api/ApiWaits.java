@@ -22,9 +22,11 @@ public final class ApiWaits {
 
     /**
      * Waits until the generation differs from {@code seen} or {@code deadlineNanos}
-     * (System.nanoTime; Long.MAX_VALUE = no limit) passes; false on the deadline.
+     * (System.nanoTime; Long.MAX_VALUE = no limit) passes; false once the deadline has passed
+     * (even if the generation moved: a caller that keeps seeing changes still times out).
      */
     public synchronized boolean await(long seen, long deadlineNanos) throws InterruptedException {
+        if (deadlineNanos != Long.MAX_VALUE && System.nanoTime() - deadlineNanos >= 0) return false;
         while (generation == seen) {
             if (deadlineNanos == Long.MAX_VALUE) {
                 wait();
