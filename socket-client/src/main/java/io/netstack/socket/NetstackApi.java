@@ -1,7 +1,6 @@
 package io.netstack.socket;
 
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.netstack.proto.SocketApiGrpc;
 
@@ -34,7 +33,8 @@ public final class NetstackApi implements AutoCloseable {
 
     /** A plaintext channel to {@code host:port}. */
     public static NetstackApi connect(String target) {
-        return new NetstackApi(ManagedChannelBuilder.forTarget(target).usePlaintext()
+        // Netty directly: no ServiceLoader lookup, so a shaded jar (the CLI) finds the transport too.
+        return new NetstackApi(io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forTarget(target).usePlaintext()
                 .maxInboundMessageSize(16 << 20).build(), true);
     }
 
