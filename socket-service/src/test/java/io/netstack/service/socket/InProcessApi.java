@@ -39,6 +39,7 @@ final class InProcessApi implements AutoCloseable {
     private final Deque<WireFrame> onWire = new ArrayDeque<>();
     private final Map<String, String> peerOf = new HashMap<>();
     private final Server server;
+    final SocketApiService service;
     private final String name = "netstack-test-" + NAMES.incrementAndGet();
     private final Thread clock;
     private volatile boolean open = true;
@@ -64,8 +65,8 @@ final class InProcessApi implements AutoCloseable {
                 return t;
             }
         };
-        server = InProcessServerBuilder.forName(name).addService(new SocketApiService(socketLayer, visits, waits))
-                .build().start();
+        service = new SocketApiService(socketLayer, visits, waits);
+        server = InProcessServerBuilder.forName(name).addService(service).build().start();
         clock = new Thread(() -> {
             while (open) {
                 try {
@@ -91,7 +92,7 @@ final class InProcessApi implements AutoCloseable {
     }
 
     /** Host netns at addr/24 on eth0 with MAC 02:00:00:00:00:xx (xx = the address's last byte). */
-    void host(String netns, String addr, String extra) {
+    HostConfig host(String netns, String addr, String extra) {
         String last = addr.substring(addr.lastIndexOf('.') + 1);
         String mac = String.format("02:00:00:00:00:%02x", Integer.parseInt(last));
         String yaml = "interfaces:\n"
@@ -104,6 +105,7 @@ final class InProcessApi implements AutoCloseable {
         synchronized (lock) {
             stack.configure(h);
         }
+        return h;
     }
 
     void wire(String a, String b) {
