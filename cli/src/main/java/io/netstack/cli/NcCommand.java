@@ -90,6 +90,11 @@ public final class NcCommand implements Callable<Integer> {
         } catch (ErrnoException e) {
             err.println("nc: " + e.getMessage());
             return 1;
+        } catch (io.grpc.StatusRuntimeException e) {
+            // A transport failure (no service there, the stack went down): gRPC's status, not an errno.
+            err.println("nc: socket API at " + address + ": " + e.getStatus().getCode()
+                    + (e.getStatus().getDescription() != null ? " (" + e.getStatus().getDescription() + ")" : ""));
+            return 1;
         }
     }
 
