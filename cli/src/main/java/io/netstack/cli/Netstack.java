@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
                 TraceCommand.class,
                 TrafficCommand.class,
                 TopCommand.class,
+                NcCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Netstack implements Runnable {
 

@@ -14,6 +14,7 @@ import java.util.Optional;
  * @param netns    the host's name; every skb of this host carries it
  * @param firewall iptables-save text, "" for none
  * @param source   the YAML text it was parsed from, so it can travel as it was written
+ * @param apps     demo applications the socket service runs on this host (host.yaml's apps:)
  */
 public record HostConfig(
         String netns,
@@ -23,7 +24,29 @@ public record HostConfig(
         Sysctls sysctl,
         List<SocketSpec> sockets,
         String firewall,
-        String source) {
+        String source,
+        List<AppSpec> apps) {
+
+    /** The host without applications (every configuration before host.yaml had apps:). */
+    public HostConfig(String netns, List<Interface> interfaces, List<Route> routes, List<Neighbor> neighbors,
+                      Sysctls sysctl, List<SocketSpec> sockets, String firewall, String source) {
+        this(netns, interfaces, routes, neighbors, sysctl, sockets, firewall, source, List.of());
+    }
+
+    /** The applications an apps: entry may name (socket-service runs them over the socket API). */
+    public static final java.util.Set<String> APPS = java.util.Set.of("udp-echo", "tcp-echo", "http");
+
+    /**
+     * A demo application on the host, run by the socket service through the socket API.
+     *
+     * @param app  "udp-echo", "tcp-echo" or "http"
+     * @param addr the local address it binds (0: any)
+     * @param port the port it binds
+     */
+    public record AppSpec(String app, int addr, int port) {
+        /** "tcp-echo 0.0.0.0:7". */
+        public String key() { return app + " " + Inet.format(addr) + ":" + port; }
+    }
 
     /** A network interface: struct net_device plus its in_device addresses. */
     public record Interface(String name, MacAddress mac, int mtu, List<IfAddress> addresses,
@@ -74,6 +97,6 @@ public record HostConfig(
 
     /** The same configuration under another name (each replayed scenario gets a fresh host). */
     public HostConfig withNetns(String name) {
-        return new HostConfig(name, interfaces, routes, neighbors, sysctl, sockets, firewall, source);
+        return new HostConfig(name, interfaces, routes, neighbors, sysctl, sockets, firewall, source, apps);
     }
 }

@@ -28,7 +28,8 @@ import java.util.Set;
  */
 public final class HostConfigParser {
 
-    private static final Set<String> TOP = Set.of("interfaces", "routes", "neighbors", "sysctl", "sockets", "firewall");
+    private static final Set<String> APP = Set.of("app", "port", "addr");
+    private static final Set<String> TOP = Set.of("interfaces", "routes", "neighbors", "sysctl", "sockets", "firewall", "apps");
     private static final Set<String> IFACE = Set.of("name", "mac", "mtu", "addresses", "promisc", "txqueuelen");
     private static final Set<String> ROUTE = Set.of("dst", "via", "dev", "src", "metric", "type");
     private static final Set<String> NEIGH = Set.of("ip", "mac", "dev", "state");
@@ -115,8 +116,28 @@ public final class HostConfigParser {
         }
         String firewall = fields.containsKey("firewall") && !isNull(fields.get("firewall"))
                 ? scalar(fields.get("firewall"), "firewall") : "";
+        List<HostConfig.AppSpec> apps = new ArrayList<>();
+        Set<String> appKeys = new HashSet<>();
+        for (Node n : seq(fields.get("apps"), "apps")) {
+            HostConfig.AppSpec app = app(n);
+            if (!appKeys.add(app.key())) throw err(n, "app " + app.key() + " is started twice");
+            apps.add(app);
+        }
         return new HostConfig(netns, List.copyOf(interfaces), List.copyOf(routes), List.copyOf(neighbors),
-                sysctls, List.copyOf(sockets), firewall, yaml);
+                sysctls, List.copyOf(sockets), firewall, yaml, List.copyOf(apps));
+    }
+
+    /** An apps: entry, {app: tcp-echo, port: 7} or with addr: "10.0.0.1". */
+    private HostConfig.AppSpec app(Node n) {
+        Map<String, Node> f = fields(mapping(n, "an app"), APP, "app");
+        String app = required(f, "app", n);
+        if (!HostConfig.APPS.contains(app)) {
+            throw err(f.get("app"), "unknown app '" + app + "' (known: " + new java.util.TreeSet<>(HostConfig.APPS) + ")");
+        }
+        if (!f.containsKey("port")) throw err(n, "app " + app + " needs a port");
+        int port = integer(f.get("port"), "port", 1, 65535);
+        int addr = f.containsKey("addr") ? ip(f.get("addr"), scalar(f.get("addr"), "addr")) : 0;
+        return new HostConfig.AppSpec(app, addr, port);
     }
 
     private HostConfig.Interface iface(Node n) {

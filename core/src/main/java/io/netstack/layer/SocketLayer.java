@@ -604,6 +604,20 @@ public final class SocketLayer implements Layer {
         return Result.ok(0);
     }
 
+    /**
+     * getsockopt(SO_ERROR) (sock_getsockopt, net/core/sock.c): the pending error, cleared as it
+     * is read (sock_error); 0 when none. How a non-blocking connect learns ECONNREFUSED.
+     */
+    public synchronized Result getsockoptError(String netns, int fd) {
+        BsdSocket b = hs(netns).fds.get(fd);
+        if (b == null) return Result.err(Errno.EBADF);
+        synchronized (b) {
+            Errno e = b.pendingErr;
+            b.pendingErr = null;
+            return Result.ok(e == null ? 0 : e.code);
+        }
+    }
+
     /** getsockopt(SO_RCVBUF): sk_rcvbuf. */
     public synchronized Result getsockoptRcvbuf(String netns, int fd) {
         BsdSocket b = hs(netns).fds.get(fd);

@@ -176,6 +176,19 @@ public final class StackLauncher implements AutoCloseable {
 
     public Path runDir() { return config.runDir; }
 
+    /** The line a socket service prints when its gRPC socket API listens (SocketApiServer.API_ON). */
+    public static final String SOCKET_API_ON = "netstack socket api on port ";
+
+    /**
+     * host:port of the gRPC socket API of the first socket-service instance (the one that
+     * serves the API), read from the line it printed before it was ready.
+     */
+    public String socketApiAddress() {
+        Service s = service("socket");
+        String line = s.process().awaitLine(l -> l.contains(SOCKET_API_ON), Duration.ofSeconds(10));
+        return "127.0.0.1:" + line.substring(line.indexOf(SOCKET_API_ON) + SOCKET_API_ON.length()).trim();
+    }
+
     /** From {@link #start()} to every service ready. */
     public Duration startupTime() { return startupTime; }
 

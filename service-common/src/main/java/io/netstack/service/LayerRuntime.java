@@ -85,6 +85,7 @@ public final class LayerRuntime implements SmartLifecycle {
     private final KafkaMessageListenerContainer<byte[], byte[]> container;
     private final List<String> inputTopics;
     private final Map<String, Long> gaveUpWaiting = new HashMap<>();
+    private final List<Runnable> visitListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private ScheduledExecutorService timer;
     private Thread configThread;
     private volatile boolean running;
@@ -259,6 +260,7 @@ public final class LayerRuntime implements SmartLifecycle {
         if (ctx != null) {
             publish(ctx.ctx(), queue, template, sends);
             observeAfterCommit(ctx);
+            visited();
             return;
         }
         log.warn("{}-{}@{} to {}{}: {}", r.topic(), r.partition(), r.offset(), r.topic(), Topics.DLT_SUFFIX,
@@ -369,6 +371,7 @@ public final class LayerRuntime implements SmartLifecycle {
                 layerLock.unlock();
             }
             if (ctx.outputs().isEmpty() && ctx.events().isEmpty()) return;
+            visited();
             if (exactlyOnce) {
                 template.executeInTransaction(ops -> {
                     publish(ctx, "timer", ops, null);
@@ -383,6 +386,60 @@ public final class LayerRuntime implements SmartLifecycle {
             observe(new Visit(ctx, -1));
         } catch (Throwable t) {
             log.warn("timer of {} failed: {}", layer.name(), t.toString());
+        }
+    }
+
+    // ---- actions (the socket API) ----
+
+    /**
+     * Runs an action on the layer as a visit of its own, as a record would be: under the layer's
+     * lock, with a fresh {@link StepContext}; what it produced (SK_SENDMSG records, events) is
+     * published in one Kafka transaction (exactly-once) or flushed and acknowledged
+     * (at-least-once) before this returns, so the caller's next action is published after it.
+     * The socket service runs each BSD socket API call this way.
+     */
+    public <T> T runAction(String tag, java.util.function.Function<io.netstack.stack.LayerContext, T> action) {
+        StepContext ctx;
+        T result;
+        layerLock.lock();
+        try {
+            ctx = context(WallClock.nowNanos());
+            result = action.apply(ctx);
+        } finally {
+            layerLock.unlock();
+        }
+        if (!ctx.outputs().isEmpty() || !ctx.events().isEmpty()) {
+            if (exactlyOnce) {
+                template.executeInTransaction(ops -> {
+                    publish(ctx, tag, ops, null);
+                    return null;
+                });
+            } else {
+                List<CompletableFuture<?>> sends = new ArrayList<>();
+                publish(ctx, tag, template, sends);
+                awaitSends(sends);
+            }
+            observe(new Visit(ctx, 0));   // published and, in exactly-once mode, committed by now
+        }
+        visited();
+        return result;
+    }
+
+    /**
+     * Called after every visit (a record, a timer run, an action): a caller waiting for the
+     * layer's state to change (a blocking accept or recv) re-checks it then, instead of polling.
+     */
+    public void onVisit(Runnable listener) {
+        visitListeners.add(listener);
+    }
+
+    private void visited() {
+        for (Runnable r : visitListeners) {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                log.warn("visit listener failed: {}", e.toString());
+            }
         }
     }
 

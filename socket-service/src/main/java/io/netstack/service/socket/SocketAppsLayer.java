@@ -1,0 +1,60 @@
+package io.netstack.service.socket;
+
+import io.netstack.config.HostConfig;
+import io.netstack.layer.SocketLayer;
+import io.netstack.skb.SkBuff;
+import io.netstack.stack.KernelQueue;
+import io.netstack.stack.Layer;
+import io.netstack.stack.LayerContext;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * The socket layer as the socket service runs it: {@link SocketLayer} itself, plus a hook on
+ * the host configurations so that the demo applications a host.yaml lists start with the host
+ * (and stop with it). Configurations that arrive before the hook is set are kept and replayed.
+ */
+public final class SocketAppsLayer implements Layer {
+
+    private final SocketLayer socket = new SocketLayer();
+    private final Map<String, HostConfig> hosts = new LinkedHashMap<>();
+    private Consumer<HostConfig> onConfigure;
+    private Consumer<String> onRemove;
+
+    public SocketLayer socketLayer() { return socket; }
+
+    /** Called with every host configuration (after the layer took it) and every removal. */
+    public synchronized void hooks(Consumer<HostConfig> configure, Consumer<String> remove) {
+        this.onConfigure = configure;
+        this.onRemove = remove;
+        hosts.values().forEach(configure);
+    }
+
+    @Override public String name() { return socket.name(); }
+
+    @Override public Set<KernelQueue> inputs() { return socket.inputs(); }
+
+    @Override
+    public void receive(KernelQueue queue, SkBuff skb, LayerContext ctx) {
+        socket.receive(queue, skb, ctx);
+    }
+
+    @Override
+    public synchronized void configure(HostConfig host) {
+        socket.configure(host);
+        hosts.put(host.netns(), host);
+        if (onConfigure != null) onConfigure.accept(host);
+    }
+
+    @Override
+    public synchronized void remove(String netns) {
+        socket.remove(netns);
+        hosts.remove(netns);
+        if (onRemove != null) onRemove.accept(netns);
+    }
+
+    @Override public void tick(LayerContext ctx) { socket.tick(ctx); }
+}

@@ -1,0 +1,354 @@
+package io.netstack.service.socket.api;
+
+import io.grpc.Context;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.netstack.layer.SocketLayer;
+import io.netstack.layer.SocketLayer.Errno;
+import io.netstack.layer.SocketLayer.Result;
+import io.netstack.proto.AcceptRequest;
+import io.netstack.proto.BindRequest;
+import io.netstack.proto.ConnectRequest;
+import io.netstack.proto.FdRequest;
+import io.netstack.proto.ListSocketsRequest;
+import io.netstack.proto.ListenRequest;
+import io.netstack.proto.RecvReply;
+import io.netstack.proto.RecvRequest;
+import io.netstack.proto.SendRequest;
+import io.netstack.proto.ShutdownRequest;
+import io.netstack.proto.SockOptRequest;
+import io.netstack.proto.SockReply;
+import io.netstack.proto.SocketApiGrpc;
+import io.netstack.proto.SocketInfo;
+import io.netstack.proto.SocketList;
+import io.netstack.proto.SocketRef;
+import io.netstack.proto.SocketRequest;
+import io.netstack.skb.ControlBlock;
+import io.netstack.stack.LayerContext;
+import io.netstack.wire.Inet;
+import com.google.protobuf.ByteString;
+
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * The BSD socket API over gRPC, on {@link SocketLayer}'s model. Each call that may change state
+ * is one visit ({@link SocketVisits}); a call that blocks in BSD (connect, accept, recv) checks
+ * the socket, and while it would get EAGAIN / EINPROGRESS waits on {@link ApiWaits} until the
+ * next visit changed something (an SK_RECEIVE_QUEUE record arrived), then checks again.
+ * Errors travel as errno names in the reply; a host the service does not know is ENONET.
+ */
+public final class SocketApiService extends SocketApiGrpc.SocketApiImplBase {
+
+    /** Reads ask for this much when the request says 0. */
+    static final int DEFAULT_MAX = 65536;
+    /** While the client has not taken the last read (gRPC flow control), look again this often. */
+    private static final long BACKPRESSURE_RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+
+    private final SocketLayer sl;
+    private final SocketVisits visits;
+    private final ApiWaits waits;
+
+    public SocketApiService(SocketLayer sl, SocketVisits visits, ApiWaits waits) {
+        this.sl = sl;
+        this.visits = visits;
+        this.waits = waits;
+    }
+
+    /** A call that failed before it reached the model (no such host, a bad address). */
+    private static final class CallError extends RuntimeException {
+        final String errno;
+
+        CallError(String errno, String message) {
+            super(message);
+            this.errno = errno;
+        }
+    }
+
+    private Result visit(Function<LayerContext, Result> action) {
+        try {
+            return visits.visit(action);
+        } catch (IllegalArgumentException e) {
+            String m = String.valueOf(e.getMessage());
+            throw new CallError(m.startsWith("no host") ? "ENONET" : "EINVAL", m);
+        }
+    }
+
+    private static int addr(String text) {
+        if (text == null || text.isEmpty()) return 0;
+        try {
+            return Inet.parse(text);
+        } catch (RuntimeException e) {
+            throw new CallError("EINVAL", "'" + text + "' is not an IPv4 address");
+        }
+    }
+
+    private static SockReply reply(Result r) {
+        SockReply.Builder b = SockReply.newBuilder();
+        if (!r.isOk()) return b.setErrno(r.errno().name()).build();
+        b.setValue(r.value());
+        if (r.port() != 0 || r.addr() != 0) b.setAddr(Inet.format(r.addr())).setPort(r.port());
+        return b.build();
+    }
+
+    private static SockReply errno(Errno e) {
+        return SockReply.newBuilder().setErrno(e.name()).build();
+    }
+
+    /** Answers one unary call; the model's errors and the call's own become errno replies. */
+    private static void unary(StreamObserver<SockReply> out, java.util.concurrent.Callable<SockReply> call) {
+        SockReply r;
+        try {
+            r = call.call();
+        } catch (CallError e) {
+            r = SockReply.newBuilder().setErrno(e.errno).setMessage(e.getMessage()).build();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            r = SockReply.newBuilder().setErrno("EINTR").build();
+        } catch (Exception e) {
+            out.onError(io.grpc.Status.INTERNAL.withDescription(e.toString()).withCause(e).asRuntimeException());
+            return;
+        }
+        out.onNext(r);
+        out.onCompleted();
+    }
+
+    /** timeout_ms: 0 no limit; > 0 a deadline; < 0 non-blocking (never called then). */
+    private static long deadline(long timeoutMs) {
+        return timeoutMs <= 0 ? Long.MAX_VALUE : System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    }
+
+    /** Wakes the waits when the client goes away (runs on the transport thread, not the call's). */
+    private Context.CancellationListener cancelWakesWaits() {
+        Context.CancellationListener l = c -> waits.signal();
+        Context.current().addListener(l, Runnable::run);
+        return l;
+    }
+
+    // ---- the calls ----
+
+    @Override
+    public void listSockets(ListSocketsRequest req, StreamObserver<SocketList> out) {
+        SocketList.Builder b = SocketList.newBuilder();
+        visits.visit(ctx -> {
+            for (SocketLayer.Sock s : sl.sockets(req.getNetns())) {
+                b.addSockets(SocketInfo.newBuilder()
+                        .setRef(SocketRef.newBuilder().setNetns(req.getNetns()).setSocket(s.key()))
+                        .setQueued(s.queued().size()).setRmemAlloc(s.rmemAlloc()).setRcvbuf(s.rcvbuf()));
+            }
+            return null;
+        });
+        out.onNext(b.build());
+        out.onCompleted();
+    }
+
+    @Override
+    public void socket(SocketRequest req, StreamObserver<SockReply> out) {
+        unary(out, () -> reply(visit(ctx -> sl.socketCreate(req.getNetns(), req.getType()))));
+    }
+
+    @Override
+    public void bind(BindRequest req, StreamObserver<SockReply> out) {
+        unary(out, () -> {
+            int a = addr(req.getAddr());
+            return reply(visit(ctx -> sl.bind(ctx, req.getNetns(), req.getFd(), a, req.getPort())));
+        });
+    }
+
+    @Override
+    public void listen(ListenRequest req, StreamObserver<SockReply> out) {
+        int backlog = req.getBacklog() <= 0 ? 128 : req.getBacklog();
+        unary(out, () -> reply(visit(ctx -> sl.listen(ctx, req.getNetns(), req.getFd(), backlog))));
+    }
+
+    /** accept(): waits for a completed connection unless non-blocking. */
+    @Override
+    public void accept(AcceptRequest req, StreamObserver<SockReply> out) {
+        unary(out, () -> {
+            cancelWakesWaits();
+            long deadline = deadline(req.getTimeoutMs());
+            while (true) {
+                long seen = waits.generation();
+                Result r = visit(ctx -> sl.accept(ctx, req.getNetns(), req.getFd()));
+                if (r.errno() != Errno.EAGAIN || req.getTimeoutMs() < 0) return reply(r);
+                if (Context.current().isCancelled() || !waits.await(seen, deadline)) return errno(Errno.EAGAIN);
+            }
+        });
+    }
+
+    /**
+     * connect(): TCP sends the SYN (EINPROGRESS from the model), then waits until the socket is
+     * ESTABLISHED or closed with an error (ECONNREFUSED on a RST, ETIMEDOUT after the SYN
+     * retries); a timeout leaves it connecting and answers EINPROGRESS, as Linux does.
+     */
+    @Override
+    public void connect(ConnectRequest req, StreamObserver<SockReply> out) {
+        unary(out, () -> {
+            cancelWakesWaits();
+            int a = addr(req.getAddr());
+            String netns = req.getNetns();
+            int fd = req.getFd();
+            Result r = visit(ctx -> sl.connect(ctx, netns, fd, a, req.getPort()));
+            if (r.errno() != Errno.EINPROGRESS || req.getTimeoutMs() < 0) return reply(r);
+            long deadline = deadline(req.getTimeoutMs());
+            while (true) {
+                long seen = waits.generation();
+                Result s = visit(ctx -> connectState(netns, fd));
+                if (s.errno() != Errno.EINPROGRESS) return reply(s);
+                if (Context.current().isCancelled() || !waits.await(seen, deadline)) return errno(Errno.EINPROGRESS);
+            }
+        });
+    }
+
+    /** Where a connecting socket is: ok (ESTABLISHED), its error, or still EINPROGRESS. */
+    private Result connectState(String netns, int fd) {
+        SocketLayer.BsdSocket b = sl.fd(netns, fd);
+        if (b == null) return Result.err(Errno.EBADF);
+        if (b.state() == SocketLayer.SockState.CONNECTED) return Result.ok(0);
+        if (b.state() == SocketLayer.SockState.CONNECTING) return Result.err(Errno.EINPROGRESS);
+        Result e = sl.getsockoptError(netns, fd);
+        if (e.isOk() && e.value() != 0) return Result.err(Errno.of(e.value()));
+        return Result.err(Errno.ECONNREFUSED);
+    }
+
+    @Override
+    public void send(SendRequest req, StreamObserver<SockReply> out) {
+        unary(out, () -> reply(visit(ctx -> sl.send(ctx, req.getNetns(), req.getFd(), req.getData().toByteArray()))));
+    }
+
+    @Override
+    public void sendTo(SendRequest req, StreamObserver<SockReply> out) {
+        unary(out, () -> {
+            if (req.getAddr().isEmpty()) {
+                return reply(visit(ctx -> sl.send(ctx, req.getNetns(), req.getFd(), req.getData().toByteArray())));
+            }
+            int a = addr(req.getAddr());
+            return reply(visit(ctx -> sl.sendto(ctx, req.getNetns(), req.getFd(), req.getData().toByteArray(), a,
+                    req.getPort())));
+        });
+    }
+
+    @Override
+    public void recv(RecvRequest req, StreamObserver<RecvReply> out) {
+        recvLoop(req, out, false);
+    }
+
+    @Override
+    public void recvFrom(RecvRequest req, StreamObserver<RecvReply> out) {
+        recvLoop(req, out, true);
+    }
+
+    /**
+     * recv / recvfrom: reads what is queued; waits (unless non-blocking) while there is nothing.
+     * With follow, every read is sent as it comes until EOF or an error; a read waits while the
+     * client has not taken the previous ones (gRPC flow control), so the emulated receive
+     * queue fills and the window closes, as with a slow reader.
+     */
+    private void recvLoop(RecvRequest req, StreamObserver<RecvReply> out, boolean from) {
+        ServerCallStreamObserver<RecvReply> obs = (ServerCallStreamObserver<RecvReply>) out;
+        cancelWakesWaits();
+        String netns = req.getNetns();
+        int fd = req.getFd();
+        int max = req.getMax() == 0 ? DEFAULT_MAX : (int) Math.min(req.getMax(), 16 << 20);
+        long deadline = deadline(req.getTimeoutMs());
+        try {
+            String proto = visits.visit(ctx -> {
+                SocketLayer.BsdSocket b = sl.fd(netns, fd);
+                return b == null ? null : b.proto;
+            });
+            if (proto == null) {
+                obs.onNext(RecvReply.newBuilder().setErrno(Errno.EBADF.name()).build());
+                obs.onCompleted();
+                return;
+            }
+            while (!obs.isCancelled()) {
+                long seen = waits.generation();
+                if (!obs.isReady()) {
+                    waits.await(seen, System.nanoTime() + BACKPRESSURE_RECHECK_NANOS);
+                    continue;
+                }
+                Result r = visit(ctx -> from ? sl.recvfrom(ctx, netns, fd, max) : sl.recv(ctx, netns, fd, max));
+                if (r.isOk()) {
+                    boolean eof = r.data().length == 0 && "tcp".equals(proto);
+                    RecvReply.Builder rb = RecvReply.newBuilder().setData(ByteString.copyFrom(r.data())).setEof(eof);
+                    if (r.addr() != 0 || r.port() != 0) rb.setAddr(Inet.format(r.addr())).setPort(r.port());
+                    obs.onNext(rb.build());
+                    if (eof || !req.getFollow()) break;
+                    deadline = deadline(req.getTimeoutMs());
+                    continue;
+                }
+                if (r.errno() == Errno.EAGAIN && req.getTimeoutMs() >= 0) {
+                    if (waits.await(seen, deadline)) continue;
+                }
+                obs.onNext(RecvReply.newBuilder().setErrno(r.errno().name()).build());
+                break;
+            }
+            if (!obs.isCancelled()) obs.onCompleted();
+        } catch (CallError e) {
+            obs.onNext(RecvReply.newBuilder().setErrno(e.errno).build());
+            obs.onCompleted();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            obs.onError(io.grpc.Status.CANCELLED.asRuntimeException());
+        } catch (RuntimeException e) {
+            if (!obs.isCancelled()) obs.onError(io.grpc.Status.INTERNAL.withDescription(e.toString()).asRuntimeException());
+        }
+    }
+
+    @Override
+    public void shutdown(ShutdownRequest req, StreamObserver<SockReply> out) {
+        unary(out, () -> reply(visit(ctx -> sl.shutdown(ctx, req.getNetns(), req.getFd(), req.getHow()))));
+    }
+
+    @Override
+    public void close(FdRequest req, StreamObserver<SockReply> out) {
+        unary(out, () -> reply(visit(ctx -> sl.close(ctx, req.getNetns(), req.getFd()))));
+    }
+
+    @Override
+    public void getSockName(FdRequest req, StreamObserver<SockReply> out) {
+        unary(out, () -> withAddress(visit(ctx -> sl.getsockname(req.getNetns(), req.getFd()))));
+    }
+
+    @Override
+    public void getPeerName(FdRequest req, StreamObserver<SockReply> out) {
+        unary(out, () -> withAddress(visit(ctx -> sl.getpeername(req.getNetns(), req.getFd()))));
+    }
+
+    /** getsockname / getpeername answer 0.0.0.0:0 too. */
+    private static SockReply withAddress(Result r) {
+        if (!r.isOk()) return reply(r);
+        return SockReply.newBuilder().setAddr(Inet.format(r.addr())).setPort(r.port()).build();
+    }
+
+    @Override
+    public void setSockOpt(SockOptRequest req, StreamObserver<SockReply> out) {
+        unary(out, () -> {
+            int opt = option(req.getOpt());
+            return reply(visit(ctx -> sl.setsockopt(ctx, req.getNetns(), req.getFd(), opt, req.getValue())));
+        });
+    }
+
+    @Override
+    public void getSockOpt(SockOptRequest req, StreamObserver<SockReply> out) {
+        unary(out, () -> {
+            switch (req.getOpt()) {
+                case "SO_RCVBUF":
+                    return reply(visit(ctx -> sl.getsockoptRcvbuf(req.getNetns(), req.getFd())));
+                case "SO_ERROR":
+                    return reply(visit(ctx -> sl.getsockoptError(req.getNetns(), req.getFd())));
+                default:
+                    throw new CallError("ENOPROTOOPT", "getsockopt " + req.getOpt() + ": SO_RCVBUF or SO_ERROR");
+            }
+        });
+    }
+
+    private static int option(String name) {
+        switch (name) {
+            case "SO_RCVBUF": return ControlBlock.SO_RCVBUF;
+            case "SO_KEEPALIVE": return ControlBlock.SO_KEEPALIVE;
+            case "TCP_NODELAY": return ControlBlock.TCP_NODELAY;
+            default: throw new CallError("ENOPROTOOPT", "setsockopt " + name + ": SO_RCVBUF, SO_KEEPALIVE or TCP_NODELAY");
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package io.netstack.service.socket;
+
+import io.netstack.config.HostConfig;
+import io.netstack.service.socket.api.SocketApiServer;
+import io.netstack.service.socket.apps.DemoApps;
+import io.netstack.socket.ErrnoException;
+import io.netstack.socket.NetstackApi;
+import io.netstack.socket.NetstackSocket;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The demo apps host.yaml starts (udp-echo, tcp-echo, http) on host b of the in-process stack,
+ * reached from host a through the socket API's TCP port (Netty), as `netstack nc` reaches it.
+ */
+@Timeout(60)
+class DemoAppsTest {
+
+    InProcessApi stack;
+    SocketApiServer server;
+    DemoApps apps;
+    NetstackApi api;
+
+    @BeforeEach
+    void up() throws Exception {
+        stack = new InProcessApi();
+        stack.host("a", "10.0.0.1", "");
+        HostConfig b = stack.host("b", "10.0.0.2", "apps:\n  - {app: udp-echo, port: 7}\n"
+                + "  - {app: tcp-echo, port: 7}\n  - {app: http, port: 80}\n");
+        stack.wire("a", "b");
+        server = new SocketApiServer(stack.service, "127.0.0.1", 0, "demo-apps-test-" + System.nanoTime());
+        apps = new DemoApps(NetstackApi.inProcess(server.inProcessName()));
+        apps.configure(b);
+        api = NetstackApi.connect("127.0.0.1:" + server.port());
+    }
+
+    @AfterEach
+    void down() throws Exception {
+        api.close();
+        apps.close();
+        server.close();
+        stack.close();
+    }
+
+    private NetstackSocket connect(int port) throws Exception {
+        for (int i = 0; ; i++) {
+            NetstackSocket s = api.tcp("a");
+            try {
+                return s.connect("10.0.0.2", port);
+            } catch (ErrnoException e) {
+                s.close();
+                if (!e.errno().equals("ECONNREFUSED") || i > 50) throw e;
+                Thread.sleep(50); // the app is still starting
+            }
+        }
+    }
+
+    @Test
+    void httpGetReturnsThePageAndOtherPaths404() throws Exception {
+        assertThat(get("/")).startsWith("HTTP/1.1 200 OK\r\n").contains("Hello from b").contains("Connection: close");
+        assertThat(get("/nope")).startsWith("HTTP/1.1 404 Not Found\r\n");
+    }
+
+    private String get(String path) throws Exception {
+        try (NetstackSocket s = connect(80)) {
+            s.sendAll(("GET " + path + " HTTP/1.1\r\nHost: b\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
+            s.recvStream(4096, d -> got.write(d.data(), 0, d.data().length));
+            return got.toString(StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    void tcpEchoAndUdpEcho() throws Exception {
+        try (NetstackSocket s = connect(7)) {
+            s.sendAll("echo me\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(new String(s.recv(100), StandardCharsets.US_ASCII)).isEqualTo("echo me\n");
+            s.shutdown(1);
+            assertThat(s.recv(100)).isEmpty(); // the app closes after our FIN: EOF
+        }
+        try (NetstackSocket u = api.udp("a")) {
+            u.setTimeout(Duration.ofSeconds(5));
+            u.sendTo("dgram".getBytes(StandardCharsets.US_ASCII), "10.0.0.2", 7);
+            NetstackSocket.Received d = u.recvFrom(100);
+            assertThat(new String(d.data(), StandardCharsets.US_ASCII)).isEqualTo("dgram");
+            assertThat(d.from().port()).isEqualTo(7);
+        }
+    }
+
+    @Test
+    void droppingAnAppFromTheConfigurationStopsIt() throws Exception {
+        connect(80).close();
+        apps.configure(stack.host("b", "10.0.0.2", "apps:\n  - {app: tcp-echo, port: 7}\n"));
+        assertThat(apps.running()).containsExactly("b tcp-echo 0.0.0.0:7");
+        try (NetstackSocket s = api.tcp("a")) {
+            s.setTimeout(Duration.ofSeconds(10));
+            assertThatThrownBy(() -> s.connect("10.0.0.2", 80)).extracting(e -> ((ErrnoException) e).errno())
+                    .isEqualTo("ECONNREFUSED");
+        }
+    }
+}
