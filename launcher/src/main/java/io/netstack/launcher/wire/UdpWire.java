@@ -106,15 +106,15 @@ public final class UdpWire implements FramePort {
     public String describe() {
         String local;
         try {
-            local = String.valueOf(localAddress());
+            local = hostPort(localAddress());
         } catch (IOException e) {
             local = "?";
         }
-        return "udp " + strip(local) + " <-> " + (fixedPeer != null ? strip(fixedPeer.toString()) : "(last sender)");
+        return "udp " + local + " <-> " + (fixedPeer != null ? hostPort(fixedPeer) : "(last sender)");
     }
 
-    private static String strip(String a) {
-        return a.startsWith("/") ? a.substring(1) : a;
+    private static String hostPort(InetSocketAddress a) {
+        return a.getHostString() + ":" + a.getPort();
     }
 
     @Override
