@@ -94,6 +94,7 @@ public final class WireCommand implements Runnable {
         CountDownLatch stop = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             closeAll(closeables);
+            report(bridges, out);
             stop.countDown();
         }, "netstack-wire-stop");
         Runtime.getRuntime().addShutdownHook(hook);
@@ -111,11 +112,15 @@ public final class WireCommand implements Runnable {
             return 0;
         }
         closeAll(closeables);
+        report(bridges, out);
+        return 0;
+    }
+
+    private static void report(List<WireBridge> bridges, PrintWriter out) {
         for (WireBridge b : bridges) {
             out.printf("%s: %d frames in, %d out, %d errors%n", b.describe(), b.framesIn(), b.framesOut(), b.errors());
         }
         out.flush();
-        return 0;
     }
 
     private static synchronized void closeAll(List<AutoCloseable> closeables) {
@@ -151,7 +156,13 @@ public final class WireCommand implements Runnable {
             String bootstrap = target.bootstrap();
             target.publishConfig(bootstrap, out);
             List<AutoCloseable> open = new ArrayList<>();
-            WireBridge bridge = openUdp(target.host, target.dev, listen, peer, bootstrap, open);
+            WireBridge bridge;
+            try {
+                bridge = openUdp(target.host, target.dev, listen, peer, bootstrap, open);
+            } catch (Exception e) {
+                closeAll(open);
+                throw e;
+            }
             out.printf("wire %s%n", bridge.describe());
             return runUntilStopped(open, List.of(bridge), target.seconds, out);
         }
@@ -194,10 +205,16 @@ public final class WireCommand implements Runnable {
             HostConfig hc = target.publishConfig(bootstrap, out);
             TapPeer.Options o = new TapPeer.Options(peerNetns, tap, peerAddr, peerMac, routes);
             List<AutoCloseable> open = new ArrayList<>();
-            WireBridge bridge = openTap(target.host, target.dev, o, bootstrap, open, out);
+            WireBridge bridge;
+            try {
+                bridge = openTap(target.host, target.dev, o, bootstrap, open, out);
+            } catch (Exception e) {
+                closeAll(open);
+                throw e;
+            }
             out.printf("wire %s%n", bridge.describe());
-            String ours = hc == null ? "ADDRESS" : hc.iface(target.dev).flatMap(HostConfig.Interface::primaryAddress)
-                    .map(a -> io.netstack.wire.Inet.format(a.address())).orElse("ADDRESS");
+            String ours = hc == null ? "<the host's address>" : hc.iface(target.dev).flatMap(HostConfig.Interface::primaryAddress)
+                    .map(a -> io.netstack.wire.Inet.format(a.address())).orElse("<its address>");
             out.printf("try:  ip netns exec %s ping %s%n", peerNetns, ours);
             return runUntilStopped(open, List.of(bridge), target.seconds, out);
         }
@@ -216,6 +233,11 @@ public final class WireCommand implements Runnable {
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
             if (target.config == null) throw new CommandLine.ParameterException(spec.commandLine(), "attach needs --config HOST.YAML");
+            HostConfig parsed = HostConfigParser.parse(target.config, target.host);
+            if (parsed.interfaces().stream().allMatch(i -> i.wire() == null)) {
+                spec.commandLine().getErr().println("no interface of " + target.config + " has a wire: key");
+                return 1;
+            }
             String bootstrap = target.bootstrap();
             HostConfig hc = target.publishConfig(bootstrap, out);
             List<AutoCloseable> open = new ArrayList<>();
@@ -239,12 +261,13 @@ public final class WireCommand implements Runnable {
                     bridges.add(b);
                     out.printf("wire %s%n", b.describe());
                 }
-            } catch (RuntimeException | IOException e) {
+            } catch (Exception e) {
                 closeAll(open);
                 throw e;
             }
             if (bridges.isEmpty()) {
-                out.println("no interface of " + target.config + " has a wire: key");
+                closeAll(open);
+                spec.commandLine().getErr().println("no wire of " + target.config + " can be opened by attach");
                 return 1;
             }
             return runUntilStopped(open, bridges, target.seconds, out);

@@ -21,7 +21,8 @@ import java.util.stream.Stream;
  * <p>How: socat opens /dev/net/tun (TUNSETIFF, {@code IFF_TAP|IFF_NO_PI}) in the root namespace and
  * relays each frame the TAP transmits as one datagram to the bridge's UDP port, and each datagram
  * back into the TAP; the TAP is then moved into the namespace (socat's file descriptor stays valid)
- * and gets its MAC, address, IPv6 off (the emulated stack is IPv4 only) and routes there. Needs root,
+ * and gets its MAC, address, IPv6 off (the emulated stack is IPv4 only), 10 ARP probes instead of
+ * 3 (patience with a cold stack) and routes there. Needs root,
  * iproute2 ({@code ip}) and socat.
  *
  * <p>Nothing is left behind: {@link #close()} (also run by a shutdown hook: Ctrl-C, SIGTERM) ends
@@ -137,6 +138,10 @@ public final class TapPeer implements AutoCloseable {
             run(List.of("ip", "link", "set", "dev", o.tap(), "netns", ns), true);
             // IPv4 only, as the emulated stack: no router solicitations or MLD reports on the wire.
             run(List.of("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf." + o.tap() + ".disable_ipv6=1"), false);
+            // Patience with a cold stack: its first ARP reply can take longer than Linux's 3 probes
+            // a second apart (mcast_solicit 3, retrans_time 1 s); 10 probes give it 10 s. Only the peer's
+            // resolution is changed, never what the emulated host does.
+            run(List.of("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv4.neigh." + o.tap() + ".mcast_solicit=10"), false);
             if (o.mac() != null) run(List.of("ip", "-n", ns, "link", "set", "dev", o.tap(), "address", o.mac()), true);
             run(List.of("ip", "-n", ns, "link", "set", "dev", "lo", "up"), true);
             run(List.of("ip", "-n", ns, "addr", "add", o.address(), "dev", o.tap()), true);
@@ -229,7 +234,7 @@ public final class TapPeer implements AutoCloseable {
         for (Path m : markers) {
             Map<String, String> kv = readMarker(m);
             long owner = parseLong(kv.get("owner"));
-            if (owner > 0 && ProcessHandle.of(owner).map(ProcessHandle::isAlive).orElse(false)) continue;
+            if (owner > 0 && alive(owner, parseLong(kv.get("started")))) continue;
             long socatPid = parseLong(kv.get("socat"));
             if (socatPid > 0) {
                 ProcessHandle.of(socatPid).filter(h -> h.info().command().map(c -> c.endsWith("socat")).orElse(false))
@@ -245,12 +250,34 @@ public final class TapPeer implements AutoCloseable {
         return removed;
     }
 
+    /**
+     * Whether the owner still runs: the pid exists, is no zombie (a killed owner nobody has reaped yet
+     * is gone for our purpose) and started when the file says (not a recycled pid).
+     */
+    static boolean alive(long pid, long startedMillis) {
+        java.util.Optional<ProcessHandle> h = ProcessHandle.of(pid);
+        if (h.isEmpty() || !h.get().isAlive()) return false;
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            int close = stat.lastIndexOf(')');
+            if (close > 0 && close + 2 < stat.length() && stat.charAt(close + 2) == 'Z') return false;
+        } catch (IOException | RuntimeException e) {
+            // no /proc: trust the handle
+        }
+        if (startedMillis > 0) {
+            long start = h.get().info().startInstant().map(java.time.Instant::toEpochMilli).orElse(startedMillis);
+            if (Math.abs(start - startedMillis) > 2_000) return false;
+        }
+        return true;
+    }
+
     static boolean netnsExists(String name) {
         return Files.exists(Path.of("/run/netns", name));
     }
 
     private static void writeMarker(Path marker, long socatPid, Options o) throws IOException {
-        String text = "owner=" + ProcessHandle.current().pid() + "\nsocat=" + socatPid + "\nnetns=" + o.netns()
+        long started = ProcessHandle.current().info().startInstant().map(java.time.Instant::toEpochMilli).orElse(0L);
+        String text = "owner=" + ProcessHandle.current().pid() + "\nstarted=" + started + "\nsocat=" + socatPid + "\nnetns=" + o.netns()
                 + "\ntap=" + o.tap() + "\n";
         Files.writeString(marker, text, StandardCharsets.UTF_8);
     }

@@ -28,9 +28,12 @@ public final class UdpWire implements FramePort {
     private final AtomicLong noPeer = new AtomicLong();
     private final ByteBuffer rx = ByteBuffer.allocateDirect(65_536);
 
-    private UdpWire(DatagramChannel channel, InetSocketAddress fixedPeer) {
+    private final String local;
+
+    private UdpWire(DatagramChannel channel, InetSocketAddress fixedPeer) throws IOException {
         this.channel = channel;
         this.fixedPeer = fixedPeer;
+        this.local = hostPort((InetSocketAddress) channel.getLocalAddress());
     }
 
     /**
@@ -42,11 +45,11 @@ public final class UdpWire implements FramePort {
         DatagramChannel ch = DatagramChannel.open();
         try {
             ch.bind(listen);
+            return new UdpWire(ch, peer);
         } catch (IOException e) {
             ch.close();
             throw new IOException("cannot bind udp " + listen + ": " + e.getMessage(), e);
         }
-        return new UdpWire(ch, peer);
     }
 
     /** "host:port" to an address (the host resolved now). */
@@ -104,12 +107,6 @@ public final class UdpWire implements FramePort {
 
     @Override
     public String describe() {
-        String local;
-        try {
-            local = hostPort(localAddress());
-        } catch (IOException e) {
-            local = "?";
-        }
         return "udp " + local + " <-> " + (fixedPeer != null ? hostPort(fixedPeer) : "(last sender)");
     }
 
