@@ -116,8 +116,8 @@ public final class TapPeer implements AutoCloseable {
         Files.createDirectories(STATE_DIR);
         Path marker = STATE_DIR.resolve("peer-" + o.netns());
         int socatPort = freeUdpPort();
-        UdpWire wire = UdpWire.open(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                new InetSocketAddress(InetAddress.getLoopbackAddress(), socatPort));
+        UdpWire wire = UdpWire.open(new InetSocketAddress("127.0.0.1", 0),
+                new InetSocketAddress("127.0.0.1", socatPort));
         Process socat = null;
         boolean ok = false;
         try {
