@@ -18,6 +18,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The UDP wire's framing with plain sockets on loopback (no root, no broker): one datagram is
@@ -90,7 +91,7 @@ class UdpWireBridgeTest {
         stack.transmit(new WireFrame("h1", "eth0", FULL_FRAME, 2));
         assertThat(receive()).isEqualTo(ARP_REPLY);
         assertThat(receive()).isEqualTo(FULL_FRAME);
-        assertThat(bridge.framesOut()).isEqualTo(2);
+        assertThat(awaitFramesOut(2)).isEqualTo(2);
     }
 
     @Test
@@ -99,7 +100,9 @@ class UdpWireBridgeTest {
         stack.transmit(new WireFrame("h1", "eth1", FULL_FRAME, 2));
         stack.transmit(new WireFrame("h1", "eth0", ARP_REPLY, 3));
         assertThat(receive()).as("the first datagram is h1/eth0's").isEqualTo(ARP_REPLY);
-        assertThat(bridge.framesOut()).isEqualTo(1);
+        assertThat(awaitFramesOut(1)).isEqualTo(1);
+        peer.setSoTimeout(300);
+        assertThatThrownBy(this::receive).as("no other datagram").isInstanceOf(java.net.SocketTimeoutException.class);
     }
 
     @Test
@@ -117,6 +120,13 @@ class UdpWireBridgeTest {
         assertThat(learning.peer()).isEqualTo(peer.getLocalSocketAddress());
         stack.transmit(new WireFrame("h1", "eth0", ARP_REPLY, 2));
         assertThat(receive()).isEqualTo(ARP_REPLY);
+    }
+
+    /** The counter moves just after the datagram left: wait for it (bounded), then return it. */
+    private long awaitFramesOut(long n) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (bridge.framesOut() < n && System.nanoTime() < deadline) Thread.sleep(5);
+        return bridge.framesOut();
     }
 
     private byte[] receive() throws Exception {
