@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
                 TrafficCommand.class,
                 TopCommand.class,
                 NcCommand.class,
+                WireCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Netstack implements Runnable {
 

@@ -48,11 +48,52 @@ public record HostConfig(
         public String key() { return app + " " + Inet.format(addr) + ":" + port; }
     }
 
-    /** A network interface: struct net_device plus its in_device addresses. */
+    /**
+     * A network interface: struct net_device plus its in_device addresses.
+     *
+     * @param wire what the interface's wire is attached to outside the stack (host.yaml {@code wire:}),
+     *             null when the frames come only from the topics (a replay, a test)
+     */
     public record Interface(String name, MacAddress mac, int mtu, List<IfAddress> addresses,
-                            boolean promisc, int txqueuelen) {
+                            boolean promisc, int txqueuelen, Wire wire) {
+        /** An interface with no live wire. */
+        public Interface(String name, MacAddress mac, int mtu, List<IfAddress> addresses,
+                         boolean promisc, int txqueuelen) {
+            this(name, mac, mtu, addresses, promisc, txqueuelen, null);
+        }
+
         public Optional<IfAddress> primaryAddress() {
             return addresses.isEmpty() ? Optional.empty() : Optional.of(addresses.get(0));
+        }
+    }
+
+    /**
+     * The live wire of an interface (host.yaml {@code wire: {type: udp, listen: "127.0.0.1:7001",
+     * peer: "127.0.0.1:7002"}}), read by {@code netstack wire}: the stack's services never open it.
+     *
+     * @param type    {@link #UDP} (one Ethernet frame per datagram, QEMU's {@code -netdev dgram}),
+     *                {@link #TAP} (a peer network namespace on a TAP device) or {@link #PCAP}
+     * @param options the type's keys as written (udp: listen, peer; tap: name, peer-netns, peer-addr,
+     *                peer-mac; pcap: in, out)
+     */
+    public record Wire(String type, java.util.Map<String, String> options) {
+        public static final String UDP = "udp";
+        public static final String TAP = "tap";
+        public static final String PCAP = "pcap";
+
+        /** The keys each type accepts. */
+        public static final java.util.Map<String, java.util.Set<String>> KEYS = java.util.Map.of(
+                UDP, java.util.Set.of("listen", "peer"),
+                TAP, java.util.Set.of("name", "peer-netns", "peer-addr", "peer-mac"),
+                PCAP, java.util.Set.of("in", "out"));
+
+        public Wire {
+            options = java.util.Map.copyOf(options);
+        }
+
+        /** An option's value, or {@code dflt}. */
+        public String option(String key, String dflt) {
+            return options.getOrDefault(key, dflt);
         }
     }
 

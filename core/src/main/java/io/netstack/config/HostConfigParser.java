@@ -30,7 +30,7 @@ public final class HostConfigParser {
 
     private static final Set<String> APP = Set.of("app", "port", "addr");
     private static final Set<String> TOP = Set.of("interfaces", "routes", "neighbors", "sysctl", "sockets", "firewall", "apps");
-    private static final Set<String> IFACE = Set.of("name", "mac", "mtu", "addresses", "promisc", "txqueuelen");
+    private static final Set<String> IFACE = Set.of("name", "mac", "mtu", "addresses", "promisc", "txqueuelen", "wire");
     private static final Set<String> ROUTE = Set.of("dst", "via", "dev", "src", "metric", "type");
     private static final Set<String> NEIGH = Set.of("ip", "mac", "dev", "state");
     private static final Set<String> SOCKET = Set.of("proto", "bind", "listen", "backlog");
@@ -169,7 +169,48 @@ public final class HostConfigParser {
         }
         boolean promisc = f.containsKey("promisc") && bool(f.get("promisc"), "promisc");
         int txq = f.containsKey("txqueuelen") ? integer(f.get("txqueuelen"), "txqueuelen", 0, Integer.MAX_VALUE) : 1000;
-        return new HostConfig.Interface(name, mac, mtu, List.copyOf(addrs), promisc, txq);
+        HostConfig.Wire wire = f.containsKey("wire") && !isNull(f.get("wire")) ? wire(f.get("wire")) : null;
+        return new HostConfig.Interface(name, mac, mtu, List.copyOf(addrs), promisc, txq, wire);
+    }
+
+    /** {@code wire: {type: udp, listen: "127.0.0.1:7001", peer: "127.0.0.1:7002"}}: see {@link HostConfig.Wire}. */
+    private HostConfig.Wire wire(Node n) {
+        MappingNode m = mapping(n, "wire");
+        Map<String, Node> raw = new LinkedHashMap<>();
+        for (NodeTuple t : m.getValue()) raw.put(scalar(t.getKeyNode(), "a key"), t.getValueNode());
+        String type = required(raw, "type", n);
+        Set<String> keys = HostConfig.Wire.KEYS.get(type);
+        if (keys == null) {
+            throw err(raw.get("type"), "wire type '" + type + "' is not one of " + HostConfig.Wire.KEYS.keySet().stream().sorted().toList());
+        }
+        Set<String> allowed = new HashSet<>(keys);
+        allowed.add("type");
+        Map<String, Node> f = fields(m, allowed, type + " wire");
+        Map<String, String> options = new LinkedHashMap<>();
+        for (Map.Entry<String, Node> e : f.entrySet()) {
+            if (e.getKey().equals("type")) continue;
+            String v = scalar(e.getValue(), e.getKey());
+            if (e.getKey().equals("listen") || e.getKey().equals("peer")) hostPort(e.getValue(), v);
+            if (e.getKey().equals("peer-addr") && !v.matches("\\d+\\.\\d+\\.\\d+\\.\\d+/\\d{1,2}")) {
+                throw err(e.getValue(), "peer-addr '" + v + "' is not address/prefix");
+            }
+            options.put(e.getKey(), v);
+        }
+        if (type.equals(HostConfig.Wire.UDP) && !options.containsKey("listen")) throw err(n, "a udp wire needs 'listen'");
+        if (type.equals(HostConfig.Wire.PCAP) && options.isEmpty()) throw err(n, "a pcap wire needs 'in' or 'out'");
+        return new HostConfig.Wire(type, options);
+    }
+
+    /** host:port with a port in 1..65535 (the host is resolved only when the wire is opened). */
+    private void hostPort(Node at, String v) {
+        int colon = v.lastIndexOf(':');
+        if (colon <= 0) throw err(at, "'" + v + "' is not host:port");
+        try {
+            int port = Integer.parseInt(v.substring(colon + 1));
+            if (port < 1 || port > 65535) throw err(at, "'" + v + "': port beyond 1..65535");
+        } catch (NumberFormatException e) {
+            throw err(at, "'" + v + "': bad port");
+        }
     }
 
     private HostConfig.Route route(Node n, Set<String> devs) {
