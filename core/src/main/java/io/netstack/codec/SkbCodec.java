@@ -40,6 +40,7 @@ public final class SkbCodec {
                 .setDev(skb.dev()).setIif(skb.iif()).setProtocol(skb.protocol())
                 .setPktTypeValue(skb.pktType().ordinal())
                 .setHash(skb.hash()).setMark(skb.mark()).setPriority(skb.priority()).setCpu(skb.cpu())
+                .setTstampNs(skb.tstamp())
                 .setCb(c);
         for (SkBuff.Hop h : skb.hops()) {
             b.addHops(Hop.newBuilder().setLayer(h.layer()).setTimeNs(h.timeNanos()));
@@ -63,6 +64,7 @@ public final class SkbCodec {
         skb.setMark(p.getMark());
         skb.setPriority(p.getPriority());
         skb.setCpu(p.getCpu());
+        skb.setTstamp(p.getTstampNs());
         for (Hop h : p.getHopsList()) skb.hops().add(new SkBuff.Hop(h.getLayer(), h.getTimeNs()));
         ControlBlock c = p.getCb();
         io.netstack.skb.ControlBlock cb = skb.cb();

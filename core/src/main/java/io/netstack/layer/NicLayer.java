@@ -72,6 +72,7 @@ public final class NicLayer implements Layer, WireReceiver {
         skb.putData(bytes);
         skb.setDev(frame.dev());
         skb.setIif(frame.dev());
+        skb.setTstamp(frame.timeNanos());   // __net_timestamp in netif_rx: the frame's time on the wire
         Optional<HostConfig.Interface> iface = iface(frame.netns(), frame.dev());
         if (iface.isEmpty()) {
             // No such device in this namespace: nothing can receive the frame. The kernel's

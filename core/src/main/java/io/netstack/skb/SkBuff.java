@@ -39,6 +39,7 @@ public final class SkBuff {
     private int mark;
     private int priority;
     private int cpu;
+    private long tstamp;
     private final List<Hop> hops = new ArrayList<>();
     private final ControlBlock cb = new ControlBlock();
 
@@ -190,6 +191,9 @@ public final class SkBuff {
     public void setPriority(int priority) { this.priority = priority; }
     public int cpu() { return cpu; }
     public void setCpu(int cpu) { this.cpu = cpu; }
+    /** skb->tstamp: when the frame arrived at the NIC (ns, the wire's clock); 0 if not stamped. */
+    public long tstamp() { return tstamp; }
+    public void setTstamp(long tstamp) { this.tstamp = tstamp; }
     public List<Hop> hops() { return hops; }
     public ControlBlock cb() { return cb; }
 
@@ -208,6 +212,7 @@ public final class SkBuff {
         c.mark = mark;
         c.priority = priority;
         c.cpu = cpu;
+        c.tstamp = tstamp;
         c.hops.addAll(hops);
         c.cb.copyFrom(cb);
         return c;

@@ -84,9 +84,13 @@ public final class DistributedReplay {
         try {
             client.publishConfig(netns, yaml);
             int k = 0;
+            // The inputs are stamped 2 ms apart, as the recording harness sent them: the stack waits
+            // for each frame's effects before the next, but what reads skb->tstamp (ICMP rate
+            // limits) sees the scenario's own spacing, not the pipeline's.
+            long start = epochNanos();
             for (Scenario.Frame f : s.frames()) {
+                client.publishFrame(new WireFrame(netns, f.iface(), f.bytes(), start + k * 2_000_000L));
                 k++;
-                client.publishFrame(new WireFrame(netns, f.iface(), f.bytes(), epochNanos()));
                 if (!h.awaitDone(k, frameTimeout)) {
                     notes.add("input " + k + " (" + f.iface() + "): " + h.describeWait(k) + " after "
                             + frameTimeout.toMillis() + " ms; the next input was sent anyway");

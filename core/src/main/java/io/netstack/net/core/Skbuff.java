@@ -2,6 +2,7 @@ package io.netstack.net.core;
 
 import io.netstack.net.ethernet.Eth;
 import io.netstack.skb.SkBuff;
+import io.netstack.stack.LayerContext;
 import io.netstack.wire.EthernetHeader;
 import io.netstack.wire.VlanHeader;
 
@@ -14,6 +15,17 @@ public final class Skbuff {
 
     /** ETH_TLEN: the length of h_proto. */
     private static final int ETH_TLEN = 2;
+
+    /**
+     * The time a per-packet decision reads (rate limits: icmp_global_allow, inet_peer_xrlim_allow,
+     * ip_rt_send_redirect): skb->tstamp, when the frame arrived at the NIC. A real host decides
+     * microseconds after arrival; the distributed stack tens of milliseconds later, so the
+     * arrival time, not the visit's clock, keeps the decision the same. The visit's clock for
+     * an skb with no stamp (one the stack built itself).
+     */
+    public static long arrivalNanos(SkBuff skb, LayerContext ctx) {
+        return skb.tstamp() != 0 ? skb.tstamp() : ctx.nowNanos();
+    }
 
     /**
      * skb_vlan_untag, net/core/skbuff.c: takes the 802.1Q/802.1ad tag at skb->data out of the

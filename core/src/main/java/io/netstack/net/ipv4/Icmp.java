@@ -2,6 +2,7 @@ package io.netstack.net.ipv4;
 
 import io.netstack.config.HostConfig;
 import io.netstack.skb.RouteResult;
+import io.netstack.net.core.Skbuff;
 import io.netstack.skb.SkBuff;
 import io.netstack.skb.SkbDropReason;
 import io.netstack.stack.KernelQueue;
@@ -49,7 +50,14 @@ public final class Icmp {
 
     private int sysctl(String key, int dflt) { return host.sysctl().getInt("net.ipv4." + key, dflt); }
 
-    private static long jiffies(LayerContext ctx) { return Math.floorDiv(ctx.nowNanos(), 1_000_000L); }
+    /**
+     * The time the rate limits read, in ns: when the skb that provoked the message arrived
+     * (skb->tstamp, stamped by netif_rx), as on a real host that answers microseconds later;
+     * the visit's clock for an skb with no stamp. Set by icmpReply and icmpSend before they ask.
+     */
+    private long rateNanos;
+
+    private long jiffies() { return Math.floorDiv(rateNanos, 1_000_000L); }
 
     // ------------------------------------------------------------------------------------------
     // Receive
@@ -294,6 +302,7 @@ public final class Icmp {
         int type = msg[IcmpHeader.TYPE] & 0xff;
         int code = msg[IcmpHeader.CODE] & 0xff;
         boolean[] applyRatelimit = new boolean[1];
+        rateNanos = Skbuff.arrivalNanos(skb, ctx);
         if (!icmpv4GlobalAllow(ctx, skb.netns(), type, code, applyRatelimit)) return;
         int daddr = Iph.saddr(skb);
         if (!icmpv4XrlimAllow(ctx, skb.netns(), daddr, type, code, applyRatelimit[0])) return;
@@ -350,6 +359,7 @@ public final class Icmp {
         // 7. The global limit (icmp_msgs_per_sec), not for packets that came in on loopback.
         boolean[] applyRatelimit = new boolean[1];
         boolean fromLoopback = "lo".equals(skbIn.dev()) || "lo".equals(skbIn.iif());
+        rateNanos = Skbuff.arrivalNanos(skbIn, ctx);
         if (!fromLoopback && !icmpv4GlobalAllow(ctx, skbIn.netns(), type, code, applyRatelimit)) return null;
         // 8. Source: the offending packet's destination if it was ours; else the inbound
         //    interface's address (icmp_errors_use_inbound_ifaddr) or what routing picks (0).
@@ -504,7 +514,7 @@ public final class Icmp {
     boolean icmpGlobalAllow(LayerContext ctx) {
         int burst = sysctl("icmp_msgs_burst", 50);
         if (globalCredit > 0) return true;
-        long now = jiffies(ctx);
+        long now = jiffies();
         long delta = Math.min(now - globalStamp, HZ);
         if (delta < HZ / 50) return false;
         long incr = sysctl("icmp_msgs_per_sec", 1000) * delta / HZ;
@@ -521,7 +531,7 @@ public final class Icmp {
      */
     boolean icmpv4XrlimAllow(LayerContext ctx, String netns, int daddr, int type, int code, boolean applyRatelimit) {
         if (!applyRatelimit) return true;
-        boolean rc = inetPeerXrlimAllow(daddr, jiffies(ctx), sysctl("icmp_ratelimit", 1000));
+        boolean rc = inetPeerXrlimAllow(daddr, jiffies(), sysctl("icmp_ratelimit", 1000));
         if (!rc) {
             ctx.count(netns, Snmp.IcmpOutRateLimitHost, 1);
         } else {

@@ -1,5 +1,6 @@
 package io.netstack.net.ipv4;
 
+import io.netstack.net.core.Skbuff;
 import io.netstack.net.netfilter.NfHook;
 import io.netstack.skb.ControlBlock;
 import io.netstack.skb.PktType;
@@ -133,7 +134,7 @@ public final class IpForward {
     void ipRtSendRedirect(L3Host h, SkBuff skb, RouteResult rt, LayerContext ctx) {
         if (!h.sysctl().confOr(skb.dev(), "send_redirects")) return;
         Ipv4Header iph = new Ipv4Header(skb.head(), skb.networkHeader());
-        long now = ctx.nowNanos();
+        long now = Skbuff.arrivalNanos(skb, ctx);
         long[] peer = peers.computeIfAbsent(h.netns() + "/" + iph.saddr(), k -> new long[] {0, Long.MIN_VALUE / 4});
         if (now > peer[1] + REDIRECT_SILENCE) peer[0] = 0;
         if (peer[0] >= REDIRECT_NUMBER) {
