@@ -46,7 +46,7 @@ class SocketLayerTest {
         assertThat(L4Fixture.hex(d.payload())).isEqualTo("68656c6c6f");
         SocketLayer.Sock sk = s.socket(L4Fixture.NETNS, "udp 0.0.0.0:5353");
         assertThat(sk.queued()).hasSize(1);
-        assertThat(sk.rmemAlloc()).isEqualTo(768);
+        assertThat(sk.rmemAlloc()).isEqualTo(832);
         assertThat(sk.recv().from()).isEqualTo("192.0.2.1:40000");
         assertThat(sk.rmemAlloc()).isZero();
     }
@@ -55,7 +55,7 @@ class SocketLayerTest {
     @Test
     void receiveBufferOverflow() {
         SocketLayer s = new SocketLayer();
-        // 2000 bytes: room for two small datagrams of truesize 768.
+        // 2000 bytes: room for two small datagrams of truesize 832.
         s.configure(io.netstack.config.HostConfigParser.parse(L4Fixture.host(SOCKETS, "").source()
                 .replace("net.core.rmem_default: 212992", "net.core.rmem_default: 2000"), "t", L4Fixture.NETNS));
         assertThat(L4Fixture.run(s, KernelQueue.SK_RECEIVE_QUEUE, queued("01")).fate()).isInstanceOf(Fate.Delivered.class);
