@@ -23,7 +23,8 @@ public final class SkbCodec {
                 .setNfCtinfo(cb.nfCtinfo).setNfCtId(cb.nfCtId)
                 .setSockOp(cb.sockOp).setSockOpt(cb.sockOpt).setSockArg(cb.sockArg)
                 .setSockChild(cb.sockChild == null ? "" : cb.sockChild)
-                .setIpOptFlags(cb.ipOptFlags);
+                .setIpOptFlags(cb.ipOptFlags)
+                .setFragMaxSize(cb.fragMaxSize);
         if (cb.ipOptions != null) c.setIpOptions(ByteString.copyFrom(cb.ipOptions));
         if (cb.route != null) {
             RouteResult r = cb.route;
@@ -89,6 +90,7 @@ public final class SkbCodec {
         cb.sockArg = c.getSockArg();
         cb.sockChild = c.getSockChild().isEmpty() ? null : c.getSockChild();
         cb.ipOptFlags = c.getIpOptFlags();
+        cb.fragMaxSize = c.getFragMaxSize();
         cb.ipOptions = c.getIpOptions().isEmpty() ? null : c.getIpOptions().toByteArray();
         return skb;
     }

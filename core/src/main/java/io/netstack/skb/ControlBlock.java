@@ -79,6 +79,8 @@ public final class ControlBlock {
      * ip_options_compile found; on a reply, what ip_options_echo made of the request's.
      */
     public int ipOptFlags;
+    /** IPCB(skb)->frag_max_size: the largest fragment a reassembled datagram came in; 0 if not reassembled. */
+    public int fragMaxSize;
     /** The IP options an outgoing skb's header is to carry (ip_options_echo for a reply), or null. */
     public byte[] ipOptions;
 
@@ -112,6 +114,7 @@ public final class ControlBlock {
         sockArg = o.sockArg;
         sockChild = o.sockChild;
         ipOptFlags = o.ipOptFlags;
+        fragMaxSize = o.fragMaxSize;
         ipOptions = o.ipOptions;
     }
 }

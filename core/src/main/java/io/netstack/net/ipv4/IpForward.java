@@ -81,9 +81,14 @@ public final class IpForward {
         ipForwardFinish(h, skb, in, ctx);
     }
 
-    /** ip_exceeds_mtu: longer than mtu with DF set. */
+    /**
+     * ip_exceeds_mtu: longer than mtu with DF set; a datagram conntrack reassembled exceeds it
+     * only if one of its fragments did (it leaves in pieces no larger than it came in).
+     */
     static boolean ipExceedsMtu(SkBuff skb, Ipv4Header iph, int mtu) {
-        return skb.len() > mtu && iph.df();
+        if (skb.len() <= mtu || !iph.df()) return false;
+        int fragMax = skb.cb().fragMaxSize;
+        return fragMax == 0 || fragMax > mtu;
     }
 
     /** ip_forward_finish: (IPSTATS_MIB_OUTFORWDATAGRAMS is not an nstat counter) then dst_output. */

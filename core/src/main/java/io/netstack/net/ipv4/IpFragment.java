@@ -259,6 +259,8 @@ public final class IpFragment {
         System.arraycopy(dg, 0, skb.head(), at, total);
         skb.setNetworkHeader(at);
         skb.setTransportHeader(at + ihl);
+        // A forwarded datagram leaves in pieces no larger than it came in (ip_do_fragment).
+        skb.cb().fragMaxSize = Math.max(qp.maxDfSize, qp.maxSize);
         ctx.count(skb, Snmp.IpReasmOKs);
         return skb;
     }

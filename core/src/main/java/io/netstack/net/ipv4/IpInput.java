@@ -37,6 +37,13 @@ public final class IpInput {
         ctx.trace(skb, "ip_rcv");
         skb.resetNetworkHeader();
         if (!ipRcvCore(h, skb, ctx)) return;
+        if (out.conntrackActive(h) && new Ipv4Header(skb.head(), skb.networkHeader()).isFragment()) {
+            // ipv4_conntrack_defrag (nf_defrag_ipv4.c), first on PRE_ROUTING: conntrack sees whole
+            // datagrams, so a router with conntrack reassembles what it forwards.
+            ctx.trace(skb, "ipv4_conntrack_defrag");
+            skb = h.frags().ipDefrag(skb, ctx);
+            if (skb == null) return;
+        }
         if (!out.nfHook(h, NfHook.PRE_ROUTING, skb, skb.dev(), "", ctx)) return;
         ipRcvFinish(h, skb, ctx);
     }

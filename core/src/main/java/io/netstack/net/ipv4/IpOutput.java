@@ -56,6 +56,11 @@ public final class IpOutput {
      * NF_HOOK as the IPv4 path uses it: true to go on; on NF_DROP the skb is dropped with
      * NETFILTER_DROP; on a REJECT it is dropped too and the reply leaves by ip_local_out.
      */
+    /** Whether conntrack is loaded for the host (nf_defrag_ipv4 then reassembles before PRE_ROUTING). */
+    public boolean conntrackActive(L3Host h) {
+        return nf.conntrackActive(h.netns());
+    }
+
     public boolean nfHook(L3Host h, NfHook hook, SkBuff skb, String in, String out, LayerContext ctx) {
         return nfHook(h, hook, skb, in, out, false, ctx);
     }
@@ -182,7 +187,7 @@ public final class IpOutput {
     void ipFinishOutput(L3Host h, SkBuff skb, LayerContext ctx) {
         ctx.trace(skb, "ip_finish_output");
         int mtu = h.mtu(skb.cb().route.outDev());
-        if (skb.len() > mtu) {
+        if (skb.len() > mtu || skb.cb().fragMaxSize != 0) {
             ipFragment(h, skb, mtu, ctx);
             return;
         }
@@ -196,7 +201,8 @@ public final class IpOutput {
     void ipFragment(L3Host h, SkBuff skb, int mtu, LayerContext ctx) {
         ctx.trace(skb, "ip_fragment");
         Ipv4Header iph = new Ipv4Header(skb.head(), skb.networkHeader());
-        if (iph.df()) {
+        int fragMax = skb.cb().fragMaxSize;
+        if (iph.df() && (fragMax == 0 || fragMax > mtu)) {
             ctx.count(skb, Snmp.IpFragFails);
             icmpSend(h, skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, mtu, ctx);
             ctx.drop(skb, SkbDropReason.PKT_TOO_BIG);
@@ -217,6 +223,7 @@ public final class IpOutput {
         Ipv4Header iph = new Ipv4Header(skb.head(), nh);
         int hlen = iph.headerLength();
         byte[] header = skb.bytes(nh, nh + hlen);
+        if (skb.cb().fragMaxSize != 0 && skb.cb().fragMaxSize < mtu) mtu = skb.cb().fragMaxSize;
         int room = mtu - hlen;
         if (room < 8) {
             ctx.count(skb, Snmp.IpFragFails);
