@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** The `netstack` command: replay conformance scenarios, run the demo. */
 @Command(name = "netstack", mixinStandardHelpOptions = true, version = "netstack 0.1.0",
         description = "The Linux IPv4 network stack, emulated as five layers (nic, softirq, l3, l4, socket).",
-        subcommands = {ReplayCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ReplayCommand.class, DemoCommand.class, CommandLine.HelpCommand.class,
+                BenchCommand.class})
 public final class Netstack implements Runnable {
 
     @CommandLine.Spec

@@ -33,6 +33,8 @@ public class NetstackProperties {
     private int maxPollRecords = 200;
     /** When set, the service exits once this process (its launcher) has ended: no orphans after a SIGKILL. */
     private long parentPid;
+    /** Relay mode (the transport ceiling of `netstack bench`): no layer, bytes from one topic to another. */
+    private final Relay relay = new Relay();
 
     public String getLayer() { return layer; }
     public void setLayer(String layer) { this.layer = layer; }
@@ -55,6 +57,19 @@ public class NetstackProperties {
 
     public long getParentPid() { return parentPid; }
     public void setParentPid(long parentPid) { this.parentPid = parentPid; }
+
+    public Relay getRelay() { return relay; }
+
+    /** {@code netstack.relay.from} / {@code netstack.relay.to}: when {@code from} is set the service is a bare relay. */
+    public static class Relay {
+        private String from;
+        private String to;
+
+        public String getFrom() { return from; }
+        public void setFrom(String from) { this.from = from; }
+        public String getTo() { return to; }
+        public void setTo(String to) { this.to = to; }
+    }
 
     /** The instance name, or layer-pid when none was given. */
     public String instanceOrDefault() {
