@@ -25,7 +25,7 @@ class BenchSmokeIT {
         CommandLine cli = Netstack.commandLine();
         cli.setOut(new PrintWriter(text, true));
         cli.setErr(new PrintWriter(text, true));
-        int rc = cli.execute("bench", "-n", "50", "--warmup", "2", "--warmup-rate", "100", "--pings", "2",
+        int rc = cli.execute("bench", "-n", "50", "--warmup", "1", "--warmup-rate", "100", "--pings", "2",
                 "--delivery", "exactly-once", "--run-dir", runDir.toString());
         String out = text.toString();
         System.out.println(out);
