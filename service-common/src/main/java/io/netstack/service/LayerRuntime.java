@@ -11,14 +11,10 @@ import io.netstack.stack.SkbEvent;
 import io.netstack.stack.StepContext;
 import io.netstack.stack.WireFrame;
 import io.netstack.stack.WireReceiver;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -110,37 +106,20 @@ public final class LayerRuntime implements SmartLifecycle {
         this.queueDepth = new QueueDepth(metrics, inputTopics, cpus);
         metrics.instance(instance);
 
-        Map<String, Object> pc = new HashMap<>();
-        pc.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        pc.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-        pc.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-        pc.put(ProducerConfig.ACKS_CONFIG, "all");
-        pc.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        // Per-hop latency: send at once; a transaction's commit flushes anyway.
-        pc.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-        pc.put(ProducerConfig.CLIENT_ID_CONFIG, "netstack-" + instance);
+        Map<String, Object> pc = KafkaSettings.producer(bootstrap, instance);
         producerFactory = new DefaultKafkaProducerFactory<>(pc);
         if (exactlyOnce) producerFactory.setTransactionIdPrefix("netstack-" + instance + "-");
         template = new KafkaTemplate<>(producerFactory);
         deadLetters = new DeadLetterPublishingRecoverer(template,
                 (r, e) -> new TopicPartition(r.topic() + Topics.DLT_SUFFIX, -1));
 
-        Map<String, Object> cc = new HashMap<>();
-        cc.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        cc.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-        cc.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-        cc.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        cc.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        cc.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        cc.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, props.getMaxPollRecords());
-        cc.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
-        cc.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 2_000);
+        Map<String, Object> cc = KafkaSettings.consumer(bootstrap, props.getMaxPollRecords());
         DefaultKafkaConsumerFactory<byte[], byte[]> cf = new DefaultKafkaConsumerFactory<>(cc);
 
         ContainerProperties cp = new ContainerProperties(inputTopics.toArray(String[]::new));
         cp.setGroupId(layer.name());
         cp.setClientId("netstack-" + instance);
-        cp.setPollTimeout(200);
+        cp.setPollTimeout(KafkaSettings.POLL_TIMEOUT_MS);
         cp.setMessageListener((BatchConsumerAwareMessageListener<byte[], byte[]>) (records, consumer) -> {
             onBatch(records);
             queueDepth.observe(consumer);
