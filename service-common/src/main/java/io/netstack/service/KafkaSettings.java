@@ -46,6 +46,21 @@ public final class KafkaSettings {
         return cc;
     }
 
+    /**
+     * A layer's group membership, tuned for recovery: a short session (a killed member's
+     * partitions move after it), static membership (the same instance restarted takes its
+     * partitions back with no rebalance at all), the range assignor (an instance gets the same
+     * partition number of every input topic: a host's records on all of them, one writer of its state).
+     */
+    public static void group(Map<String, Object> cc, NetstackProperties props, String instance) {
+        NetstackProperties.Group g = props.getGroup();
+        cc.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) g.getSessionTimeout().toMillis());
+        cc.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) g.getHeartbeat().toMillis());
+        if (g.isStaticMembership()) cc.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "netstack-" + instance);
+        cc.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+                java.util.List.of(org.apache.kafka.clients.consumer.RangeAssignor.class.getName()));
+    }
+
     /** The container's poll timeout (ms): how long an idle consumer waits in poll. */
     public static final long POLL_TIMEOUT_MS = 200;
 }
