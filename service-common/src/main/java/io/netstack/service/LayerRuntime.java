@@ -96,6 +96,7 @@ public final class LayerRuntime implements SmartLifecycle {
      * that may still roll back, and a rolled-back batch's hosts go back to their committed state.
      */
     private final ReentrantLock txLock = new ReentrantLock();
+    private final BacklogLag backlogLag;
     private ScheduledExecutorService timer;
     private Thread configThread;
     private volatile boolean running;
@@ -123,6 +124,13 @@ public final class LayerRuntime implements SmartLifecycle {
         this.queueDepth = new QueueDepth(metrics, inputTopics, cpus);
         metrics.instance(instance);
 
+        if (layer instanceof io.netstack.layer.NicLayer nic && props.isBacklogBound()) {
+            // netdev_max_backlog against the softirq group's lag on each CPU's backlog partition.
+            backlogLag = new BacklogLag(bootstrap, cpus, 100);
+            nic.setBacklogDepth(backlogLag);
+        } else {
+            backlogLag = null;
+        }
         Map<String, Object> pc = KafkaSettings.producer(bootstrap, instance);
         pc.put(org.apache.kafka.clients.producer.ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
                 (int) props.getGroup().getTransactionTimeout().toMillis());
@@ -229,6 +237,7 @@ public final class LayerRuntime implements SmartLifecycle {
         if (timer != null) timer.shutdownNow();
         container.stop();
         producerFactory.destroy();
+        if (backlogLag != null) backlogLag.close();
     }
 
     @Override public boolean isRunning() { return running; }

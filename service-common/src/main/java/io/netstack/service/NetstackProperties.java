@@ -46,6 +46,15 @@ public class NetstackProperties {
 
     public Group getGroup() { return group; }
 
+    /**
+     * netdev_max_backlog applies to the consumer lag of each backlog partition (the NIC drops
+     * with CPU_BACKLOG beyond it); false lifts the bound, for lossless chaos runs.
+     */
+    private boolean backlogBound = true;
+
+    public boolean isBacklogBound() { return backlogBound; }
+    public void setBacklogBound(boolean b) { this.backlogBound = b; }
+
     public static class Group {
         /** session.timeout.ms: how long a silent (killed, frozen) member keeps its partitions. */
         private Duration sessionTimeout = Duration.ofSeconds(6);
