@@ -119,6 +119,9 @@ public final class BrokerMain {
                 "share.coordinator.state.topic.min.isr=1",
                 "min.insync.replicas=1",
                 "group.initial.rebalance.delay.ms=0",
+                // A dead producer's open transaction is aborted soon after transaction.timeout.ms
+                // (10 s, LayerRuntime) instead of up to 10 s later: read_committed readers move on.
+                "transaction.abort.timed.out.transaction.cleanup.interval.ms=1000",
                 "auto.create.topics.enable=false",
                 "num.network.threads=2",
                 "num.io.threads=2",

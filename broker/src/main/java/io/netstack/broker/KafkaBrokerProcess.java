@@ -24,7 +24,7 @@ public final class KafkaBrokerProcess implements AutoCloseable {
     /** Heap of the broker JVM; plenty for tests (STACK-NOTES: ~1 GB resident with a 1 GiB heap). */
     public static final String DEFAULT_HEAP = "512m";
 
-    private final ChildProcess child;
+    private volatile ChildProcess child;
     private final String bootstrap;
     private final Path dataDir;
 
@@ -53,6 +53,18 @@ public final class KafkaBrokerProcess implements AutoCloseable {
             Path log4j = BrokerMain.writeLog4j(abs);
             int port = FreePorts.next();
             int controllerPort = FreePorts.next();
+            return launch(abs, repoRoot, port, controllerPort, timeout);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static KafkaBrokerProcess launch(Path abs, Path repoRoot, int port, int controllerPort, Duration timeout) {
+        Path target = repoRoot.resolve("broker").resolve("target");
+        Path lib = target.resolve("lib");
+        Path classes = target.resolve("classes");
+        try {
+            Path log4j = BrokerMain.writeLog4j(abs);
             List<String> cmd = new ArrayList<>(List.of(ChildProcess.javaExecutable(),
                     "-Xmx" + System.getProperty("netstack.broker.heap", DEFAULT_HEAP),
                     "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
@@ -62,6 +74,9 @@ public final class KafkaBrokerProcess implements AutoCloseable {
                     BrokerMain.class.getName(), abs.toString(), String.valueOf(port), String.valueOf(controllerPort)));
             ChildProcess child = ChildProcess.start("kafka broker", cmd, abs, abs.resolve("broker.out"));
             KafkaBrokerProcess broker = new KafkaBrokerProcess(child, "127.0.0.1:" + port, abs);
+            broker.repoRoot = repoRoot;
+            broker.port = port;
+            broker.controllerPort = controllerPort;
             try {
                 child.awaitLine(l -> l.startsWith(BrokerMain.READY), timeout);
             } catch (RuntimeException e) {
@@ -82,6 +97,29 @@ public final class KafkaBrokerProcess implements AutoCloseable {
     public Path dataDir() { return dataDir; }
 
     public ChildProcess process() { return child; }
+
+    private Path repoRoot;
+    private int port;
+    private int controllerPort;
+
+    /**
+     * A broker restart (the chaos test's): the process is stopped (SIGTERM, or SIGKILL when
+     * {@code kill}), then started again on the same ports with the same data, so clients
+     * reconnect to the same bootstrap address and every committed record is still there.
+     */
+    public synchronized void restart(boolean kill, Duration timeout) {
+        if (kill) {
+            child.process().destroyForcibly();
+            try {
+                child.process().waitFor();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        } else {
+            stop();
+        }
+        child = launch(dataDir, repoRoot, port, controllerPort, timeout).child;
+    }
 
     /** Destroys the broker process (SIGTERM, SIGKILL after 15 s) and waits for it to end. */
     public void stop() { child.stop(Duration.ofSeconds(15)); }

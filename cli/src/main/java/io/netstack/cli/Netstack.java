@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
                 TopCommand.class,
                 NcCommand.class,
                 WireCommand.class,
+                BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Netstack implements Runnable {
 

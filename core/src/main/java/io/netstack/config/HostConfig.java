@@ -122,7 +122,7 @@ public record HostConfig(
      * @param proto  "udp" or "tcp"
      * @param listen true for a TCP listener (listen:), false for a bound socket (bind:)
      */
-    public record SocketSpec(String proto, int addr, int port, boolean listen, int backlog) {
+    public record SocketSpec(String proto, int addr, int port, boolean listen, int backlog) implements java.io.Serializable {
         /** The key a socket is known by across the services: "udp 0.0.0.0:5353". */
         public String key() { return proto + " " + Inet.format(addr) + ":" + port; }
     }

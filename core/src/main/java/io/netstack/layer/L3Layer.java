@@ -3,6 +3,10 @@ package io.netstack.layer;
 import io.netstack.config.HostConfig;
 import io.netstack.net.core.Neighbour;
 import io.netstack.net.ipv4.Arp;
+import io.netstack.net.ipv4.Fib;
+import io.netstack.net.netfilter.IpTables;
+import io.netstack.net.netfilter.NfConntrack;
+import io.netstack.state.StateCodec;
 import io.netstack.net.ipv4.IpForward;
 import io.netstack.net.ipv4.IpInput;
 import io.netstack.net.ipv4.IpOutput;
@@ -93,6 +97,49 @@ public final class L3Layer implements Layer {
             h.neigh().tick(ctx);
             h.frags().tick(ctx, out);
         }
+    }
+
+    /**
+     * The host's L3Host (neighbours, fragment queues, ICMP rate limits, IP ID) and, when the
+     * netfilter is iptables, its conntrack table and whether tracking is on.
+     */
+    @Override
+    public byte[] snapshot(String netns) {
+        L3Host h = hosts.get(netns);
+        if (h == null) return null;
+        Object[] state = {h, nf instanceof IpTables t ? t.conntrack(netns) : null,
+                nf instanceof IpTables t2 && t2.tracking(netns)};
+        return StateCodec.write(state, o -> o instanceof Fib ? "fib" : o instanceof Neighbour.Ops ? "ops" : null);
+    }
+
+    @Override
+    public void restore(String netns, byte[] state) {
+        L3Host current = hosts.get(netns);
+        if (current == null) return;
+        HostConfig cfg = current.config();
+        L3Host fresh = new L3Host(cfg, this::neighOps);
+        if (state == null) {
+            hosts.put(netns, fresh);
+            if (nf instanceof IpTables t) t.restoreConntrack(netns, null, false);
+            return;
+        }
+        DeferredOps ops = new DeferredOps();
+        Object[] s = (Object[]) StateCodec.read(state, java.util.Map.of("config", cfg, "sysctl", cfg.sysctl(),
+                "fib", fresh.fib(), "ops", ops));
+        L3Host restored = (L3Host) s[0];
+        ops.target = neighOps(restored);
+        hosts.put(netns, restored);
+        if (nf instanceof IpTables t) t.restoreConntrack(netns, (NfConntrack) s[1], (Boolean) s[2]);
+    }
+
+    /** The neighbour callbacks of a restored host, bound once the host object exists. */
+    private static final class DeferredOps implements Neighbour.Ops {
+        Neighbour.Ops target;
+
+        @Override public void solicit(Neighbour.Entry n, SkBuff lastQueued, LayerContext ctx) { target.solicit(n, lastQueued, ctx); }
+        @Override public void errorReport(Neighbour.Entry n, SkBuff skb, LayerContext ctx) { target.errorReport(n, skb, ctx); }
+        @Override public void xmit(SkBuff frame, LayerContext ctx) { target.xmit(frame, ctx); }
+        @Override public int addrType(int ip, String dev) { return target.addrType(ip, dev); }
     }
 
     /** The host's state, for tests and diagnostics. */

@@ -5,6 +5,7 @@ import io.netstack.net.ipv4.Icmp;
 import io.netstack.net.ipv4.TcpIpv4;
 import io.netstack.net.ipv4.Udp;
 import io.netstack.skb.SkBuff;
+import io.netstack.state.StateCodec;
 import io.netstack.skb.SkbDropReason;
 import io.netstack.stack.KernelQueue;
 import io.netstack.stack.Layer;
@@ -83,4 +84,25 @@ public final class L4Layer implements Layer {
     }
 
     @Override public void remove(String netns) { hosts.remove(netns); }
+
+    /** The host's ICMP rate limits, UDP and TCP state (listeners, request socks, every TCP control block with its queues). */
+    @Override
+    public byte[] snapshot(String netns) {
+        Host h = hosts.get(netns);
+        if (h == null) return null;
+        return StateCodec.write(new Object[] {h.icmp(), h.udp(), h.tcp()}, o -> null);
+    }
+
+    @Override
+    public void restore(String netns, byte[] state) {
+        Host current = hosts.get(netns);
+        if (current == null) return;
+        HostConfig cfg = current.config();
+        if (state == null) {
+            configure(cfg);
+            return;
+        }
+        Object[] s = (Object[]) StateCodec.read(state, java.util.Map.of("config", cfg, "sysctl", cfg.sysctl()));
+        hosts.put(netns, new Host(cfg, (Icmp) s[0], (Udp) s[1], (TcpIpv4) s[2]));
+    }
 }

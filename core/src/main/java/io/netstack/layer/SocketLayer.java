@@ -35,15 +35,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * udp_recvmsg when the application reads the datagram; the conformance harness reads every
  * queued datagram, so it is counted here when the datagram is queued.
  */
-public final class SocketLayer implements Layer {
+public final class SocketLayer implements java.io.Serializable, Layer {
 
     /** A datagram in a socket's receive queue: the peer, the local address, the payload. */
-    public record Datagram(int saddr, int sport, int daddr, int dport, byte[] payload, int truesize) {
+    public record Datagram(int saddr, int sport, int daddr, int dport, byte[] payload, int truesize) implements java.io.Serializable {
         public String from() { return Inet.format(saddr) + ":" + sport; }
     }
 
     /** struct sock, reduced: its key, sk_rcvbuf, sk_rmem_alloc, sk_drops and sk_receive_queue. */
-    public static final class Sock {
+    public static final class Sock implements java.io.Serializable {
         private final HostConfig.SocketSpec spec;
         private final int rcvbuf;
         private long rmemAlloc;
@@ -200,6 +200,36 @@ public final class SocketLayer implements Layer {
         api.remove(netns);
     }
 
+    /** The host's socket table: every socket with its receive queue, accept queue and state. */
+    @Override
+    public synchronized byte[] snapshot(String netns) {
+        Map<String, Sock> socks = hosts.get(netns);
+        HostSockets hs = api.get(netns);
+        if (socks == null || hs == null) return null;
+        synchronized (socks) {
+            return io.netstack.state.StateCodec.write(new Object[] {new LinkedHashMap<>(socks), hs}, o -> null);
+        }
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public synchronized void restore(String netns, byte[] state) {
+        HostSockets current = api.get(netns);
+        if (current == null) return;
+        HostConfig cfg = current.config;
+        if (state == null) {
+            remove(netns);
+            configure(cfg);
+            return;
+        }
+        Object[] s = (Object[]) io.netstack.state.StateCodec.read(state,
+                java.util.Map.of("config", cfg, "sysctl", cfg.sysctl()));
+        HostSockets hs = (HostSockets) s[1];
+        hs.config = cfg;
+        api.put(netns, hs);
+        hosts.put(netns, Collections.synchronizedMap((Map<String, Sock>) s[0]));
+    }
+
     // ---------------------------------------------------------------------------------
     // The BSD socket API (the model the socket service exposes over gRPC).
     // ---------------------------------------------------------------------------------
@@ -221,7 +251,7 @@ public final class SocketLayer implements Layer {
     }
 
     /** A call's result: a value (fd, byte count) or an errno; data and an address where the call returns them. */
-    public record Result(long value, Errno errno, byte[] data, int addr, int port) {
+    public record Result(long value, Errno errno, byte[] data, int addr, int port) implements java.io.Serializable {
         public static Result ok(long v) { return new Result(v, null, null, 0, 0); }
         public static Result err(Errno e) { return new Result(-1, e, null, 0, 0); }
         public boolean isOk() { return errno == null; }
@@ -234,7 +264,7 @@ public final class SocketLayer implements Layer {
     public enum SockState { UNBOUND, BOUND, LISTEN, CONNECTING, CONNECTED, CLOSED }
 
     /** struct socket + the parts of struct sock the application's side keeps. */
-    public static final class BsdSocket {
+    public static final class BsdSocket implements java.io.Serializable {
         public final int fd;
         public final String proto;
         SockState state = SockState.UNBOUND;
@@ -267,7 +297,7 @@ public final class SocketLayer implements Layer {
     }
 
     /** One host's socket table. */
-    static final class HostSockets {
+    static final class HostSockets implements java.io.Serializable {
         HostConfig config;
         final Map<Integer, BsdSocket> fds = new LinkedHashMap<>();
         final Map<String, BsdSocket> byKey = new LinkedHashMap<>();

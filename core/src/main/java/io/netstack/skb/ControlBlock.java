@@ -5,7 +5,7 @@ package io.netstack.skb;
  * (IPCB, TCP_SKB_CB), skb_dst() and skb->sk, reduced to what the path needs.
  * Addresses are IPv4 addresses in host order ints.
  */
-public final class ControlBlock {
+public final class ControlBlock implements java.io.Serializable {
 
     /** skb_dst(): the route taken, or null before routing. */
     public RouteResult route;

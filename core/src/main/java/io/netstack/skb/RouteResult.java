@@ -10,7 +10,7 @@ package io.netstack.skb;
  * @param prefsrc the preferred source address
  * @param input   true for an input route (ip_route_input), false for an output one
  */
-public record RouteResult(int rtType, String outDev, int gateway, int mtu, int prefsrc, boolean input) {
+public record RouteResult(int rtType, String outDev, int gateway, int mtu, int prefsrc, boolean input) implements java.io.Serializable {
     public static final int RTN_UNSPEC = 0;
     public static final int RTN_UNICAST = 1;
     public static final int RTN_LOCAL = 2;

@@ -17,7 +17,7 @@ import java.util.List;
  * A layer that adds a header pushes it into the headroom ({@link #push}).
  * Offsets are absolute indexes into {@link #head()}; -1 means unset.
  */
-public final class SkBuff {
+public final class SkBuff implements java.io.Serializable {
 
     /** MAX_HEADER + LL_RESERVED_SPACE: room kept in front of locally built packets. */
     public static final int DEFAULT_HEADROOM = 128;
@@ -44,7 +44,7 @@ public final class SkBuff {
     private final ControlBlock cb = new ControlBlock();
 
     /** A layer's arrival time, for per-hop latency. */
-    public record Hop(String layer, long timeNanos) {}
+    public record Hop(String layer, long timeNanos) implements java.io.Serializable {}
 
     public SkBuff(long id, String netns, byte[] head, int data, int len) {
         if (data < 0 || len < 0 || data + len > head.length) {

@@ -23,6 +23,7 @@ import java.util.function.Consumer;
 public final class InProcessStack {
 
     private final List<Layer> layers;
+    private final Map<String, HostConfig> configs = new java.util.LinkedHashMap<>();
     private final Map<KernelQueue, Layer> readers = new EnumMap<>(KernelQueue.class);
     private final WireReceiver nic;
     private final Deque<StepContext.Output> fifo = new ArrayDeque<>();
@@ -32,7 +33,7 @@ public final class InProcessStack {
     private long nextId = 1;
 
     public InProcessStack(List<Layer> layers, long startNanos) {
-        this.layers = List.copyOf(layers);
+        this.layers = new ArrayList<>(layers);
         this.now = startNanos;
         WireReceiver wire = null;
         for (Layer l : layers) {
@@ -66,11 +67,40 @@ public final class InProcessStack {
     }
 
     public void configure(HostConfig host) {
+        configs.put(host.netns(), host);
         for (Layer l : layers) l.configure(host);
     }
 
     public void remove(String netns) {
+        configs.remove(netns);
         for (Layer l : layers) l.remove(netns);
+    }
+
+    /**
+     * A crash and a successor, as the distributed stack has them: each host's state of the layer
+     * named like {@code successor} is snapshot, the old instance is dropped, and the successor,
+     * configured afresh, restores the snapshots before it sees the next skb.
+     * @return the layer that was replaced
+     */
+    public Layer restart(Layer successor) {
+        Layer old = null;
+        for (Layer l : layers) if (l.name().equals(successor.name())) old = l;
+        if (old == null) throw new IllegalArgumentException("no layer " + successor.name());
+        Map<String, byte[]> snapshots = new java.util.LinkedHashMap<>();
+        for (String netns : configs.keySet()) snapshots.put(netns, old.snapshot(netns));
+        for (HostConfig host : configs.values()) successor.configure(host);
+        for (Map.Entry<String, byte[]> e : snapshots.entrySet()) {
+            if (e.getValue() != null) successor.restore(e.getKey(), e.getValue());
+        }
+        layers.set(layers.indexOf(old), successor);
+        for (KernelQueue q : successor.inputs()) readers.put(q, successor);
+        return old;
+    }
+
+    /** The layer of that name now running. */
+    public Layer layer(String name) {
+        for (Layer l : layers) if (l.name().equals(name)) return l;
+        throw new IllegalArgumentException("no layer " + name);
     }
 
     public long nowNanos() { return now; }

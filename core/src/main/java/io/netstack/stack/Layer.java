@@ -32,4 +32,19 @@ public interface Layer {
 
     /** Runs the timers that are due at {@link LayerContext#nowNanos()} (neighbour, reassembly, TCP). */
     default void tick(LayerContext ctx) {}
+
+    /**
+     * What this layer has learned about a host (neighbours, fragment queues, conntrack, TCP
+     * control blocks, socket queues), as bytes that {@link #restore} reads back into a fresh
+     * instance of the layer; null when the layer keeps no state for hosts (or does not know
+     * the host). The configuration is not part of it: the restoring layer has its own.
+     */
+    default byte[] snapshot(String netns) { return null; }
+
+    /**
+     * Replaces a configured host's state by a {@link #snapshot} (the instance that takes over
+     * the host's partition after a crash), or, with null, by the fresh state its configuration
+     * makes (the instance that gave the partition up: it must not act on state it no longer owns).
+     */
+    default void restore(String netns, byte[] state) {}
 }

@@ -3,7 +3,7 @@ package io.netstack.wire;
 import java.util.HexFormat;
 
 /** A 48-bit Ethernet address. */
-public record MacAddress(long value) {
+public record MacAddress(long value) implements java.io.Serializable {
 
     public static final MacAddress BROADCAST = new MacAddress(0xffff_ffff_ffffL);
     public static final MacAddress ZERO = new MacAddress(0);

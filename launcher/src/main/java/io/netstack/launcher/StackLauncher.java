@@ -189,6 +189,56 @@ public final class StackLauncher implements AutoCloseable {
         return "127.0.0.1:" + line.substring(line.indexOf(SOCKET_API_ON) + SOCKET_API_ON.length()).trim();
     }
 
+    // ---- faults (netstack chaos) ----
+
+    /** SIGKILL: the instance ends at once, mid-transaction if it was in one. */
+    public void kill(Service s) {
+        s.process().process().destroyForcibly();
+        try {
+            s.process().process().waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** SIGTERM, waiting for an orderly exit (SIGKILL after the grace period). */
+    public void terminate(Service s) { s.process().stop(config.grace); }
+
+    /** SIGSTOP (freeze) or SIGCONT (thaw) through kill(1). */
+    public void signal(Service s, String signal) {
+        try {
+            Process p = new ProcessBuilder("kill", "-" + signal, Long.toString(s.pid())).inheritIO().start();
+            if (p.waitFor() != 0) throw new IllegalStateException("kill -" + signal + " " + s.pid() + " failed");
+        } catch (java.io.IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Starts an instance again under its name (a stopped or killed one): the same name is the
+     * same group.instance.id and transactional.id, so it fences its predecessor's open
+     * transaction and, inside the session timeout, gets its partitions back without a rebalance.
+     * Returns once it is ready.
+     */
+    public Service restart(Service s) {
+        if (s.process().isAlive()) kill(s);
+        Service fresh = launch(s.layer(), s.instance());
+        services.set(services.indexOf(s), fresh);
+        String line = "netstack " + fresh.layer() + " ready on port " + fresh.port();
+        fresh.process().awaitLine(l -> l.contains(line), config.readyTimeout);
+        return fresh;
+    }
+
+    /** Every instance of a layer. */
+    public List<Service> instances(String layer) {
+        return services().stream().filter(s -> s.layer().equals(layer)).toList();
+    }
+
+    /** The broker stopped (SIGTERM, or SIGKILL) and started again on its ports with its data. */
+    public void restartBroker(boolean kill) { broker.restart(kill, config.readyTimeout); }
+
     /** From {@link #start()} to every service ready. */
     public Duration startupTime() { return startupTime; }
 

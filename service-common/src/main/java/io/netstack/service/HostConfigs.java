@@ -182,6 +182,16 @@ public final class HostConfigs implements Runnable {
         return true;
     }
 
+    /** The hosts configured now (a copy). */
+    public Set<String> configured() {
+        layerLock.lock();
+        try {
+            return new java.util.TreeSet<>(configured);
+        } finally {
+            layerLock.unlock();
+        }
+    }
+
     private int configuredCount() {
         layerLock.lock();
         try {

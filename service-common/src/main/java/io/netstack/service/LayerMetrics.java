@@ -65,6 +65,28 @@ public final class LayerMetrics {
 
     public void rebalanced() { rebalances.increment(); }
 
+    private volatile io.micrometer.core.instrument.DistributionSummary stateBytes;
+    private volatile Timer stateRestore;
+
+    /** A host snapshot written to the layer's changelog (its size). */
+    public void stateWritten(int bytes) {
+        if (stateBytes == null) {
+            stateBytes = io.micrometer.core.instrument.DistributionSummary.builder("netstack.state.snapshot")
+                    .description("host snapshots written to the state changelog").baseUnit("bytes")
+                    .tag("layer", layer).register(registry);
+        }
+        stateBytes.record(bytes);
+    }
+
+    /** Partitions taken: the time their hosts' snapshots took to read and restore. */
+    public void stateRestored(long millis) {
+        if (stateRestore == null) {
+            stateRestore = Timer.builder("netstack.state.restore").description("reading and restoring host snapshots on assignment")
+                    .tag("layer", layer).register(registry);
+        }
+        stateRestore.record(java.time.Duration.ofMillis(millis));
+    }
+
     /** From an skb's entry into the stack (a frame off the wire, a socket's send) to its fate in this layer. */
     public void endToEnd(String fate, long nanos) {
         if (nanos >= 0) e2e(fate).record(nanos, TimeUnit.NANOSECONDS);

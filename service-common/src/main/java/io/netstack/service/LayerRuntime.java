@@ -11,14 +11,10 @@ import io.netstack.stack.SkbEvent;
 import io.netstack.stack.StepContext;
 import io.netstack.stack.WireFrame;
 import io.netstack.stack.WireReceiver;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -86,6 +82,21 @@ public final class LayerRuntime implements SmartLifecycle {
     private final List<String> inputTopics;
     private final Map<String, Long> gaveUpWaiting = new HashMap<>();
     private final List<Runnable> visitListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Per-host state: the changelog, what this instance last committed to it, the partitions it owns. */
+    private final boolean stateful;
+    private final String stateTopic;
+    private final String bootstrap;
+    private final Map<String, byte[]> committedState = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Set<Integer> ownedPartitions = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** The hosts the open batch touched (read and written under layerLock). */
+    private final java.util.Set<String> touched = new java.util.HashSet<>();
+    /**
+     * One state transaction at a time: a batch (from its first record to its commit or
+     * rollback), a timer run, an API action. A snapshot thus never holds the effects of a batch
+     * that may still roll back, and a rolled-back batch's hosts go back to their committed state.
+     */
+    private final ReentrantLock txLock = new ReentrantLock();
+    private final BacklogLag backlogLag;
     private ScheduledExecutorService timer;
     private Thread configThread;
     private volatile boolean running;
@@ -100,6 +111,9 @@ public final class LayerRuntime implements SmartLifecycle {
         this.metrics = metrics;
         this.readiness = readiness;
         this.inputTopics = inputTopics(layer);
+        this.stateful = Topics.STATEFUL_LAYERS.contains(layer.name());
+        this.stateTopic = Topics.stateTopic(layer.name());
+        this.bootstrap = bootstrap;
         this.hostConfigs = new HostConfigs(layer, layerLock, bootstrap, this::configCaughtUp);
         this.hostMetrics = new HostMetrics(metrics.registry(), layer, cpus);
         hostConfigs.setListener(new HostConfigs.Listener() {
@@ -110,37 +124,30 @@ public final class LayerRuntime implements SmartLifecycle {
         this.queueDepth = new QueueDepth(metrics, inputTopics, cpus);
         metrics.instance(instance);
 
-        Map<String, Object> pc = new HashMap<>();
-        pc.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        pc.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-        pc.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-        pc.put(ProducerConfig.ACKS_CONFIG, "all");
-        pc.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        // Per-hop latency: send at once; a transaction's commit flushes anyway.
-        pc.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-        pc.put(ProducerConfig.CLIENT_ID_CONFIG, "netstack-" + instance);
+        if (layer instanceof io.netstack.layer.NicLayer nic && props.isBacklogBound()) {
+            // netdev_max_backlog against the softirq group's lag on each CPU's backlog partition.
+            backlogLag = new BacklogLag(bootstrap, cpus, 100);
+            nic.setBacklogDepth(backlogLag);
+        } else {
+            backlogLag = null;
+        }
+        Map<String, Object> pc = KafkaSettings.producer(bootstrap, instance);
+        pc.put(org.apache.kafka.clients.producer.ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
+                (int) props.getGroup().getTransactionTimeout().toMillis());
         producerFactory = new DefaultKafkaProducerFactory<>(pc);
         if (exactlyOnce) producerFactory.setTransactionIdPrefix("netstack-" + instance + "-");
         template = new KafkaTemplate<>(producerFactory);
         deadLetters = new DeadLetterPublishingRecoverer(template,
                 (r, e) -> new TopicPartition(r.topic() + Topics.DLT_SUFFIX, -1));
 
-        Map<String, Object> cc = new HashMap<>();
-        cc.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        cc.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-        cc.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-        cc.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        cc.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        cc.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        cc.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, props.getMaxPollRecords());
-        cc.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
-        cc.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 2_000);
+        Map<String, Object> cc = KafkaSettings.consumer(bootstrap, props.getMaxPollRecords());
+        KafkaSettings.group(cc, props, instance);
         DefaultKafkaConsumerFactory<byte[], byte[]> cf = new DefaultKafkaConsumerFactory<>(cc);
 
         ContainerProperties cp = new ContainerProperties(inputTopics.toArray(String[]::new));
         cp.setGroupId(layer.name());
         cp.setClientId("netstack-" + instance);
-        cp.setPollTimeout(200);
+        cp.setPollTimeout(KafkaSettings.POLL_TIMEOUT_MS);
         cp.setMessageListener((BatchConsumerAwareMessageListener<byte[], byte[]>) (records, consumer) -> {
             onBatch(records);
             queueDepth.observe(consumer);
@@ -148,15 +155,18 @@ public final class LayerRuntime implements SmartLifecycle {
         cp.setConsumerRebalanceListener(new ConsumerRebalanceListener() {
             @Override public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
                 queueDepth.revoked(partitions);
+                dropState(partitions);
             }
 
             @Override public void onPartitionsLost(Collection<TopicPartition> partitions) {
                 queueDepth.revoked(partitions);
+                dropState(partitions);
             }
 
             @Override
             public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
                 log.info("{} assigned {}", instance, partitions);
+                restoreState(partitions);
                 metrics.rebalanced();
                 readiness.partitionsAssigned();
             }
@@ -227,6 +237,7 @@ public final class LayerRuntime implements SmartLifecycle {
         if (timer != null) timer.shutdownNow();
         container.stop();
         producerFactory.destroy();
+        if (backlogLag != null) backlogLag.close();
     }
 
     @Override public boolean isRunning() { return running; }
@@ -234,9 +245,200 @@ public final class LayerRuntime implements SmartLifecycle {
     // ---- data path ----
 
     private void onBatch(List<ConsumerRecord<byte[], byte[]>> records) {
-        List<CompletableFuture<?>> sends = new ArrayList<>();
-        for (ConsumerRecord<byte[], byte[]> r : records) handle(r, sends);
-        if (!exactlyOnce) awaitSends(sends);
+        if (!stateful) {
+            List<CompletableFuture<?>> sends = new ArrayList<>();
+            for (ConsumerRecord<byte[], byte[]> r : records) handle(r, sends);
+            if (!exactlyOnce) awaitSends(sends);
+            return;
+        }
+        txLock.lock();
+        boolean deferred = false;
+        try {
+            List<CompletableFuture<?>> sends = new ArrayList<>();
+            for (ConsumerRecord<byte[], byte[]> r : records) handle(r, sends);
+            java.util.Set<String> hosts;
+            layerLock.lock();
+            try {
+                hosts = new java.util.HashSet<>(touched);
+                touched.clear();
+            } finally {
+                layerLock.unlock();
+            }
+            Map<String, byte[]> written = writeSnapshots(hosts, template, sends);
+            if (exactlyOnce && org.springframework.transaction.support.TransactionSynchronizationManager
+                    .isSynchronizationActive()) {
+                // The batch's transaction commits (or rolls back) after this returns: the state
+                // lock is held until then, and a rollback puts the hosts back as committed.
+                org.springframework.transaction.support.TransactionSynchronizationManager.registerSynchronization(
+                        new org.springframework.transaction.support.TransactionSynchronization() {
+                            @Override
+                            public void afterCompletion(int status) {
+                                try {
+                                    if (status == STATUS_COMMITTED) committedState.putAll(written);
+                                    else rollBackState(hosts);
+                                } finally {
+                                    txLock.unlock();
+                                }
+                            }
+                        });
+                deferred = true;
+            } else {
+                if (!exactlyOnce) awaitSends(sends);
+                committedState.putAll(written);
+            }
+        } catch (RuntimeException e) {
+            java.util.Set<String> hosts;
+            layerLock.lock();
+            try {
+                hosts = new java.util.HashSet<>(touched);
+                touched.clear();
+            } finally {
+                layerLock.unlock();
+            }
+            rollBackState(hosts);
+            throw e;
+        } finally {
+            if (!deferred) txLock.unlock();
+        }
+    }
+
+    // ---- per-host state ----
+
+    /** Is the host's state this instance's to keep (its partition assigned here)? */
+    private boolean owns(String netns) {
+        return ownedPartitions.contains(Topics.hostPartition(netns, cpus));
+    }
+
+    /**
+     * Snapshots of the hosts a visit touched, those that changed since the last commit, sent to
+     * the layer's changelog with {@code ops} (in the visit's transaction).
+     * @return what was sent, to be remembered once it commits
+     */
+    private Map<String, byte[]> writeSnapshots(java.util.Set<String> hosts, KafkaOperations<byte[], byte[]> ops,
+                                               List<CompletableFuture<?>> sends) {
+        Map<String, byte[]> written = new HashMap<>();
+        for (String netns : hosts) {
+            if (!owns(netns)) continue;
+            byte[] state;
+            layerLock.lock();
+            try {
+                state = layer.snapshot(netns);
+            } finally {
+                layerLock.unlock();
+            }
+            if (state == null || java.util.Arrays.equals(state, committedState.get(netns))) continue;
+            track(sends, ops.send(new ProducerRecord<>(stateTopic, Topics.hostPartition(netns, cpus),
+                    netns.getBytes(StandardCharsets.UTF_8), state)));
+            metrics.stateWritten(state.length);
+            written.put(netns, state);
+        }
+        return written;
+    }
+
+    /** A transaction rolled back: its hosts' state goes back to what the changelog holds. */
+    private void rollBackState(java.util.Set<String> hosts) {
+        if (hosts.isEmpty()) return;
+        layerLock.lock();
+        try {
+            for (String netns : hosts) {
+                if (owns(netns)) layer.restore(netns, committedState.get(netns));
+            }
+        } finally {
+            layerLock.unlock();
+        }
+        log.warn("{}: transaction rolled back; state of {} restored to the last commit", instance, hosts);
+    }
+
+    /**
+     * Partitions assigned: the hosts they carry are this instance's now; their latest committed
+     * snapshots are read from the changelog (read_committed, to its end) and restored before
+     * the first record of those partitions is processed.
+     */
+    private void restoreState(Collection<TopicPartition> partitions) {
+        if (!stateful) return;
+        java.util.Set<Integer> parts = new java.util.TreeSet<>();
+        for (TopicPartition tp : partitions) parts.add(tp.partition());
+        parts.removeAll(ownedPartitions);
+        if (parts.isEmpty()) return;
+        long t0 = System.nanoTime();
+        Map<String, byte[]> latest = readChangelog(parts);
+        txLock.lock();
+        layerLock.lock();
+        try {
+            ownedPartitions.addAll(parts);
+            int restored = 0;
+            for (String netns : hostConfigs.configured()) {
+                if (!parts.contains(Topics.hostPartition(netns, cpus))) continue;
+                byte[] state = latest.get(netns);
+                try {
+                    layer.restore(netns, state);
+                    if (state != null) {
+                        committedState.put(netns, state);
+                        restored++;
+                    } else {
+                        committedState.remove(netns);
+                    }
+                } catch (RuntimeException e) {
+                    log.error("{}: snapshot of {} not restorable, host starts empty: {}", instance, netns, e.toString());
+                    layer.restore(netns, null);
+                }
+            }
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            metrics.stateRestored(ms);
+            log.info("{}: partitions {} taken: {} host snapshots restored from {} in {} ms", instance, parts, restored,
+                    stateTopic, ms);
+        } finally {
+            layerLock.unlock();
+            txLock.unlock();
+        }
+    }
+
+    /** Partitions gone to another instance: their hosts' state is dropped (fresh), it is not ours to act on. */
+    private void dropState(Collection<TopicPartition> partitions) {
+        if (!stateful) return;
+        java.util.Set<Integer> parts = new java.util.TreeSet<>();
+        for (TopicPartition tp : partitions) parts.add(tp.partition());
+        txLock.lock();
+        layerLock.lock();
+        try {
+            ownedPartitions.removeAll(parts);
+            for (String netns : hostConfigs.configured()) {
+                if (!parts.contains(Topics.hostPartition(netns, cpus))) continue;
+                layer.restore(netns, null);
+                committedState.remove(netns);
+            }
+        } finally {
+            layerLock.unlock();
+            txLock.unlock();
+        }
+    }
+
+    /** The latest committed snapshot of every host in those changelog partitions. */
+    private Map<String, byte[]> readChangelog(java.util.Set<Integer> parts) {
+        Map<String, Object> cc = KafkaSettings.consumer(bootstrap, 500);
+        cc.remove(org.apache.kafka.clients.consumer.ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG);
+        cc.remove(org.apache.kafka.clients.consumer.ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG);
+        Map<String, byte[]> latest = new HashMap<>();
+        try (org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> c =
+                     new org.apache.kafka.clients.consumer.KafkaConsumer<>(cc)) {
+            List<TopicPartition> tps = new ArrayList<>();
+            for (int p : parts) tps.add(new TopicPartition(stateTopic, p));
+            c.assign(tps);
+            c.seekToBeginning(tps);
+            Map<TopicPartition, Long> end = c.endOffsets(tps, Duration.ofSeconds(30));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (System.nanoTime() < deadline) {
+                boolean done = true;
+                for (TopicPartition tp : tps) if (c.position(tp) < end.get(tp)) done = false;
+                if (done) break;
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    String netns = new String(r.key(), StandardCharsets.UTF_8);
+                    if (r.value() == null) latest.remove(netns);
+                    else latest.put(netns, r.value());
+                }
+            }
+        }
+        return latest;
     }
 
     private void handle(ConsumerRecord<byte[], byte[]> r, List<CompletableFuture<?>> sends) {
@@ -287,6 +489,7 @@ public final class LayerRuntime implements SmartLifecycle {
             metrics.hopLatency(queue, now - r.timestamp() * 1_000_000L);
             layerLock.lock();
             try {
+                touched.add(frame.netns());
                 StepContext ctx = context(now);
                 if (!awaitConfigured(frame.netns())) {
                     // The frame becomes an skb here, so it still gets its one fate.
@@ -317,6 +520,7 @@ public final class LayerRuntime implements SmartLifecycle {
         metrics.hopLatency(queue, now - prev);
         layerLock.lock();
         try {
+            touched.add(skb.netns());
             StepContext ctx = context(now);
             if (!awaitConfigured(skb.netns())) {
                 ctx.begin(skb);
@@ -361,6 +565,8 @@ public final class LayerRuntime implements SmartLifecycle {
     // ---- timers ----
 
     private void tick() {
+        if (stateful) txLock.lock();
+        java.util.Set<String> hosts = java.util.Set.of();
         try {
             StepContext ctx;
             layerLock.lock();
@@ -371,22 +577,40 @@ public final class LayerRuntime implements SmartLifecycle {
                 layerLock.unlock();
             }
             if (ctx.outputs().isEmpty() && ctx.events().isEmpty()) return;
+            // A timer that acted on a host (sent, dropped) changed its state; a silent timer
+            // (a neighbour going STALE) is redone by a successor from the restored deadlines.
+            hosts = stateful ? hostsOf(ctx) : java.util.Set.of();
+            final java.util.Set<String> dirty = hosts;
             visited();
+            Map<String, byte[]> written;
             if (exactlyOnce) {
-                template.executeInTransaction(ops -> {
+                written = template.executeInTransaction(ops -> {
                     publish(ctx, "timer", ops, null);
-                    return null;
+                    return writeSnapshots(dirty, ops, null);
                 });
             } else {
                 List<CompletableFuture<?>> sends = new ArrayList<>();
                 publish(ctx, "timer", template, sends);
+                written = writeSnapshots(dirty, template, sends);
                 awaitSends(sends);
             }
+            committedState.putAll(written);
             // Published (and committed): the counters the timer moved count now; a timer has no origin.
             observe(new Visit(ctx, -1));
         } catch (Throwable t) {
             log.warn("timer of {} failed: {}", layer.name(), t.toString());
+            rollBackState(hosts);
+        } finally {
+            if (stateful) txLock.unlock();
         }
+    }
+
+    /** The hosts a visit's outputs and events are about. */
+    private static java.util.Set<String> hostsOf(StepContext ctx) {
+        java.util.Set<String> hosts = new java.util.HashSet<>();
+        for (StepContext.Output o : ctx.outputs()) hosts.add(o.skb().netns());
+        for (SkbEvent e : ctx.events()) hosts.add(e.netns());
+        return hosts;
     }
 
     // ---- actions (the socket API) ----
@@ -399,30 +623,46 @@ public final class LayerRuntime implements SmartLifecycle {
      * The socket service runs each BSD socket API call this way.
      */
     public <T> T runAction(String tag, java.util.function.Function<io.netstack.stack.LayerContext, T> action) {
-        StepContext ctx;
-        T result;
-        layerLock.lock();
+        if (stateful) txLock.lock();
+        java.util.Set<String> hosts = java.util.Set.of();
         try {
-            ctx = context(WallClock.nowNanos());
-            result = action.apply(ctx);
-        } finally {
-            layerLock.unlock();
-        }
-        if (!ctx.outputs().isEmpty() || !ctx.events().isEmpty()) {
-            if (exactlyOnce) {
-                template.executeInTransaction(ops -> {
-                    publish(ctx, tag, ops, null);
-                    return null;
-                });
-            } else {
-                List<CompletableFuture<?>> sends = new ArrayList<>();
-                publish(ctx, tag, template, sends);
-                awaitSends(sends);
+            StepContext ctx;
+            T result;
+            layerLock.lock();
+            try {
+                ctx = context(WallClock.nowNanos());
+                result = action.apply(ctx);
+            } finally {
+                layerLock.unlock();
             }
-            observe(new Visit(ctx, 0));   // published and, in exactly-once mode, committed by now
+            // An API call names its host inside the action: every owned host is a candidate,
+            // and only those whose snapshot changed are written.
+            if (stateful) hosts = new java.util.HashSet<>(hostConfigs.configured());
+            final java.util.Set<String> dirty = hosts;
+            if (!ctx.outputs().isEmpty() || !ctx.events().isEmpty() || !dirty.isEmpty()) {
+                Map<String, byte[]> written;
+                if (exactlyOnce) {
+                    written = template.executeInTransaction(ops -> {
+                        publish(ctx, tag, ops, null);
+                        return writeSnapshots(dirty, ops, null);
+                    });
+                } else {
+                    List<CompletableFuture<?>> sends = new ArrayList<>();
+                    publish(ctx, tag, template, sends);
+                    written = writeSnapshots(dirty, template, sends);
+                    awaitSends(sends);
+                }
+                committedState.putAll(written);
+                observe(new Visit(ctx, 0));   // published and, in exactly-once mode, committed by now
+            }
+            visited();
+            return result;
+        } catch (RuntimeException e) {
+            rollBackState(hosts);
+            throw e;
+        } finally {
+            if (stateful) txLock.unlock();
         }
-        visited();
-        return result;
     }
 
     /**
@@ -449,7 +689,7 @@ public final class LayerRuntime implements SmartLifecycle {
                          List<CompletableFuture<?>> sends) {
         for (StepContext.Output o : ctx.outputs()) {
             SkBuff skb = o.skb();
-            int partition = Math.floorMod(skb.cpu(), cpus);
+            int partition = Topics.partitionOf(o.queue(), skb.netns(), skb.cpu(), cpus);
             track(sends, ops.send(new ProducerRecord<>(o.queue().topic(), partition, hashKey(skb.hash()),
                     SkbCodec.encode(skb))));
             metrics.sent(Topics.tag(o.queue().topic()));

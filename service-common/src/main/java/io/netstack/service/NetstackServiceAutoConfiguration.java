@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.netstack.layer.Layers;
 import io.netstack.stack.Layer;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
@@ -22,6 +23,8 @@ import org.springframework.kafka.core.KafkaAdmin;
  */
 @AutoConfiguration
 @ConditionalOnProperty("netstack.layer")
+// A service started as a relay (netstack.relay.from) runs RelayAutoConfiguration instead.
+@ConditionalOnExpression("'${netstack.relay.from:}'.isEmpty()")
 @EnableConfigurationProperties(NetstackProperties.class)
 public class NetstackServiceAutoConfiguration {
 

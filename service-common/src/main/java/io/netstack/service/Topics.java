@@ -15,6 +15,32 @@ public final class Topics {
     /** Suffix of a topic's dead-letter topic (spring-kafka's default). */
     public static final String DLT_SUFFIX = ".DLT";
 
+    /** Prefix of the compacted changelog of a layer's per-host state ({@code netstack.state.l3}...). */
+    public static final String STATE_PREFIX = "netstack.state.";
+
+    /** The layers that keep per-host state, whose input topics are partitioned by host. */
+    public static final java.util.Set<String> STATEFUL_LAYERS = java.util.Set.of("l3", "l4", "socket");
+
+    /** The changelog of a layer's per-host state: key = netns, value = Layer.snapshot, partition = the host's. */
+    public static String stateTopic(String layer) { return STATE_PREFIX + layer; }
+
+    /**
+     * The partition of a host's records on the queues a stateful layer reads, and of its
+     * snapshots: one host, one partition, so one instance owns (and alone writes) its state.
+     * String.hashCode is fixed by its specification, so every JVM agrees.
+     */
+    public static int hostPartition(String netns, int partitions) {
+        return Math.floorMod(netns.hashCode(), partitions);
+    }
+
+    /**
+     * The partition of an skb on {@code q}: by host for a queue a stateful layer reads, by the
+     * emulated CPU (RSS, the flow hash) for the backlog and the transmit queues.
+     */
+    public static int partitionOf(KernelQueue q, String netns, int cpu, int partitions) {
+        return STATEFUL_LAYERS.contains(q.layer()) ? hostPartition(netns, partitions) : Math.floorMod(cpu, partitions);
+    }
+
     /** The topics of the data path: they carry skbs or frames, partitioned by emulated CPU. */
     public static List<String> dataTopics() {
         List<String> t = new ArrayList<>();
@@ -31,6 +57,12 @@ public final class Topics {
         }
         topics.add(new NewTopic(KernelQueue.WIRE_TX_TOPIC, cpus, replicationFactor));
         topics.add(new NewTopic(KernelQueue.EVENTS_TOPIC, cpus, replicationFactor));
+        for (String layer : List.of("nic", "softirq", "l3", "l4", "socket")) {
+            topics.add(new NewTopic(stateTopic(layer), cpus, replicationFactor)
+                    .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+                            TopicConfig.SEGMENT_MS_CONFIG, "60000",
+                            TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG, "0.1")));
+        }
         // Like netlink state: the latest configuration per host, kept for ever; a tombstone removes a host.
         topics.add(new NewTopic(KernelQueue.CONFIG_TOPIC, 1, replicationFactor)
                 .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));

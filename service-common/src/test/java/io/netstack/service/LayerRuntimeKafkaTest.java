@@ -119,7 +119,8 @@ class LayerRuntimeKafkaTest {
         ConsumerRecord<byte[], byte[]> out = one(KernelQueue.PTYPE_IP.topic());
         SkBuff passed = SkbCodec.decode(out.value());
         assertThat(passed.id()).isEqualTo(1002);
-        assertThat(out.partition()).as("partition = cpu mod cpus").isEqualTo(1);
+        // ptype_ip is read by l3, which keeps per-host state: partitioned by host, not by cpu.
+        assertThat(out.partition()).as("partition = hash(netns) mod cpus").isEqualTo(Topics.hostPartition(NETNS, 2));
         assertThat(out.key()).containsExactly(0x0a, 0x0b, 0x0c, 0x0d);
         assertThat(passed.hops()).extracting(SkBuff.Hop::layer).containsExactly("softirq");
 

@@ -26,7 +26,7 @@ import java.util.Map;
  * app_solicit, mcast_resolicit, unres_qlen_bytes. reachable_time is base_reachable_time
  * itself, not the random value in [base/2, 3*base/2] neigh_rand_reach_time picks.
  */
-public final class Neighbour {
+public final class Neighbour implements java.io.Serializable {
 
     // include/net/neighbour.h, include/uapi/linux/neighbour.h
     public static final int NUD_INCOMPLETE = 0x01;
@@ -68,7 +68,7 @@ public final class Neighbour {
     }
 
     /** struct neighbour. */
-    public static final class Entry {
+    public static final class Entry implements java.io.Serializable {
         public final int ip;
         public final String dev;
         MacAddress ha = MacAddress.ZERO;
@@ -95,7 +95,7 @@ public final class Neighbour {
         public long timer() { return timer; }
     }
 
-    private record Key(String dev, int ip) {}
+    private record Key(String dev, int ip) implements java.io.Serializable {}
 
     private final HostConfig host;
     private final Ops ops;

@@ -24,7 +24,7 @@ import java.util.Map;
  * <p>Not emulated: xfrm, PROBE (RFC 8335) replies
  * (icmp_echo_enable_probe is honoured as off), the route MTU below 576 when quoting.
  */
-public final class Icmp {
+public final class Icmp implements java.io.Serializable {
 
     /** HZ: jiffies per second in this emulation. */
     static final long HZ = 1000;
@@ -560,7 +560,7 @@ public final class Icmp {
     }
 
     /** skb_checksum_simple_validate over the bytes from data to tail. */
-    static final class InetChecksum0 {
+    static final class InetChecksum0 implements java.io.Serializable {
         private InetChecksum0() {}
         static boolean bad(SkBuff skb) {
             return io.netstack.wire.InetChecksum.compute(skb.head(), skb.data(), skb.len()) != 0;

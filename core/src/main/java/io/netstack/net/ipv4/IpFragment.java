@@ -22,27 +22,27 @@ import java.util.Map;
  * <p>Not emulated: ipfrag_max_dist (ip_frag_too_far), the ECN combination table, and the
  * low-threshold eviction worker (over ipfrag_high_thresh a new queue is refused).
  */
-public final class IpFragment {
+public final class IpFragment implements java.io.Serializable {
 
     public static final int ICMP_TIME_EXCEEDED = 11;
     public static final int ICMP_EXC_FRAGTIME = 1;
 
     private static final long SEC = 1_000_000_000L;
 
-    record Key(int saddr, int daddr, int id, int protocol) {}
+    record Key(int saddr, int daddr, int id, int protocol) implements java.io.Serializable {}
 
     /** One fragment: its skb (data at the payload) and [offset, end) in the datagram. */
-    record Frag(SkBuff skb, int offset, int end) {}
+    record Frag(SkBuff skb, int offset, int end) implements java.io.Serializable {}
 
     /** A run of contiguous fragments (FRAG_CB(skb)->frag_run_len). */
-    static final class Run {
+    static final class Run implements java.io.Serializable {
         int start;
         int end;
         final List<Frag> frags = new ArrayList<>();
     }
 
     /** struct ipq / inet_frag_queue. */
-    static final class Ipq {
+    static final class Ipq implements java.io.Serializable {
         final Key key;
         final List<Run> runs = new ArrayList<>();
         Frag tail;

@@ -9,7 +9,7 @@ import io.netstack.wire.MacAddress;
  * What l3 keeps for one host (struct net for IPv4): its configuration, FIB, neighbour
  * table, fragment queues, its one Icmp, and the IP ID counter.
  */
-public final class L3Host {
+public final class L3Host implements java.io.Serializable {
 
     private final HostConfig config;
     private final Fib fib;

@@ -8,7 +8,7 @@ package io.netstack.net.ipv4;
  * retransmits the next hole; recovery ends when high_seq is acknowledged. An RTO sets cwnd to
  * one segment (tcp_enter_loss).
  */
-final class TcpCong {
+final class TcpCong implements java.io.Serializable {
     private TcpCong() {}
 
     static final int TCP_CA_OPEN = 0;

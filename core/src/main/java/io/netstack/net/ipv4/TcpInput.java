@@ -23,7 +23,7 @@ import java.util.Arrays;
  * duplicate ACKs drive recovery), RACK-TLP, urgent data, ECN, the receive-buffer autotuning
  * (tcp_rcv_space_adjust), undo of spurious retransmissions.
  */
-final class TcpInput {
+final class TcpInput implements java.io.Serializable {
 
     /** TCP_PAWS_WINDOW, TCP_PAWS_24DAYS */
     static final int TCP_PAWS_WINDOW = 1;
@@ -48,7 +48,7 @@ final class TcpInput {
     }
 
     /** The parsed segment: TCP_SKB_CB plus the options of tcp_parse_options. */
-    static final class Seg {
+    static final class Seg implements java.io.Serializable {
         SkBuff skb;
         TcpHeader th;
         int seq;

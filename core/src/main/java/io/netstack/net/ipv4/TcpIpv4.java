@@ -29,7 +29,7 @@ import java.util.Map;
  * SYN (the third segment of the handshake, established sockets), the SYN-ACK retransmit
  * timer, MD5/AO, TFO, AccECN, syncookie validation.
  */
-public final class TcpIpv4 {
+public final class TcpIpv4 implements java.io.Serializable {
 
     /** TCP_MAX_WSCALE */
     static final int TCP_MAX_WSCALE = 14;
@@ -45,7 +45,7 @@ public final class TcpIpv4 {
                               int rcvIsn, int sntIsn, int mss, int tsRecent, boolean tstampOk,
                               boolean sackOk, boolean wscaleOk, int sndWscale, int rcvWscale,
                               int rcvWnd, int tsOff, boolean ecnOk, int synTos, long createdNanos,
-                              long lastOowAckJiffies) {
+                              long lastOowAckJiffies) implements java.io.Serializable {
         public String key() { return key(locAddr, locPort, rmtAddr, rmtPort); }
         static String key(int la, int lp, int ra, int rp) {
             return Inet.format(la) + ":" + lp + "-" + Inet.format(ra) + ":" + rp;
@@ -54,7 +54,7 @@ public final class TcpIpv4 {
 
     /** struct tcp_options_received, the parts a SYN sets. */
     public record OptionsReceived(boolean sawTstamp, int rcvTsval, int rcvTsecr, boolean sackOk,
-                                  boolean wscaleOk, int sndWscale, int mssClamp) {}
+                                  boolean wscaleOk, int sndWscale, int mssClamp) implements java.io.Serializable {}
 
     /** errno values the connection reports to the socket layer (include/uapi/asm-generic/errno.h). */
     public static final int EPIPE = 32;
@@ -67,7 +67,7 @@ public final class TcpIpv4 {
      * accept queue length (sk_ack_backlog: completed connections not yet accepted) and the
      * options its children inherit.
      */
-    public static final class ListenSock {
+    public static final class ListenSock implements java.io.Serializable {
         private final String netns;
         private final HostConfig.SocketSpec spec;
         int backlog;
@@ -967,7 +967,7 @@ public final class TcpIpv4 {
     }
 
     /** tcp_checksum_complete with the IPv4 pseudo header. */
-    static final class Inetcsum {
+    static final class Inetcsum implements java.io.Serializable {
         private Inetcsum() {}
         static boolean transportBad(SkBuff skb, int saddr, int daddr) {
             return io.netstack.wire.InetChecksum.transport(saddr, daddr, TcpHeader.IPPROTO_TCP,

@@ -15,7 +15,7 @@ import io.netstack.wire.TcpHeader;
  * substate (FIN_WAIT2 or TIME_WAIT) in {@code state}; it keeps the sequence numbers and
  * timestamps the kernel's inet_timewait_sock keeps.
  */
-final class TcpMinisocks {
+final class TcpMinisocks implements java.io.Serializable {
     private TcpMinisocks() {}
 
     /**

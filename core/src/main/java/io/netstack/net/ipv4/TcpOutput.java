@@ -19,7 +19,7 @@ import java.util.List;
  *
  * <p>No TSO/GSO: every segment is at most one MSS. No autocorking, no TSQ, no pacing.
  */
-final class TcpOutput {
+final class TcpOutput implements java.io.Serializable {
 
     private final TcpIpv4 tcp;
 

@@ -18,7 +18,7 @@ import java.util.List;
  *
  * <p>States are numbered as include/net/tcp_states.h; {@link #setState} is tcp_set_state.
  */
-public final class TcpSock {
+public final class TcpSock implements java.io.Serializable {
 
     // include/net/tcp_states.h
     public static final int TCP_ESTABLISHED = 1;
@@ -47,7 +47,7 @@ public final class TcpSock {
     static final int SEND_SHUTDOWN = 2;
 
     /** One sent, not yet acknowledged segment of the retransmit queue (tcp_rtx_queue). */
-    static final class TxSeg {
+    static final class TxSeg implements java.io.Serializable {
         final int seq;
         final int endSeq;
         final boolean syn;
@@ -67,7 +67,7 @@ public final class TcpSock {
     }
 
     /** One out-of-order segment (out_of_order_queue): [seq, seq + data.length), plus FIN. */
-    static final class OfoSeg {
+    static final class OfoSeg implements java.io.Serializable {
         int seq;
         byte[] data;
         boolean fin;

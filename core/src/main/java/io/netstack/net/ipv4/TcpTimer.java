@@ -10,7 +10,7 @@ import io.netstack.stats.Snmp;
  * probe timer, keepalive, and the time-wait timer. Deadlines are absolute nanoseconds of the
  * driven clock; {@link #tick} runs whatever is due.
  */
-final class TcpTimer {
+final class TcpTimer implements java.io.Serializable {
 
     static final long MS = 1_000_000L;
     /** TCP_TIMEOUT_INIT: 1 s (RFC 6298 2.1). */

@@ -23,7 +23,7 @@ import java.util.List;
  * checks before queueing: a bad datagram never takes receive-buffer room here (it would,
  * until read, in Linux).
  */
-public final class Udp {
+public final class Udp implements java.io.Serializable {
 
     private final HostConfig host;
     private final Icmp icmp;

@@ -38,7 +38,7 @@ public final class IpTables implements Netfilter {
         volatile HostConfig config;
         volatile Ruleset rules;
         volatile boolean tracking;
-        final NfConntrack conntrack;
+        volatile NfConntrack conntrack;
 
         Host(HostConfig config, Ruleset rules) {
             this.config = config;
@@ -80,6 +80,20 @@ public final class IpTables implements Netfilter {
     public NfConntrack conntrack(String netns) {
         Host h = hosts.get(netns);
         return h == null ? null : h.conntrack;
+    }
+
+    /**
+     * Replaces a host's conntrack table by a restored one (null: an empty table) and sets
+     * whether tracking runs; the rules stay those of the configuration.
+     */
+    public void restoreConntrack(String netns, NfConntrack restored, boolean tracking) {
+        Host h = hosts.get(netns);
+        if (h == null) return;
+        synchronized (h) {
+            h.conntrack = restored != null ? restored : new NfConntrack(h.config.sysctl());
+            h.conntrack.setSysctl(h.config.sysctl());
+            h.tracking = tracking || h.rules.needsConntrack();
+        }
     }
 
     /** Is conntrack running for the host (so l3 must defragment before PRE_ROUTING, as nf_defrag_ipv4 does)? */

@@ -21,7 +21,7 @@ import java.util.Map;
  * driven clock ({@code ctx.nowNanos()}); an expired entry is removed when a lookup meets it
  * (____nf_conntrack_find and nf_ct_gc_expired) or by {@link #gc}.
  */
-public final class NfConntrack {
+public final class NfConntrack implements java.io.Serializable {
 
     // enum ip_conntrack_info, include/uapi/linux/netfilter/nf_conntrack_common.h
     public static final int IP_CT_ESTABLISHED = 0;
@@ -87,7 +87,7 @@ public final class NfConntrack {
      * struct nf_conntrack_tuple, reduced: addresses, protocol and the two 16-bit protocol
      * fields. TCP/UDP: the ports. ICMP: sport = the echo id, dport = type &lt;&lt; 8 | code.
      */
-    public record Tuple(int src, int dst, int proto, int sport, int dport) {
+    public record Tuple(int src, int dst, int proto, int sport, int dport) implements java.io.Serializable {
         @Override
         public String toString() {
             String p = proto == NfHeaders.IPPROTO_ICMP
@@ -98,12 +98,12 @@ public final class NfConntrack {
     }
 
     /** ip_ct_tcp_state: one direction's window tracking. */
-    static final class TcpSeen {
+    static final class TcpSeen implements java.io.Serializable {
         int tdEnd, tdMaxend, tdMaxwin, tdMaxack, tdScale, flags;
     }
 
     /** struct nf_conn, reduced. */
-    public static final class Conn {
+    public static final class Conn implements java.io.Serializable {
         final long id;
         final Tuple[] tuple = new Tuple[2];
         boolean confirmed, seenReply, assured, dying;
@@ -144,7 +144,7 @@ public final class NfConntrack {
     }
 
     /** Where a tuple hashes: an entry and the direction the tuple is of. */
-    private record Hash(Conn ct, int dir) {}
+    private record Hash(Conn ct, int dir) implements java.io.Serializable {}
 
     private final Map<Tuple, Hash> hash = new HashMap<>();
     private final Map<Long, Conn> byId = new LinkedHashMap<>();

@@ -57,4 +57,8 @@ public final class SocketAppsLayer implements Layer {
     }
 
     @Override public void tick(LayerContext ctx) { socket.tick(ctx); }
+
+    @Override public byte[] snapshot(String netns) { return socket.snapshot(netns); }
+
+    @Override public void restore(String netns, byte[] state) { socket.restore(netns, state); }
 }

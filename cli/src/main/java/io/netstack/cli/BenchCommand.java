@@ -1,0 +1,565 @@
+package io.netstack.cli;
+
+import io.netstack.broker.ChildProcess;
+import io.netstack.broker.FreePorts;
+import io.netstack.broker.RepoRoot;
+import io.netstack.codec.SkbCodec;
+import io.netstack.launcher.StackClient;
+import io.netstack.launcher.StackLauncher;
+import io.netstack.stack.Fate;
+import io.netstack.stack.KernelQueue;
+import io.netstack.stack.SkbEvent;
+import io.netstack.stack.WireFrame;
+import io.netstack.wire.Bytes;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * `netstack bench`: the distributed pipeline against the transport ceiling, per delivery mode.
+ *
+ * <p>For each delivery mode: start a broker and the five services (StackLauncher), configure a
+ * host with a UDP socket on port 5353, warm the JVMs up with traffic that is then ignored, push
+ * N UDP datagrams (valid checksums, source ports varied so the flows spread over the backlog
+ * partitions) as wire frames, and read the events: every datagram's fate, the end-to-end latency
+ * (frame published to its Delivered event at the socket layer), the latency of each hop (between
+ * consecutive events of one skb), a few single pings (eight hops: the request in, the reply out,
+ * published to Transmitted), and each JVM's resident memory. Then stop the five services and run
+ * the same N records through five bare relays (service JVMs in relay mode, same client settings
+ * and delivery mode) over the same broker: the transport ceiling.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measure the distributed pipeline (throughput, latency per hop, memory) against a bare relay chain.")
+public final class BenchCommand implements Callable<Integer> {
+
+    @Option(names = "-n", defaultValue = "20000", description = "datagrams measured (default: ${DEFAULT-VALUE})")
+    int n;
+
+    @Option(names = "--rate", defaultValue = "0",
+            description = "datagrams per second offered; 0 = as fast as the producer goes (default: ${DEFAULT-VALUE})")
+    int rate;
+
+    @Option(names = "--delivery", defaultValue = "exactly-once",
+            description = "exactly-once, at-least-once or both (default: ${DEFAULT-VALUE})")
+    String delivery;
+
+    @Option(names = "--cpus", defaultValue = "4", description = "emulated CPUs = partitions per topic (default: ${DEFAULT-VALUE})")
+    int cpus;
+
+    @Option(names = "--warmup", defaultValue = "30", description = "seconds of warm-up traffic, discarded (default: ${DEFAULT-VALUE})")
+    int warmupSeconds;
+
+    @Option(names = "--warmup-rate", defaultValue = "1000", description = "datagrams per second during the warm-up (default: ${DEFAULT-VALUE})")
+    int warmupRate;
+
+    @Option(names = "--pings", defaultValue = "20", description = "single pings, one at a time (default: ${DEFAULT-VALUE})")
+    int pings;
+
+    @Option(names = "--no-ceiling", description = "skip the relay chain")
+    boolean noCeiling;
+
+    @Option(names = "--jvm-args", description = "JVM options of every service and relay besides -Xmx "
+            + "(default: -Dnetstack.service.jvmArgs, else \"" + DEFAULT_JVM_ARGS + "\")")
+    String jvmArgs;
+
+    @Option(names = "--service-arg", description = "extra Spring argument for every service and relay (repeatable)")
+    List<String> serviceArgs = new ArrayList<>();
+
+    @Option(names = "--run-dir", paramLabel = "DIR", description = "logs and broker data (default: a new temporary directory)")
+    Path runDir;
+
+    @Option(names = "--timeout", defaultValue = "120", description = "seconds without progress before the wait for fates gives up (default: ${DEFAULT-VALUE})")
+    int timeoutSeconds;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    /** StackLauncher's default (serial GC, C1 only: quick start-up on two cores). */
+    static final String DEFAULT_JVM_ARGS = "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k";
+    /** The UDP socket of the bench host (the demo host.yaml binds it). */
+    static final int UDP_PORT = 5353;
+    /** Payload: 8 bytes of sequence number (measured: >= 0, warm-up: negative), then zeros. */
+    static final int PAYLOAD = 32;
+    static final String HOST = "bench";
+    static final String WARM_HOST = "bench-warmup";
+    static final int RELAYS = StackLauncher.LAYERS.size();
+
+    private PrintWriter out;
+
+    @Override
+    public Integer call() throws Exception {
+        out = spec.commandLine().getOut();
+        List<String> modes = switch (delivery) {
+            case "both" -> List.of("exactly-once", "at-least-once");
+            case "exactly-once", "at-least-once" -> List.of(delivery);
+            default -> null;
+        };
+        if (modes == null) {
+            spec.commandLine().getErr().println("--delivery: exactly-once, at-least-once or both, not " + delivery);
+            return 2;
+        }
+        if (n < 1) {
+            spec.commandLine().getErr().println("-n must be at least 1");
+            return 2;
+        }
+        Path base = runDir != null ? runDir : Files.createTempDirectory("netstack-bench-");
+        out.printf("netstack bench: %d UDP datagrams (%d-byte payload) per run, offered %s, %d emulated CPUs, warm-up %d s at %d/s%n",
+                n, PAYLOAD, rate > 0 ? rate + "/s" : "as fast as possible", cpus, warmupSeconds, warmupRate);
+        out.printf("JVM options of services and relays: %s; logs in %s%n%n", jvmArgs(), base);
+        out.flush();
+        boolean allDelivered = true;
+        List<ModeResult> results = new ArrayList<>();
+        for (String mode : modes) {
+            ModeResult r = runMode(mode, base.resolve(mode));
+            results.add(r);
+            allDelivered &= r.lost == 0;
+        }
+        if (results.size() > 1) {
+            out.println("Summary");
+            out.println("  mode            pipeline/s  ceiling/s  ratio   e2e p50   e2e p99   ping p50");
+            for (ModeResult r : results) {
+                out.printf(Locale.ROOT, "  %-14s %10.0f %10.0f %6.2f %7.1f ms %7.1f ms %7.1f ms%n", r.mode, r.pipelineRate,
+                        r.ceilingRate, r.ceilingRate > 0 ? r.pipelineRate / r.ceilingRate : 0,
+                        r.e2e.p50() / 1e6, r.e2e.p99() / 1e6, r.ping.p50() / 1e6);
+            }
+        }
+        out.flush();
+        return allDelivered ? 0 : 1;
+    }
+
+    String jvmArgs() {
+        if (jvmArgs != null) return jvmArgs.trim();
+        return System.getProperty("netstack.service.jvmArgs", DEFAULT_JVM_ARGS).trim();
+    }
+
+    private List<String> jvmArgList() {
+        String a = jvmArgs();
+        return a.isEmpty() ? List.of() : List.of(a.split("\\s+"));
+    }
+
+    record ModeResult(String mode, double pipelineRate, double ceilingRate, BenchStats.Summary e2e,
+                      BenchStats.Summary ping, long lost) {}
+
+    // ---- one delivery mode ----
+
+    private ModeResult runMode(String mode, Path dir) throws Exception {
+        out.println("=== delivery " + mode + " ===");
+        StackLauncher.Builder b = StackLauncher.builder().runDir(dir).delivery(mode).cpus(cpus).jvmArgs(jvmArgList());
+        serviceArgs.forEach(b::serviceArg);
+        try (StackLauncher stack = b.build().start(); StackClient client = stack.client()) {
+            out.printf("stack up in %.1f s (broker pid %d)%n", stack.startupTime().toMillis() / 1e3, stack.broker().pid());
+            String yaml = hostYaml();
+            client.publishConfig(WARM_HOST, yaml);
+            client.publishConfig(HOST, yaml);
+            Recorder rec = new Recorder();
+            Thread reader = new Thread(() -> readEvents(client, rec), "bench-events");
+            reader.setDaemon(true);
+            reader.start();
+            try (KafkaProducer<byte[], byte[]> feeder = feeder(stack.bootstrapServers())) {
+                // 1. Warm-up: the JIT compiles the hot paths of all seven JVMs; the traffic is ignored.
+                long warm = push(feeder, KernelQueue.WIRE_RX_TOPIC, WARM_HOST, -1, warmupSeconds, warmupRate, null);
+                awaitCount(() -> rec.warmFates, warm, "warm-up fates");
+                out.printf("warm-up: %d datagrams in %d s, all with a fate%n", warm, warmupSeconds);
+
+                // 2. The measured run.
+                long[] published = new long[n];
+                push(feeder, KernelQueue.WIRE_RX_TOPIC, HOST, n, 0, rate, published);
+                boolean settled = awaitCount(() -> rec.fates(), n, "fates of the measured datagrams");
+                ModeResult partial = reportPipeline(rec, published, settled);
+
+                // 3. Single pings, one at a time: 8 hops.
+                BenchStats.Summary ping = pings(feeder, rec);
+                out.println("ping (echo request in, reply out: 8 hops), one at a time: " + ping.format());
+
+                // 4. Memory.
+                out.println("resident memory (VmRSS / VmHWM peak):");
+                for (StackLauncher.Service s : stack.services()) printMemory(s.instance(), s.pid());
+                printMemory("broker", stack.broker().pid());
+                out.flush();
+
+                // 5. The transport ceiling, with the services stopped so they take no CPU.
+                double ceilingRate = 0;
+                if (!noCeiling) {
+                    for (StackLauncher.Service s : stack.services()) s.process().stop(Duration.ofSeconds(10));
+                    ceilingRate = ceiling(stack, mode, dir, feeder, partial.pipelineRate, partial.e2e);
+                }
+                out.println();
+                out.flush();
+                return new ModeResult(mode, partial.pipelineRate, ceilingRate, partial.e2e, ping, partial.lost);
+            } finally {
+                reader.interrupt();
+                reader.join(5_000);
+            }
+        }
+    }
+
+    /** The demo host, with a receive buffer that holds every datagram of a run (nothing reads the socket). */
+    static String hostYaml() throws IOException {
+        try (InputStream in = BenchCommand.class.getResourceAsStream("/demo/host.yaml")) {
+            if (in == null) throw new IOException("demo/host.yaml is missing from the jar");
+            String yaml = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            // sk_rcvbuf = rmem_default: 1 GiB - 1 (768 bytes truesize each: 1.4 M datagrams) so the
+            // bench measures the path, not a full receive queue that no application empties.
+            String big = yaml.replace("net.core.rmem_default: 212992", "net.core.rmem_default: 1073741823");
+            if (big.equals(yaml)) throw new IllegalStateException("demo host.yaml has no net.core.rmem_default");
+            return big;
+        }
+    }
+
+    static KafkaProducer<byte[], byte[]> feeder(String bootstrap) {
+        Map<String, Object> pc = new HashMap<>();
+        pc.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        pc.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        pc.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        pc.put(ProducerConfig.ACKS_CONFIG, "all");
+        pc.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        pc.put(ProducerConfig.CLIENT_ID_CONFIG, "netstack-bench");
+        return new KafkaProducer<>(pc);
+    }
+
+    /** A UDP datagram from 192.0.2.1:sport to the host's socket; sequence number in the payload's first 8 bytes. */
+    static byte[] datagram(long seq) {
+        byte[] payload = new byte[PAYLOAD];
+        for (int i = 0; i < 8; i++) payload[i] = (byte) (seq >>> (56 - 8 * i));
+        int sport = 10_000 + (int) Math.floorMod(seq, 4096L); // 4096 flows: RSS spreads them over the CPUs
+        return DemoTraffic.udp(sport, UDP_PORT, payload);
+    }
+
+    /** The sequence number of a datagram frame (Ethernet + 20-byte IP + 8-byte UDP header). */
+    static long seqOfFrame(byte[] frame) {
+        return seqOfPayload(Arrays.copyOfRange(frame, 42, 50));
+    }
+
+    static long seqOfPayload(byte[] payload) {
+        long v = 0;
+        for (int i = 0; i < 8; i++) v = (v << 8) | (payload[i] & 0xff);
+        return v;
+    }
+
+    /**
+     * Publishes datagrams: {@code count} of them (seq 0..count-1) or, when count is negative, for
+     * {@code seconds} (seq -1, -2, ...); paced at {@code perSecond} when > 0. Records each
+     * publish time in {@code published}. Returns how many were sent.
+     */
+    private long push(KafkaProducer<byte[], byte[]> feeder, String topic, String netns, long count, int seconds,
+                      int perSecond, long[] published) {
+        byte[] key = (netns + "/eth0").getBytes(StandardCharsets.UTF_8);
+        long start = System.nanoTime();
+        long end = start + TimeUnit.SECONDS.toNanos(seconds);
+        long sent = 0;
+        while (count >= 0 ? sent < count : System.nanoTime() < end) {
+            if (perSecond > 0) {
+                long due = start + sent * 1_000_000_000L / perSecond;
+                long wait = due - System.nanoTime();
+                if (wait > 0) LockSupport.parkNanos(wait); // pacing the load generator, not the stack
+            }
+            long seq = count >= 0 ? sent : -1 - sent;
+            long now = Clock.nowNanos();
+            byte[] value = SkbCodec.encode(new WireFrame(netns, "eth0", datagram(seq), now));
+            if (published != null) published[(int) seq] = now;
+            feeder.send(new ProducerRecord<>(topic, null, key, value));
+            sent++;
+        }
+        feeder.flush();
+        return sent;
+    }
+
+    /** Waits until {@code have} reaches {@code want}, giving up after --timeout seconds without progress. */
+    private boolean awaitCount(java.util.function.LongSupplier have, long want, String what) throws InterruptedException {
+        long last = -1;
+        long lastChange = System.nanoTime();
+        while (true) {
+            long h = have.getAsLong();
+            if (h >= want) return true;
+            if (h != last) {
+                last = h;
+                lastChange = System.nanoTime();
+            } else if (System.nanoTime() - lastChange > TimeUnit.SECONDS.toNanos(timeoutSeconds)) {
+                out.printf("gave up waiting for %s: %d of %d after %d s without progress%n", what, h, want, timeoutSeconds);
+                return false;
+            }
+            Thread.sleep(50); // the bench's own polling loop, not the stack's
+        }
+    }
+
+    // ---- events ----
+
+    /** What the events say, per host: fates of warm-up skbs, and each measured skb's events. */
+    static final class Recorder {
+        volatile long warmFates;
+        final Map<Long, List<SkbEvent>> eventsBySkb = new HashMap<>();
+        final Map<Long, Long> deliveredAt = new HashMap<>();   // seq -> Delivered event time
+        final Map<Long, Long> skbOfSeq = new HashMap<>();
+        final Map<String, Long> otherFates = new TreeMap<>();
+        final Map<Long, Long> pingReplies = new HashMap<>();   // icmp seq -> Transmitted event time
+        long enteredCount;
+        long fateCount;
+
+        synchronized void add(SkbEvent e) {
+            if (WARM_HOST.equals(e.netns())) {
+                if (e.fate() != null) warmFates++;
+                return;
+            }
+            if (!HOST.equals(e.netns())) return;
+            if (e.fate() instanceof Fate.Transmitted t && isEchoReply(t.frame())) {
+                pingReplies.put((long) Bytes.u16(t.frame(), 40), e.timeNanos());
+                return;
+            }
+            if (e.skbId() == 0) return;
+            eventsBySkb.computeIfAbsent(e.skbId(), k -> new ArrayList<>()).add(e);
+            if (e.entered()) enteredCount++;
+            if (e.fate() == null) return;
+            fateCount++;
+            if (e.fate() instanceof Fate.Delivered d && d.payload().length >= 8) {
+                long seq = seqOfPayload(d.payload());
+                deliveredAt.put(seq, e.timeNanos());
+                skbOfSeq.put(seq, e.skbId());
+            } else {
+                otherFates.merge(describe(e.fate()), 1L, Long::sum);
+            }
+        }
+
+        /** Fates of the measured host's skbs (read before the pings are sent). */
+        synchronized long fates() { return fateCount; }
+
+        static boolean isEchoReply(byte[] f) {
+            return f.length >= 42 && Bytes.u16(f, 12) == 0x0800 && (f[23] & 0xff) == 1 && (f[34] & 0xff) == 0;
+        }
+
+        static String describe(Fate f) {
+            if (f instanceof Fate.Dropped d) return "DROPPED " + d.reason().name();
+            if (f instanceof Fate.Transmitted t) return "TRANSMITTED " + t.function();
+            if (f instanceof Fate.Consumed c) return "CONSUMED " + c.function();
+            return "DELIVERED " + f.function();
+        }
+    }
+
+    private static void readEvents(StackClient client, Recorder rec) {
+        try (StackClient.EventReader events = client.events()) {
+            while (!Thread.currentThread().isInterrupted()) {
+                for (SkbEvent e : events.poll(Duration.ofMillis(100))) rec.add(e);
+            }
+        } catch (org.apache.kafka.common.errors.InterruptException e) {
+            // stopped
+        }
+    }
+
+    private ModeResult reportPipeline(Recorder rec, long[] published, boolean settled) {
+        List<Long> e2e = new ArrayList<>();
+        List<List<SkbEvent>> measured = new ArrayList<>();
+        long lastDelivered = Long.MIN_VALUE;
+        long lost;
+        Map<String, Long> other;
+        synchronized (rec) {
+            for (Map.Entry<Long, Long> d : rec.deliveredAt.entrySet()) {
+                int seq = (int) (long) d.getKey();
+                if (seq < 0 || seq >= n) continue;
+                e2e.add(d.getValue() - published[seq]);
+                lastDelivered = Math.max(lastDelivered, d.getValue());
+                measured.add(rec.eventsBySkb.get(rec.skbOfSeq.get(d.getKey())));
+            }
+            lost = n - e2e.size();
+            other = new TreeMap<>(rec.otherFates);
+        }
+        double pps = BenchStats.perSecond(e2e.size(), lastDelivered - published[0]);
+        double offered = BenchStats.perSecond(n, published[n - 1] - published[0]);
+        BenchStats.Summary s = BenchStats.summarize(e2e);
+        out.printf(Locale.ROOT, "pipeline: %d of %d datagrams delivered to udp 0.0.0.0:%d; lost %d%s%n", e2e.size(), n, UDP_PORT,
+                lost, settled ? "" : " (gave up waiting)");
+        if (!other.isEmpty()) out.println("  other fates: " + other);
+        out.printf(Locale.ROOT, "  throughput %.0f datagrams/s delivered (offered %.0f/s)%n", pps, offered);
+        out.println("  end to end (published -> Delivered at the socket layer): " + s.format());
+        out.println("  per hop (consecutive events of one skb):");
+        Map<String, List<Long>> hops = BenchStats.hopLatencies(measured);
+        List<Long> wireToNic = new ArrayList<>();
+        synchronized (rec) {
+            for (Map.Entry<Long, Long> d : rec.skbOfSeq.entrySet()) {
+                List<SkbEvent> ev = rec.eventsBySkb.get(d.getValue());
+                int seq = (int) (long) d.getKey();
+                if (seq < 0 || seq >= n) continue;
+                long first = ev.stream().mapToLong(SkbEvent::timeNanos).min().orElse(published[seq]);
+                wireToNic.add(first - published[seq]);
+            }
+        }
+        Map<String, List<Long>> all = new LinkedHashMap<>();
+        all.put("wire->nic", wireToNic);
+        all.putAll(hops);
+        all.forEach((hop, v) -> out.printf("    %-14s %s%n", hop, BenchStats.summarize(v).format()));
+        out.flush();
+        return new ModeResult("", pps, 0, s, BenchStats.Summary.EMPTY, lost);
+    }
+
+    private BenchStats.Summary pings(KafkaProducer<byte[], byte[]> feeder, Recorder rec) throws Exception {
+        byte[] key = (HOST + "/eth0").getBytes(StandardCharsets.UTF_8);
+        List<Long> rtts = new ArrayList<>();
+        for (int i = 1; i <= pings; i++) {
+            byte[] frame = DemoTraffic.echoRequest(DemoTraffic.HOST_MAC, DemoTraffic.HOST_IP, i);
+            long t0 = Clock.nowNanos();
+            feeder.send(new ProducerRecord<>(KernelQueue.WIRE_RX_TOPIC, null, key,
+                    SkbCodec.encode(new WireFrame(HOST, "eth0", frame, t0)))).get(30, TimeUnit.SECONDS);
+            long seq = i;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            Long at = null;
+            while (at == null && System.nanoTime() < deadline) {
+                synchronized (rec) {
+                    at = rec.pingReplies.get(seq);
+                }
+                if (at == null) Thread.sleep(2);
+            }
+            if (at != null) rtts.add(at - t0);
+        }
+        if (rtts.size() < pings) out.printf("  %d of %d pings got no reply within 30 s%n", pings - rtts.size(), pings);
+        return BenchStats.summarize(rtts);
+    }
+
+    private void printMemory(String name, long pid) {
+        out.printf("    %-12s pid %-8d %s%n", name, pid, memory(pid));
+    }
+
+    /** "VmRSS 231 MiB / VmHWM 240 MiB" of /proc/<pid>/status. */
+    static String memory(long pid) {
+        try {
+            List<String> lines = Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"));
+            return kib(lines, "VmRSS") + " / " + kib(lines, "VmHWM");
+        } catch (IOException e) {
+            return "n/a (" + e.getMessage() + ")";
+        }
+    }
+
+    static String kib(List<String> statusLines, String field) {
+        for (String l : statusLines) {
+            if (l.startsWith(field + ":")) {
+                long kb = Long.parseLong(l.substring(field.length() + 1).trim().split("\\s+")[0]);
+                return String.format(Locale.ROOT, "%s %d MiB", field, kb / 1024);
+            }
+        }
+        return field + " n/a";
+    }
+
+    // ---- the transport ceiling ----
+
+    /** Five relay JVMs, topics bench.relay.0 .. bench.relay.5; the same warm-up, the same N records. */
+    private double ceiling(StackLauncher stack, String mode, Path dir, KafkaProducer<byte[], byte[]> feeder,
+                           double pipelineRate, BenchStats.Summary pipelineE2e) throws Exception {
+        Path jar = RepoRoot.find().resolve("nic-service/target/nic-service.jar");
+        List<ChildProcess> relays = new ArrayList<>();
+        String prefix = "bench.relay.";
+        try {
+            for (int k = 1; k <= RELAYS; k++) {
+                List<String> cmd = new ArrayList<>();
+                cmd.add(ChildProcess.javaExecutable());
+                cmd.add("-Xmx256m");
+                cmd.addAll(jvmArgList());
+                cmd.add("-jar");
+                cmd.add(jar.toString());
+                cmd.add("--spring.kafka.bootstrap-servers=" + stack.bootstrapServers());
+                cmd.add("--server.port=" + FreePorts.next());
+                cmd.add("--netstack.instance=relay-" + k);
+                cmd.add("--netstack.delivery=" + mode);
+                cmd.add("--netstack.cpus=" + cpus);
+                cmd.add("--netstack.parent-pid=" + ProcessHandle.current().pid());
+                cmd.add("--netstack.relay.from=" + prefix + (k - 1));
+                cmd.add("--netstack.relay.to=" + prefix + k);
+                cmd.addAll(serviceArgs);
+                relays.add(ChildProcess.start("relay-" + k, cmd, dir, dir.resolve("relay-" + k + ".log")));
+            }
+            for (ChildProcess r : relays) r.awaitLine(l -> l.contains("netstack relay ready on port"), Duration.ofSeconds(120));
+            out.printf("ceiling: %d relay JVMs up (%s -> ... -> %s%d)%n", RELAYS, prefix + 0, prefix, RELAYS);
+
+            List<Long> warm = new ArrayList<>();
+            Map<Long, Long> received = new HashMap<>();
+            Thread reader = new Thread(() -> {
+                try (StackClient client = stack.client(); StackClient.TopicReader r = client.reader(prefix + RELAYS)) {
+                    while (!Thread.currentThread().isInterrupted()) {
+                        for (ConsumerRecord<byte[], byte[]> rec : r.poll(Duration.ofMillis(100))) {
+                            long seq = seqOfFrame(SkbCodec.decodeFrame(rec.value()).frame());
+                            Header h = rec.headers().lastHeader("netstack-relay-received-ns");
+                            long at = h == null ? Clock.nowNanos() : seqOfPayload(h.value());
+                            synchronized (received) {
+                                if (seq < 0) warm.add(seq);
+                                else received.put(seq, at);
+                            }
+                        }
+                    }
+                } catch (org.apache.kafka.common.errors.InterruptException e) {
+                    // stopped
+                }
+            }, "bench-ceiling");
+            reader.setDaemon(true);
+            reader.start();
+            try {
+                long w = push(feeder, prefix + 0, WARM_HOST, -1, warmupSeconds, warmupRate, null);
+                awaitCount(() -> { synchronized (received) { return warm.size(); } }, w, "warm-up records through the relays");
+                long[] published = new long[n];
+                push(feeder, prefix + 0, HOST, n, 0, rate, published);
+                boolean done = awaitCount(() -> { synchronized (received) { return received.size(); } }, n, "records through the relays");
+                List<Long> lat = new ArrayList<>();
+                long last = Long.MIN_VALUE;
+                synchronized (received) {
+                    for (Map.Entry<Long, Long> e : received.entrySet()) {
+                        lat.add(e.getValue() - published[(int) (long) e.getKey()]);
+                        last = Math.max(last, e.getValue());
+                    }
+                }
+                double pps = BenchStats.perSecond(lat.size(), last - published[0]);
+                BenchStats.Summary s = BenchStats.summarize(lat);
+                out.printf(Locale.ROOT, "ceiling: %d of %d records through %d relays%s%n", lat.size(), n, RELAYS, done ? "" : " (gave up waiting)");
+                out.printf(Locale.ROOT, "  throughput %.0f records/s; pipeline/ceiling = %.2f%n", pps, pps > 0 ? pipelineRate / pps : 0);
+                out.println("  latency (published -> taken by the last relay): " + s.format());
+                out.printf(Locale.ROOT, "  pipeline/ceiling latency p50 %.2f, p99 %.2f%n",
+                        s.p50() > 0 ? (double) pipelineE2e.p50() / s.p50() : 0, s.p99() > 0 ? (double) pipelineE2e.p99() / s.p99() : 0);
+                out.println("  relay resident memory:");
+                for (ChildProcess r : relays) printMemory(r.name(), r.pid());
+                out.flush();
+                return pps;
+            } finally {
+                reader.interrupt();
+                reader.join(5_000);
+            }
+        } finally {
+            for (ChildProcess r : relays) r.stop(Duration.ofSeconds(10));
+        }
+    }
+
+    /** Epoch nanoseconds with nanoTime's resolution, as the services' WallClock (service-common). */
+    static final class Clock {
+        private static final long BASE_EPOCH;
+        private static final long BASE_NANO;
+
+        static {
+            Instant now = Instant.now();
+            BASE_NANO = System.nanoTime();
+            BASE_EPOCH = now.getEpochSecond() * 1_000_000_000L + now.getNano();
+        }
+
+        private Clock() {}
+
+        static long nowNanos() { return BASE_EPOCH + (System.nanoTime() - BASE_NANO); }
+    }
+}
