@@ -76,8 +76,16 @@ public final class L3Layer implements Layer {
 
     @Override
     public void configure(HostConfig host) {
-        hosts.put(host.netns(), new L3Host(host, this::neighOps));
+        // Parse the firewall first: a ruleset that does not load leaves the host as it was.
         nf.configure(host);
+        L3Host h = hosts.get(host.netns());
+        if (h == null) {
+            hosts.put(host.netns(), new L3Host(host, this::neighOps));
+        } else {
+            // A change of a running host (ip route/neigh/addr, sysctl -w, iptables): its
+            // neighbours, reassembly queues and conntrack entries stay, as in Linux.
+            h.reconfigure(host);
+        }
     }
 
     @Override
