@@ -153,6 +153,37 @@ public final class Neighbour {
         }
     }
 
+    /**
+     * neigh_dump_table, net/core/neighbour.c: the table as `ip neigh show` prints it, one entry a
+     * line ("192.0.2.1 dev eth0 lladdr 02:00:00:00:00:01 REACHABLE"; no lladdr while INCOMPLETE
+     * or FAILED); NOARP entries (multicast, broadcast) are not shown, as ip hides them.
+     */
+    public String show() {
+        StringBuilder out = new StringBuilder();
+        for (Entry n : table.values()) {
+            if (n.state == NUD_NOARP) continue;
+            out.append(io.netstack.wire.Inet.format(n.ip)).append(" dev ").append(n.dev);
+            if ((n.state & NUD_VALID) != 0) out.append(" lladdr ").append(n.ha);
+            out.append(' ').append(stateName(n.state)).append('\n');
+        }
+        return out.toString();
+    }
+
+    /** The NUD state's name as iproute2 prints it. */
+    public static String stateName(int state) {
+        switch (state) {
+            case NUD_INCOMPLETE: return "INCOMPLETE";
+            case NUD_REACHABLE: return "REACHABLE";
+            case NUD_STALE: return "STALE";
+            case NUD_DELAY: return "DELAY";
+            case NUD_PROBE: return "PROBE";
+            case NUD_FAILED: return "FAILED";
+            case NUD_NOARP: return "NOARP";
+            case NUD_PERMANENT: return "PERMANENT";
+            default: return "NONE";
+        }
+    }
+
     static int stateOf(String s) {
         if (s == null || s.isEmpty()) return NUD_PERMANENT;
         switch (s.toLowerCase()) {
