@@ -16,6 +16,11 @@ import picocli.CommandLine.Command;
                 TopCommand.class,
                 NcCommand.class,
                 WireCommand.class,
+                IpCommand.class,
+                IptablesCommand.class,
+                IptablesSaveCommand.class,
+                IptablesRestoreCommand.class,
+                SysctlCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Netstack implements Runnable {
 

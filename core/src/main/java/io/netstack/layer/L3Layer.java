@@ -103,6 +103,9 @@ public final class L3Layer implements Layer {
         }
     }
 
+    /** The netfilter hooks (IpTables in the services: rule counters, conntrack), for diagnostics. */
+    public Netfilter netfilter() { return nf; }
+
     /** The host's state, for tests and diagnostics. */
     public L3Host host(String netns) { return hosts.get(netns); }
 

@@ -48,7 +48,7 @@ public final class IptablesEdit {
 
     private static Ruleset load(String text) {
         try {
-            return IptablesRestore.parse("iptables", text);
+            return IptablesRestore.parse("iptables input", text);
         } catch (ConfigException e) {
             throw new Refused(e.getMessage());
         }

@@ -250,6 +250,14 @@ public final class Ruleset {
         return s.toString();
     }
 
+    /** `iptables -L -v -n` of a table that was never loaded: its built-in chains, policy ACCEPT, no rules. */
+    public String listVerboseEmpty(String table) {
+        if (!BUILTIN.containsKey(table)) return "";
+        Ruleset r = new Ruleset();
+        r.tables.put(table, new Table(table));
+        return r.listVerbose(table);
+    }
+
     private static int references(Table t, String chain) {
         int n = 0;
         for (Chain c : t.chains.values()) {
