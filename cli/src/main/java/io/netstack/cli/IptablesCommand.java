@@ -102,14 +102,20 @@ public final class IptablesCommand implements Callable<Integer> {
         for (String line : listVerbose.split("\n", -1)) {
             if (line.startsWith("Chain ")) keep = chain == null || line.startsWith("Chain " + chain + " ");
             if (!keep) continue;
-            if (!verbose) {
-                if (line.startsWith("Chain ")) line = line.replaceFirst(" \\d+ packets, \\d+ bytes\\)", ")");
-                else if (line.length() > 15) line = line.substring(15);
-            }
+            if (!verbose) line = terse(line);
             out.append(line).append('\n');
         }
         String s = out.toString();
         return s.endsWith("\n\n") ? s.substring(0, s.length() - 1) : s;
+    }
+
+    /** A line of -L -v as -L prints it: no counters, no interfaces (iptables' print_firewall without FMT_VIA). */
+    static String terse(String line) {
+        if (line.startsWith("Chain ")) return line.replaceFirst(" \\d+ packets, \\d+ bytes\\)", ")");
+        String[] f = line.trim().split("\\s+", 10);
+        if (f.length < 9) return line;
+        String rest = f.length == 10 ? " " + f[9] : "";
+        return String.format("%-10s %-4s %-3s  %-20s %-20s%s", f[2], f[3], f[4], f[7], f[8], rest).stripTrailing();
     }
 
     private int listRules(String table, String chain, PrintWriter out, PrintWriter err) {

@@ -33,6 +33,10 @@ public final class WireLinkCommand implements Callable<Integer> {
     @Option(names = "--for", paramLabel = "SECONDS", defaultValue = "0", description = "run this long, then exit (default: until Ctrl-C)")
     long seconds;
 
+    @Option(names = "--host", paramLabel = "NETNS=HOST.YAML",
+            description = "publish this host.yaml as host NETNS's configuration first (repeatable)")
+    List<String> hosts = new ArrayList<>();
+
     @Parameters(paramLabel = "HOST:IFACE", arity = "2..*", description = "the ends, two by two")
     List<String> ends = new ArrayList<>();
 
@@ -48,6 +52,21 @@ public final class WireLinkCommand implements Callable<Integer> {
         String b = bootstrap != null ? bootstrap : WireCommand.StackState.bootstrap(Path.of(""));
         if (b == null) throw new CommandLine.ParameterException(spec.commandLine(),
                 "no --bootstrap and no .netstack/stack.json here: start a stack (`netstack up`) or name its broker");
+        if (!hosts.isEmpty()) {
+            try (io.netstack.launcher.StackClient client = new io.netstack.launcher.StackClient(b)) {
+                for (String h : hosts) {
+                    int eq = h.indexOf('=');
+                    if (eq <= 0) throw new CommandLine.ParameterException(spec.commandLine(), "--host wants NETNS=HOST.YAML: " + h);
+                    String netns = h.substring(0, eq);
+                    Path file = Path.of(h.substring(eq + 1));
+                    io.netstack.config.HostConfigParser.parse(file, netns);     // refused here with its line
+                    client.publishConfig(netns, java.nio.file.Files.readString(file));
+                    out.println("host " + netns + " configured from " + file);
+                }
+            } catch (java.io.IOException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            }
+        }
         LinkBridge bridge = new LinkBridge(links, new KafkaStackSide(b)).start();
         out.println("links " + bridge.describe());
         List<AutoCloseable> open = List.of(bridge);
