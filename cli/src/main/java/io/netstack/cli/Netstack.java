@@ -17,6 +17,11 @@ import picocli.CommandLine.Command;
                 NcCommand.class,
                 WireCommand.class,
                 BenchCommand.class,
+                IpCommand.class,
+                IptablesCommand.class,
+                IptablesSaveCommand.class,
+                IptablesRestoreCommand.class,
+                SysctlCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Netstack implements Runnable {
 

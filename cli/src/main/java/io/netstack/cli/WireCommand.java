@@ -34,7 +34,7 @@ import java.util.regex.Pattern;
  */
 @Command(name = "wire", mixinStandardHelpOptions = true,
         description = "Attach an emulated host's interface to a live wire (UDP datagrams or a TAP peer namespace).",
-        subcommands = {WireCommand.Udp.class, WireCommand.Tap.class, WireCommand.Attach.class})
+        subcommands = {WireCommand.Udp.class, WireCommand.Tap.class, WireCommand.Attach.class, WireLinkCommand.class})
 public final class WireCommand implements Runnable {
 
     @CommandLine.Spec

@@ -80,8 +80,16 @@ public final class L3Layer implements Layer {
 
     @Override
     public void configure(HostConfig host) {
-        hosts.put(host.netns(), new L3Host(host, this::neighOps));
+        // Parse the firewall first: a ruleset that does not load leaves the host as it was.
         nf.configure(host);
+        L3Host h = hosts.get(host.netns());
+        if (h == null) {
+            hosts.put(host.netns(), new L3Host(host, this::neighOps));
+        } else {
+            // A change of a running host (ip route/neigh/addr, sysctl -w, iptables): its
+            // neighbours, reassembly queues and conntrack entries stay, as in Linux.
+            h.reconfigure(host);
+        }
     }
 
     @Override
@@ -141,6 +149,9 @@ public final class L3Layer implements Layer {
         @Override public void xmit(SkBuff frame, LayerContext ctx) { target.xmit(frame, ctx); }
         @Override public int addrType(int ip, String dev) { return target.addrType(ip, dev); }
     }
+
+    /** The netfilter hooks (IpTables in the services: rule counters, conntrack), for diagnostics. */
+    public Netfilter netfilter() { return nf; }
 
     /** The host's state, for tests and diagnostics. */
     public L3Host host(String netns) { return hosts.get(netns); }

@@ -77,10 +77,19 @@ public final class L4Layer implements Layer {
 
     @Override
     public void configure(HostConfig host) {
-        // Sockets and sysctls may have changed: the per-host objects are rebuilt (pending
-        // request socks and rate-limit buckets start afresh, as after a netns re-creation).
-        Icmp icmp = new Icmp(host);
-        hosts.put(host.netns(), new Host(host, icmp, new Udp(host, icmp), new TcpIpv4(host)));
+        Host old = hosts.get(host.netns());
+        if (old == null) {
+            Icmp icmp = new Icmp(host);
+            hosts.put(host.netns(), new Host(host, icmp, new Udp(host, icmp), new TcpIpv4(host)));
+            return;
+        }
+        // A change of a running host (sysctl -w, ip route, iptables...): connections, request
+        // socks, API-bound sockets and rate-limit buckets stay, as they do in Linux; only
+        // host.yaml's own sockets follow the new text.
+        old.icmp().reconfigure(host);
+        old.udp().reconfigure(host);
+        old.tcp().reconfigure(host);
+        hosts.put(host.netns(), new Host(host, old.icmp(), old.udp(), old.tcp()));
     }
 
     @Override public void remove(String netns) { hosts.remove(netns); }
@@ -99,6 +108,8 @@ public final class L4Layer implements Layer {
         if (current == null) return;
         HostConfig cfg = current.config();
         if (state == null) {
+            // Fresh state, as the configuration alone makes it (configure() of a known host keeps state).
+            hosts.remove(netns);
             configure(cfg);
             return;
         }

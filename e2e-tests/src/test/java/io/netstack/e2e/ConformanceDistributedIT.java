@@ -52,7 +52,7 @@ import static org.assertj.core.api.Assertions.fail;
 class ConformanceDistributedIT {
 
     /** Scenarios replayed at once (each on its own host). */
-    private static final int PARALLEL = Integer.getInteger("netstack.conformance.parallel", 4);
+    private static final int PARALLEL = Integer.getInteger("netstack.conformance.parallel", 2);
     private static final Duration FRAME_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration WALL_LIMIT = Duration.ofMinutes(5);
 

@@ -59,6 +59,28 @@ public final class StackClient implements AutoCloseable {
         publishConfig(netns, null);
     }
 
+    /**
+     * The configuration every instance reads: the latest host.yaml of each host on the
+     * compacted configuration topic (read to its end as it is now; a tombstone removes a host).
+     */
+    public Map<String, String> latestConfigs() {
+        Map<String, String> hosts = new java.util.TreeMap<>();
+        try (TopicReader r = reader(KernelQueue.CONFIG_TOPIC)) {
+            Map<TopicPartition, Long> end = r.consumer.endOffsets(r.consumer.assignment(), Duration.ofSeconds(30));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!r.reachedEnd(end)) {
+                if (System.nanoTime() > deadline) throw new IllegalStateException("cannot read " + KernelQueue.CONFIG_TOPIC + " to its end");
+                for (ConsumerRecord<byte[], byte[]> rec : r.poll(Duration.ofMillis(200))) {
+                    if (rec.key() == null) continue;
+                    String netns = new String(rec.key(), StandardCharsets.UTF_8);
+                    if (rec.value() == null) hosts.remove(netns);
+                    else hosts.put(netns, new String(rec.value(), StandardCharsets.UTF_8));
+                }
+            }
+        }
+        return hosts;
+    }
+
     /** A frame arrives on the wire of an interface; key = netns/dev so one interface's frames stay in order. */
     public void publishFrame(WireFrame frame) {
         send(KernelQueue.WIRE_RX_TOPIC, null, utf8(frame.netns() + "/" + frame.dev()), SkbCodec.encode(frame));
@@ -118,6 +140,13 @@ public final class StackClient implements AutoCloseable {
             }
             consumer.assign(parts);
             consumer.seekToBeginning(parts);
+        }
+
+        boolean reachedEnd(Map<TopicPartition, Long> end) {
+            for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
+                if (consumer.position(e.getKey()) < e.getValue()) return false;
+            }
+            return true;
         }
 
         /** What arrived within {@code timeout} (possibly nothing). */

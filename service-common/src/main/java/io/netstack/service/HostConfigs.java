@@ -2,6 +2,7 @@ package io.netstack.service;
 
 import io.netstack.config.HostConfig;
 import io.netstack.config.HostConfigParser;
+import io.netstack.config.SysctlRegistry;
 import io.netstack.stack.KernelQueue;
 import io.netstack.stack.Layer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -40,6 +41,8 @@ public final class HostConfigs implements Runnable {
     private final Map<String, Object> consumerConfig;
     private final Runnable onCaughtUp;
     private final Set<String> configured = new HashSet<>();
+    /** The unimplemented sysctls last reported per host: said once, again only when they change. */
+    private final Map<String, List<String>> unimplemented = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean running = true;
     private volatile boolean caughtUp;
     private volatile KafkaConsumer<String, String> consumer;
@@ -138,6 +141,7 @@ public final class HostConfigs implements Runnable {
             try {
                 layer.remove(netns);
                 configured.remove(netns);
+                unimplemented.remove(netns);
                 changed.signalAll();
             } finally {
                 layerLock.unlock();
@@ -167,6 +171,24 @@ public final class HostConfigs implements Runnable {
         }
         listener.configured(host);
         log.info("host {} configured", netns);
+        reportUnimplemented(host);
+    }
+
+    /**
+     * Names, once per host, the sysctls of its host.yaml that no layer of the emulation honours
+     * ({@link SysctlRegistry}): they are accepted and change nothing, which a user should know.
+     */
+    void reportUnimplemented(HostConfig host) {
+        List<String> keys = SysctlRegistry.unimplemented(host.sysctl());
+        List<String> before = unimplemented.put(host.netns(), keys);
+        if (keys.isEmpty() || keys.equals(before)) return;
+        log.warn("host {}: {} sysctl(s) not implemented by the emulation, their values change nothing: {}",
+                host.netns(), keys.size(), String.join(" ", keys));
+    }
+
+    /** The sysctls of {@code netns} that nothing honours (empty for an unknown host). */
+    public List<String> unimplementedSysctls(String netns) {
+        return unimplemented.getOrDefault(netns, List.of());
     }
 
     /**

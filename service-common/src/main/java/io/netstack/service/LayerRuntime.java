@@ -613,6 +613,19 @@ public final class LayerRuntime implements SmartLifecycle {
         return hosts;
     }
 
+    /**
+     * Reads the layer's state under its lock (no record, timer or configuration runs meanwhile):
+     * what an inspection endpoint shows (rule counters, the neighbour table).
+     */
+    public <T> T inspect(java.util.function.Supplier<T> read) {
+        layerLock.lock();
+        try {
+            return read.get();
+        } finally {
+            layerLock.unlock();
+        }
+    }
+
     // ---- actions (the socket API) ----
 
     /**

@@ -74,4 +74,10 @@ public class NetstackServiceAutoConfiguration {
         String bootstrap = env.getProperty("spring.kafka.bootstrap-servers", "127.0.0.1:9092");
         return new LayerRuntime(layer, props, bootstrap, metrics, readiness);
     }
+
+    /** GET /netstack/iptables, /netstack/iptables-save, /netstack/neigh: the l3 state the CLI shows. */
+    @Bean
+    public InspectController netstackInspectController(Layer layer, LayerRuntime runtime) {
+        return new InspectController(layer, runtime);
+    }
 }

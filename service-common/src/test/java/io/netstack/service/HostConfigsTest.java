@@ -103,4 +103,17 @@ class HostConfigsTest {
         }
         t.join();
     }
+
+    @Test
+    void theSysctlsNobodyImplementsAreNamedOncePerHost() {
+        String yaml = GOOD + "sysctl:\n  net.ipv4.ip_forward: 1\n  net.ipv4.tcp_mtu_probing: 1\n"
+                + "  net.ipv4.conf.eth0.log_martians: 0\n  net.ipv4.conf.eth0.rp_filter: 0\n";
+        configs.apply(record(0, "h1", yaml));
+        assertThat(configs.unimplementedSysctls("h1"))
+                .containsExactly("net.ipv4.conf.eth0.log_martians", "net.ipv4.tcp_mtu_probing");
+        configs.apply(record(1, "h2", GOOD));
+        assertThat(configs.unimplementedSysctls("h2")).isEmpty();
+        configs.apply(record(2, "h1", null));
+        assertThat(configs.unimplementedSysctls("h1")).isEmpty();
+    }
 }

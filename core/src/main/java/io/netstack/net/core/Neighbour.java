@@ -97,7 +97,7 @@ public final class Neighbour implements java.io.Serializable {
 
     private record Key(String dev, int ip) implements java.io.Serializable {}
 
-    private final HostConfig host;
+    private volatile HostConfig host;
     private final Ops ops;
     private final Map<Key, Entry> table = new LinkedHashMap<>();
 
@@ -114,6 +114,73 @@ public final class Neighbour implements java.io.Serializable {
             n.confirmed = Long.MIN_VALUE / 4;
             n.used = Long.MIN_VALUE / 4;
             table.put(new Key(cfg.dev(), cfg.ip()), n);
+        }
+    }
+
+    /**
+     * A configuration change of a running host (netlink's RTM_NEWNEIGH / RTM_DELNEIGH, and
+     * new parameters): learned entries, their NUD states, timers and queued packets stay, as
+     * they do across `ip route add` or `sysctl -w` in Linux. Entries host.yaml names are
+     * installed or updated as `ip neigh replace` would (NEIGH_UPDATE_F_ADMIN); a configured
+     * entry that host.yaml no longer names is deleted (`ip neigh del`) when no packet waits on it.
+     */
+    public void reconfigure(HostConfig next) {
+        HostConfig prev = this.host;
+        this.host = next;
+        java.util.Set<Key> wanted = new java.util.HashSet<>();
+        for (HostConfig.Neighbor cfg : next.neighbors()) {
+            Key k = new Key(cfg.dev(), cfg.ip());
+            wanted.add(k);
+            Entry n = table.get(k);
+            boolean same = prev.neighbors().contains(cfg);
+            if (n != null && same) continue;            // unchanged in host.yaml: keep what it learned
+            if (n == null) {
+                n = new Entry(cfg.ip(), cfg.dev());
+                n.updated = Long.MIN_VALUE / 4;
+                n.confirmed = Long.MIN_VALUE / 4;
+                n.used = Long.MIN_VALUE / 4;
+                table.put(k, n);
+            }
+            n.ha = cfg.mac();
+            n.state = stateOf(cfg.state());
+            if ((n.state & NUD_IN_TIMER) == 0) n.timer = -1;
+            n.probes = 0;
+        }
+        for (HostConfig.Neighbor cfg : prev.neighbors()) {
+            Key k = new Key(cfg.dev(), cfg.ip());
+            Entry n = table.get(k);
+            if (!wanted.contains(k) && n != null && n.arpQueue.isEmpty()) table.remove(k);
+        }
+    }
+
+    /**
+     * neigh_dump_table, net/core/neighbour.c: the table as `ip neigh show` prints it, one entry a
+     * line ("192.0.2.1 dev eth0 lladdr 02:00:00:00:00:01 REACHABLE"; no lladdr while INCOMPLETE
+     * or FAILED); NOARP entries (multicast, broadcast) are not shown, as ip hides them.
+     */
+    public String show() {
+        StringBuilder out = new StringBuilder();
+        for (Entry n : table.values()) {
+            if (n.state == NUD_NOARP) continue;
+            out.append(io.netstack.wire.Inet.format(n.ip)).append(" dev ").append(n.dev);
+            if ((n.state & NUD_VALID) != 0) out.append(" lladdr ").append(n.ha);
+            out.append(' ').append(stateName(n.state)).append('\n');
+        }
+        return out.toString();
+    }
+
+    /** The NUD state's name as iproute2 prints it. */
+    public static String stateName(int state) {
+        switch (state) {
+            case NUD_INCOMPLETE: return "INCOMPLETE";
+            case NUD_REACHABLE: return "REACHABLE";
+            case NUD_STALE: return "STALE";
+            case NUD_DELAY: return "DELAY";
+            case NUD_PROBE: return "PROBE";
+            case NUD_FAILED: return "FAILED";
+            case NUD_NOARP: return "NOARP";
+            case NUD_PERMANENT: return "PERMANENT";
+            default: return "NONE";
         }
     }
 

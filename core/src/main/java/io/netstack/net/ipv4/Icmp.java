@@ -33,7 +33,7 @@ public final class Icmp implements java.io.Serializable {
     /** NR_ICMP_UNREACH: the highest code of ICMP_DEST_UNREACH. */
     static final int NR_ICMP_UNREACH = 15;
 
-    private final HostConfig host;
+    private volatile HostConfig host;
 
     // icmp_global (per netns since 6.x): a token bucket of icmp_msgs_per_sec / icmp_msgs_burst.
     // It starts empty with a stamp long past, so the first call refills it to the burst.
@@ -47,6 +47,9 @@ public final class Icmp implements java.io.Serializable {
     }
 
     public HostConfig host() { return host; }
+
+    /** New parameters for a running host: the rate-limit buckets (icmp_global, inet_peer) stay. */
+    public void reconfigure(HostConfig next) { this.host = next; }
 
     private int sysctl(String key, int dflt) { return host.sysctl().getInt("net.ipv4." + key, dflt); }
 

@@ -11,8 +11,8 @@ import io.netstack.wire.MacAddress;
  */
 public final class L3Host implements java.io.Serializable {
 
-    private final HostConfig config;
-    private final Fib fib;
+    private volatile HostConfig config;
+    private volatile Fib fib;
     private final Neighbour neigh;
     private final IpFragment frags;
     private final Icmp icmp;
@@ -26,6 +26,21 @@ public final class L3Host implements java.io.Serializable {
         this.icmp = new Icmp(config);
         // ip_idents start at a random point in Linux; a hash of the name keeps runs repeatable.
         this.ident = config.netns().hashCode() & 0xffff;
+    }
+
+    /**
+     * A configuration change of the running host, as netlink applies one: the FIB is rebuilt
+     * from the new addresses and routes (fib_table_insert / fib_table_delete; the kernel keeps
+     * no route cache since 3.6), the neighbour table keeps its learned entries and queued
+     * packets ({@link Neighbour#reconfigure}), reassembly queues, the ICMP rate-limit state and
+     * the IP ID counter stay.
+     */
+    public void reconfigure(HostConfig next) {
+        if (!next.netns().equals(config.netns())) throw new IllegalArgumentException("host " + next.netns() + " is not " + config.netns());
+        this.config = next;
+        this.fib = Fib.of(next);
+        neigh.reconfigure(next);
+        icmp.reconfigure(next);
     }
 
     public HostConfig config() { return config; }

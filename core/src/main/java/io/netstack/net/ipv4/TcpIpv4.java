@@ -92,7 +92,7 @@ public final class TcpIpv4 implements java.io.Serializable {
         public int maxAckBacklog() { return Math.min(backlog, somaxconn); }
     }
 
-    private final HostConfig host;
+    private volatile HostConfig host;
     private final Map<String, RequestSock> requests = new LinkedHashMap<>();
     /** The SYN-ACK timer of each request sock: {retransmits, deadline}. */
     private final Map<String, long[]> reqTimers = new LinkedHashMap<>();
@@ -114,6 +114,35 @@ public final class TcpIpv4 implements java.io.Serializable {
         for (HostConfig.SocketSpec s : host.sockets()) {
             if ("tcp".equals(s.proto()) && s.listen()) {
                 listeners.put(s.key(), new ListenSock(host.netns(), s, s.backlog(), rmem1, sysctl("net.core.somaxconn", 4096)));
+            }
+        }
+    }
+
+    /**
+     * A configuration change of a running host: connections, request socks, time-wait socks and
+     * their timers stay (a sysctl or a route change does not touch an established connection in
+     * Linux); host.yaml's listeners are added or closed by the difference, listeners opened
+     * through the socket API stay.
+     */
+    public void reconfigure(HostConfig next) {
+        HostConfig prev = this.host;
+        this.host = next;
+        java.util.Set<String> keep = new java.util.HashSet<>();
+        for (HostConfig.SocketSpec s : next.sockets()) if ("tcp".equals(s.proto()) && s.listen()) keep.add(s.key());
+        for (HostConfig.SocketSpec s : prev.sockets()) {
+            if ("tcp".equals(s.proto()) && s.listen() && !keep.contains(s.key())) {
+                listeners.remove(s.key());
+                requests.values().removeIf(r -> {
+                    if (!r.listener().equals(s.key())) return false;
+                    reqTimers.remove(r.key());
+                    return true;
+                });
+            }
+        }
+        int rmem1 = rmemDefault();
+        for (HostConfig.SocketSpec s : next.sockets()) {
+            if ("tcp".equals(s.proto()) && s.listen() && !listeners.containsKey(s.key())) {
+                listeners.put(s.key(), new ListenSock(next.netns(), s, s.backlog(), rmem1, sysctl("net.core.somaxconn", 4096)));
             }
         }
     }

@@ -25,7 +25,7 @@ import java.util.List;
  */
 public final class Udp implements java.io.Serializable {
 
-    private final HostConfig host;
+    private volatile HostConfig host;
     private final Icmp icmp;
     /** Sockets bound through the socket API (SOCK_OP_BIND), beside host.yaml's. */
     private final List<HostConfig.SocketSpec> bound = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -34,6 +34,9 @@ public final class Udp implements java.io.Serializable {
         this.host = host;
         this.icmp = icmp;
     }
+
+    /** A configuration change: host.yaml's sockets are read anew, sockets bound through the API stay. */
+    public void reconfigure(HostConfig next) { this.host = next; }
 
     /**
      * __udp4_lib_rcv, net/ipv4/udp.c. Data at the UDP header, network_header at the IPv4 header.

@@ -59,6 +59,7 @@ public final class IpTables implements Netfilter {
             hosts.put(host.netns(), new Host(host, rules));
         } else {
             synchronized (h) {
+                rules.carryCounters(h.rules);
                 h.config = host;
                 h.rules = rules;
                 h.tracking = h.tracking || rules.needsConntrack();     // the module stays loaded

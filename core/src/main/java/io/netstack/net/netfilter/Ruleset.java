@@ -37,6 +37,41 @@ public final class Ruleset {
         return false;
     }
 
+    /**
+     * Takes over the counters of {@code old} for every rule that is still there, as
+     * `iptables -A/-I/-D/-P` do (the userspace tool reads the table with its counters and
+     * writes it back with them): a rule keeps its counter when the same rule (same table,
+     * chain and iptables-save text, matched in order) was loaded before; a chain keeps its
+     * policy counter. A rule that is new starts at the counters its text gives (0 unless
+     * iptables-save -c wrote them).
+     */
+    public void carryCounters(Ruleset old) {
+        if (old == null) return;
+        for (Table t : tables.values()) {
+            Table ot = old.tables.get(t.name);
+            if (ot == null) continue;
+            for (Chain c : t.chains.values()) {
+                Chain oc = ot.chains.get(c.name);
+                if (oc == null) continue;
+                if (c.policyCounter.packets == 0 && c.policyCounter.bytes == 0) {
+                    c.policyCounter.set(oc.policyCounter.packets, oc.policyCounter.bytes);
+                }
+                List<Rule> left = new ArrayList<>(oc.rules);
+                for (Rule r : c.rules) {
+                    String text = r.save();
+                    for (int i = 0; i < left.size(); i++) {
+                        Rule o = left.get(i);
+                        if (o.save().equals(text)) {
+                            if (r.counter.packets == 0 && r.counter.bytes == 0) r.counter.set(o.counter.packets, o.counter.bytes);
+                            left.remove(i);
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /** ipt_entry counters (struct xt_counters). */
     public static final class Counter {
         private long packets;
@@ -213,6 +248,14 @@ public final class Ruleset {
             }
         }
         return s.toString();
+    }
+
+    /** `iptables -L -v -n` of a table that was never loaded: its built-in chains, policy ACCEPT, no rules. */
+    public String listVerboseEmpty(String table) {
+        if (!BUILTIN.containsKey(table)) return "";
+        Ruleset r = new Ruleset();
+        r.tables.put(table, new Table(table));
+        return r.listVerbose(table);
     }
 
     private static int references(Table t, String chain) {
