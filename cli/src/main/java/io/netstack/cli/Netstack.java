@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
                 NcCommand.class,
                 WireCommand.class,
                 BenchCommand.class,
+                ChaosCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Netstack implements Runnable {
 
