@@ -31,7 +31,7 @@ public final class ChaosCommand implements Callable<Integer> {
     @Option(names = "--duration", defaultValue = "120s", description = "traffic time, faults spread over it, e.g. 120s or 2m (default: ${DEFAULT-VALUE})")
     String duration;
 
-    @Option(names = "--rate", defaultValue = "40", description = "UDP datagrams per second a -> b (default: ${DEFAULT-VALUE})")
+    @Option(names = "--rate", defaultValue = "20", description = "UDP datagrams per second a -> b (default: ${DEFAULT-VALUE})")
     int rate;
 
     @Option(names = "--scale", defaultValue = "l3=2,l4=2", description = "instances per layer, layer=N,... (default: ${DEFAULT-VALUE})")

@@ -82,8 +82,9 @@ public final class ChaosChart {
             }
             g.drawString("events per second per layer (1 s buckets); red: faults, from the signal to the instance back",
                     LEFT, H - 15);
-            g.drawString("netstack chaos, seed " + r.seed() + (r.ok() ? ": nothing lost, nothing duplicated"
-                    : ": LOST " + r.lost() + ", DUPLICATED " + r.duplicated()), LEFT, 20);
+            g.drawString("netstack chaos, seed " + r.seed() + ": lost " + r.lost() + ", duplicated " + r.duplicated()
+                    + ", TCP connections surviving " + r.tcpSurvived() + " of " + r.tcpConnections()
+                    + (r.ok() ? "" : "  -- FAILED"), LEFT, 20);
             // Series.
             g.setStroke(new BasicStroke(1.6f));
             int i = 0;

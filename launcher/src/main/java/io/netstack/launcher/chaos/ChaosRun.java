@@ -166,6 +166,9 @@ public final class ChaosRun {
 
             byte[] after = new byte[20_000];
             rnd.nextBytes(after);
+            // After outages of tens of seconds the retransmission timer has backed off (RTO doubles
+            // up to TCP_RTO_MAX, 120 s): give the connection that long to come back.
+            tcp.setTimeout(Duration.ofSeconds(240));
             err = echo(tcp, after);
             if (err == null) tcpSurvived = true;
             else notes.add("tcp echo after the faults failed: " + err);
@@ -249,6 +252,9 @@ public final class ChaosRun {
     private void udp(StackLauncher stack, int k, AtomicInteger sent, AtomicInteger echoed) {
         long periodNanos = 1_000_000_000L * UDP_SOCKETS / Math.max(o.rate(), 1);
         try (NetstackApi api = NetstackApi.connect(stack.socketApiAddress()); NetstackSocket s = api.udp("a")) {
+            // Non-blocking reads: a receive timeout of a few ms expires in gRPC before the call
+            // completes on a busy machine, and unread echoes then fill the socket's receive buffer.
+            s.setNonBlocking(true);
             long next = System.nanoTime() + periodNanos * k / UDP_SOCKETS;
             int seq = 0;
             while (on && traffic) {
@@ -261,7 +267,6 @@ public final class ChaosRun {
                 } catch (ErrnoException | RuntimeException e) {
                     continue; // a frozen socket service: the send times out, the next one is due
                 }
-                s.setTimeout(Duration.ofMillis(1));
                 try {
                     while (true) { s.recvFrom(1500); echoed.incrementAndGet(); }
                 } catch (ErrnoException | RuntimeException e) {
