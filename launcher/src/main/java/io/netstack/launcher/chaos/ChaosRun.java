@@ -106,7 +106,8 @@ public final class ChaosRun {
 
     /** Starts the stack, runs traffic and faults, drains, stops the stack; the report. */
     public ChaosReport run() throws Exception {
-        StackLauncher.Builder b = StackLauncher.builder().runDir(o.runDir()).scale(o.scale()).cpus(o.cpus());
+        StackLauncher.Builder b = StackLauncher.builder().runDir(o.runDir()).scale(o.scale()).cpus(o.cpus())
+                .readyTimeout(Duration.ofSeconds(300)); // a loaded 2-core machine took over 120 s to start a JVM
         if (o.repoRoot() != null) b.repoRoot(o.repoRoot());
         StackLauncher stack = b.build().start();
         EventLedger ledger = new EventLedger();
