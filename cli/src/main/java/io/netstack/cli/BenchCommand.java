@@ -84,6 +84,13 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--no-ceiling", description = "skip the relay chain")
     boolean noCeiling;
 
+    @Option(names = "--scaling", description = "instead: the pipeline with 1, 2, ... --max-instances instances of every layer, "
+            + "N datagrams spread over one host per partition; throughput and records per instance")
+    boolean scaling;
+
+    @Option(names = "--max-instances", defaultValue = "3", description = "with --scaling: the most instances per layer (default: ${DEFAULT-VALUE})")
+    int maxInstances;
+
     @Option(names = "--jvm-args", description = "JVM options of every service and relay besides -Xmx "
             + "(default: -Dnetstack.service.jvmArgs, else \"" + DEFAULT_JVM_ARGS + "\")")
     String jvmArgs;
@@ -133,6 +140,7 @@ public final class BenchCommand implements Callable<Integer> {
                 n, PAYLOAD, rate > 0 ? rate + "/s" : "as fast as possible", cpus, warmupSeconds, warmupRate);
         out.printf("JVM options of services and relays: %s; logs in %s%n%n", jvmArgs(), base);
         out.flush();
+        if (scaling) return scaling(modes.get(0), base) ? 0 : 1;
         boolean allDelivered = true;
         List<ModeResult> results = new ArrayList<>();
         for (String mode : modes) {
@@ -269,7 +277,14 @@ public final class BenchCommand implements Callable<Integer> {
      */
     private long push(KafkaProducer<byte[], byte[]> feeder, String topic, String netns, long count, int seconds,
                       int perSecond, long[] published) {
-        byte[] key = (netns + "/eth0").getBytes(StandardCharsets.UTF_8);
+        return push(feeder, topic, List.of(netns), count, seconds, perSecond, published);
+    }
+
+    /** As above, the datagrams dealt round-robin over {@code hosts}. */
+    private long push(KafkaProducer<byte[], byte[]> feeder, String topic, List<String> hosts, long count, int seconds,
+                      int perSecond, long[] published) {
+        byte[][] keys = new byte[hosts.size()][];
+        for (int i = 0; i < keys.length; i++) keys[i] = (hosts.get(i) + "/eth0").getBytes(StandardCharsets.UTF_8);
         long start = System.nanoTime();
         long end = start + TimeUnit.SECONDS.toNanos(seconds);
         long sent = 0;
@@ -281,9 +296,10 @@ public final class BenchCommand implements Callable<Integer> {
             }
             long seq = count >= 0 ? sent : -1 - sent;
             long now = Clock.nowNanos();
-            byte[] value = SkbCodec.encode(new WireFrame(netns, "eth0", datagram(seq), now));
+            int h = (int) (sent % hosts.size());
+            byte[] value = SkbCodec.encode(new WireFrame(hosts.get(h), "eth0", datagram(seq), now));
             if (published != null) published[(int) seq] = now;
-            feeder.send(new ProducerRecord<>(topic, null, key, value));
+            feeder.send(new ProducerRecord<>(topic, null, keys[h], value));
             sent++;
         }
         feeder.flush();
@@ -460,6 +476,127 @@ public final class BenchCommand implements Callable<Integer> {
             }
         }
         return field + " n/a";
+    }
+
+    // ---- scaling ----
+
+    /** One scale's result: instances per layer, datagrams delivered, throughput, e2e p50, events per instance. */
+    record ScaleResult(int instances, long delivered, double rate, BenchStats.Summary e2e, Map<String, Long> perInstance) {}
+
+    /**
+     * The pipeline with k = 1 .. --max-instances instances of every layer: the same N datagrams,
+     * dealt over one host per partition (l3, l4 and socket partition by host: one busy host runs
+     * on one instance whatever the scale), after the same warm-up. Prints throughput, end-to-end
+     * p50 and the events each instance wrote during the measured run (the spread of the work).
+     */
+    private boolean scaling(String mode, Path base) throws Exception {
+        List<String> hosts = new ArrayList<>();
+        java.util.Set<Integer> parts = new java.util.HashSet<>();
+        for (int i = 0; hosts.size() < cpus && i < 1000; i++) {
+            String h = HOST + "-" + i;
+            if (parts.add(Math.floorMod(h.hashCode(), cpus))) hosts.add(h); // Topics.hostPartition
+        }
+        out.printf("scaling (%s): hosts %s, one per partition%n%n", mode, hosts);
+        List<ScaleResult> results = new ArrayList<>();
+        boolean ok = true;
+        for (int k = 1; k <= maxInstances; k++) {
+            ScaleResult r = scaleRun(mode, k, hosts, base.resolve("scale-" + k));
+            results.add(r);
+            ok &= r.delivered == n;
+        }
+        out.println("Summary (" + mode + ", " + n + " datagrams)");
+        out.println("  instances/layer  delivered  throughput/s  e2e p50");
+        for (ScaleResult r : results) {
+            out.printf(Locale.ROOT, "  %15d %10d %13.0f %7.1f ms%n", r.instances, r.delivered, r.rate, r.e2e.p50() / 1e6);
+        }
+        out.flush();
+        return ok;
+    }
+
+    private ScaleResult scaleRun(String mode, int k, List<String> hosts, Path dir) throws Exception {
+        out.printf("=== %d instance%s of every layer ===%n", k, k == 1 ? "" : "s");
+        Map<String, Integer> scale = new LinkedHashMap<>();
+        for (String l : StackLauncher.LAYERS) scale.put(l, k);
+        StackLauncher.Builder b = StackLauncher.builder().runDir(dir).delivery(mode).cpus(cpus).jvmArgs(jvmArgList()).scale(scale);
+        serviceArgs.forEach(b::serviceArg);
+        try (StackLauncher stack = b.build().start(); StackClient client = stack.client()) {
+            out.printf("stack up in %.1f s (%d JVMs and the broker)%n", stack.startupTime().toMillis() / 1e3, stack.services().size());
+            String yaml = hostYaml();
+            for (String h : hosts) client.publishConfig(h, yaml);
+            ScaleRecorder rec = new ScaleRecorder(hosts);
+            Thread reader = new Thread(() -> {
+                try (StackClient.EventReader events = client.events()) {
+                    while (!Thread.currentThread().isInterrupted()) for (SkbEvent e : events.poll(Duration.ofMillis(100))) rec.add(e);
+                } catch (org.apache.kafka.common.errors.InterruptException e) {
+                    // stopped
+                }
+            }, "bench-scale-events");
+            reader.setDaemon(true);
+            reader.start();
+            try (KafkaProducer<byte[], byte[]> feeder = feeder(stack.bootstrapServers())) {
+                long warm = push(feeder, KernelQueue.WIRE_RX_TOPIC, hosts, -1, warmupSeconds, warmupRate, null);
+                awaitCount(rec::fates, warm, "warm-up fates");
+                rec.measure();
+                long[] published = new long[n];
+                push(feeder, KernelQueue.WIRE_RX_TOPIC, hosts, n, 0, rate, published);
+                awaitCount(rec::fates, n, "fates of the measured datagrams");
+                List<Long> e2e = new ArrayList<>();
+                long last = Long.MIN_VALUE;
+                Map<String, Long> per;
+                synchronized (rec) {
+                    for (Map.Entry<Long, Long> d : rec.deliveredAt.entrySet()) {
+                        long seq = d.getKey();
+                        if (seq < 0 || seq >= n) continue;
+                        e2e.add(d.getValue() - published[(int) seq]);
+                        last = Math.max(last, d.getValue());
+                    }
+                    per = new TreeMap<>(rec.perInstance);
+                }
+                double pps = BenchStats.perSecond(e2e.size(), last - published[0]);
+                BenchStats.Summary s = BenchStats.summarize(e2e);
+                out.printf(Locale.ROOT, "delivered %d of %d; throughput %.0f datagrams/s; end to end %s%n", e2e.size(), n, pps, s.format());
+                out.println("events written per instance during the measured run:");
+                for (String l : StackLauncher.LAYERS) {
+                    StringBuilder line = new StringBuilder();
+                    per.forEach((inst, c) -> { if (inst.startsWith(l + "-")) line.append(String.format("  %s %d", inst, c)); });
+                    out.printf("  %-8s%s%n", l, line);
+                }
+                out.println();
+                out.flush();
+                return new ScaleResult(k, e2e.size(), pps, s, per);
+            } finally {
+                reader.interrupt();
+                reader.join(5_000);
+            }
+        }
+    }
+
+    /** Fates of the hosts' skbs (warm-up, then measured), delivery times by sequence number, events per instance. */
+    static final class ScaleRecorder {
+        private final java.util.Set<String> hosts;
+        private boolean measuring;
+        private long fates;
+        final Map<Long, Long> deliveredAt = new HashMap<>();
+        final Map<String, Long> perInstance = new HashMap<>();
+
+        ScaleRecorder(List<String> hosts) { this.hosts = java.util.Set.copyOf(hosts); }
+
+        synchronized void measure() {
+            measuring = true;
+            fates = 0;
+        }
+
+        synchronized long fates() { return fates; }
+
+        synchronized void add(SkbEvent e) {
+            if (!hosts.contains(e.netns()) || e.skbId() == 0) return;
+            if (measuring) perInstance.merge(e.instance(), 1L, Long::sum);
+            if (e.fate() == null) return;
+            fates++;
+            if (measuring && e.fate() instanceof Fate.Delivered d && d.payload().length >= 8) {
+                deliveredAt.put(seqOfPayload(d.payload()), e.timeNanos());
+            }
+        }
     }
 
     // ---- the transport ceiling ----

@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
                 IptablesSaveCommand.class,
                 IptablesRestoreCommand.class,
                 SysctlCommand.class,
+                ChaosCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Netstack implements Runnable {
 

@@ -1,0 +1,403 @@
+package io.netstack.launcher.chaos;
+
+import io.netstack.codec.SkbCodec;
+import io.netstack.launcher.EventLedger;
+import io.netstack.launcher.StackClient;
+import io.netstack.launcher.StackLauncher;
+import io.netstack.socket.ErrnoException;
+import io.netstack.socket.NetstackApi;
+import io.netstack.socket.NetstackSocket;
+import io.netstack.stack.KernelQueue;
+import io.netstack.stack.SkbEvent;
+import io.netstack.stack.WireFrame;
+import io.netstack.wire.Bytes;
+import io.netstack.wire.InetChecksum;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Kill any layer, lose nothing: one chaos run on the distributed stack, shared by {@code netstack
+ * chaos} and ChaosIT.
+ *
+ * <p>Two hosts, a (10.0.0.1) and b (10.0.0.2, udp-echo and tcp-echo on port 7), wired by a bridge
+ * (a reader of the transmit topic that publishes each frame as the peer's received frame). The
+ * traffic, seeded: UDP datagrams a -> b:7 from a few sockets at {@code rate} per second in all,
+ * pings to a from its peer (wire frames) once a second, and one TCP connection a -> b:7 that
+ * echoes 20 000 random bytes before the faults and 20 000 after. The fault schedule, seeded:
+ * {@code faults} faults spread evenly over {@code duration}: always one SIGKILL + restart of the
+ * l4 instance holding host a (its TCP connection) and one broker restart, the rest drawn from
+ * SIGKILL + restart, SIGTERM + restart and SIGSTOP ... SIGCONT (2 to 8 s) of a random instance
+ * (the socket service is only frozen: a killed one breaks the client's gRPC channel). Then the
+ * traffic stops, the run drains (every skb born gets its fate, 60 s at most), and the ledger of
+ * every event gives the report ({@link ChaosReport}).
+ */
+public final class ChaosRun {
+
+    /** What a run does. {@code scale}: instances per layer (absent: 1). */
+    public record Options(long seed, Duration duration, int rate, Map<String, Integer> scale, int faults, int cpus,
+                          Path repoRoot, Path runDir) {}
+
+    /** One fault as scheduled and as it ran (epoch nanos, as the events' clock). */
+    public record Fault(String kind, String layer, String instance, long startNanos, long endNanos, long freezeMillis) {
+        public String describe() {
+            return switch (kind) {
+                case "freeze" -> "SIGSTOP/SIGCONT " + freezeMillis + " ms " + instance;
+                case "broker" -> "broker restart (SIGTERM)";
+                default -> kind + " + restart " + instance;
+            };
+        }
+    }
+
+    static final Pattern TAKEN = Pattern.compile("partitions \\[([0-9, ]*)] taken");
+    static final byte[] MAC_A = {2, 0, 0, 0, 0, 1};
+    static final byte[] MAC_B = {2, 0, 0, 0, 0, 2};
+    static final int UDP_SOCKETS = 4;
+
+    private final Options o;
+    private final PrintStream log;
+    private volatile boolean on = true;
+    private volatile boolean traffic = true;
+
+    public ChaosRun(Options options, PrintStream log) {
+        this.o = options;
+        this.log = log;
+    }
+
+    /** Epoch nanoseconds with nanoTime's resolution (the services' WallClock does the same). */
+    static final class Clock {
+        private static final long BASE_NANO = System.nanoTime();
+        private static final long BASE_EPOCH;
+
+        static {
+            Instant now = Instant.now();
+            BASE_EPOCH = now.getEpochSecond() * 1_000_000_000L + now.getNano();
+        }
+
+        static long now() { return BASE_EPOCH + (System.nanoTime() - BASE_NANO); }
+    }
+
+    public static String hostYaml(String addr, String mac, String peerAddr, String peerMac, String apps) {
+        return "interfaces:\n"
+                + "  - name: eth0\n"
+                + "    mac: \"" + mac + "\"\n"
+                + "    mtu: 1500\n"
+                + "    addresses: [\"" + addr + "/24\"]\n"
+                + "neighbors:\n"
+                + "  - {ip: \"" + peerAddr + "\", mac: \"" + peerMac + "\", dev: eth0}\n"
+                + apps;
+    }
+
+    /** Starts the stack, runs traffic and faults, drains, stops the stack; the report. */
+    public ChaosReport run() throws Exception {
+        StackLauncher.Builder b = StackLauncher.builder().runDir(o.runDir()).scale(o.scale()).cpus(o.cpus())
+                .readyTimeout(Duration.ofSeconds(300)); // a loaded 2-core machine took over 120 s to start a JVM
+        if (o.repoRoot() != null) b.repoRoot(o.repoRoot());
+        StackLauncher stack = b.build().start();
+        EventLedger ledger = new EventLedger();
+        QueueLag lag = null;
+        List<Thread> threads = new ArrayList<>();
+        AtomicInteger udpSent = new AtomicInteger();
+        AtomicInteger udpEchoed = new AtomicInteger();
+        AtomicLong pingsSent = new AtomicLong();
+        List<Fault> done = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        boolean tcpSurvived = false;
+        long t0;
+        try (StackClient client = stack.client()) {
+            log.printf("chaos: stack up in %d ms, logs in %s%n", stack.startupTime().toMillis(), o.runDir());
+            client.publishConfig("a", hostYaml("10.0.0.1", "02:00:00:00:00:01", "10.0.0.2", "02:00:00:00:00:02", ""));
+            client.publishConfig("b", hostYaml("10.0.0.2", "02:00:00:00:00:02", "10.0.0.1", "02:00:00:00:00:01",
+                    "apps:\n  - {app: udp-echo, port: 7}\n  - {app: tcp-echo, port: 7}\n"));
+            threads.add(daemon("chaos-bridge", () -> bridge(stack)));
+            threads.add(daemon("chaos-events", () -> {
+                try (StackClient.EventReader r = stack.client().events()) {
+                    while (on) for (SkbEvent e : r.poll(Duration.ofMillis(100))) ledger.add(e);
+                } catch (RuntimeException e) {
+                    if (on) e.printStackTrace(log);
+                }
+            }));
+            lag = new QueueLag(stack.bootstrapServers(), StackLauncher.LAYERS, 500);
+            NetstackApi api = NetstackApi.connect(stack.socketApiAddress());
+            NetstackSocket tcp = connect(api);
+            Random rnd = new Random(o.seed());
+            byte[] before = new byte[20_000];
+            rnd.nextBytes(before);
+            String err = echo(tcp, before);
+            if (err != null) notes.add("tcp echo before the faults failed: " + err);
+            t0 = Clock.now();
+            for (int i = 0; i < UDP_SOCKETS; i++) {
+                int k = i;
+                threads.add(daemon("chaos-udp-" + i, () -> udp(stack, k, udpSent, udpEchoed)));
+            }
+            threads.add(daemon("chaos-ping", () -> pings(stack, pingsSent)));
+
+            List<Fault> plan = schedule(stack, new Random(o.seed() * 31 + 7));
+            long durationNanos = o.duration().toNanos();
+            for (int i = 0; i < plan.size(); i++) {
+                long due = t0 + durationNanos * (i + 1) / (plan.size() + 1);
+                long wait = due - Clock.now();
+                if (wait > 0) Thread.sleep(wait / 1_000_000);
+                Fault f = plan.get(i);
+                long start = Clock.now();
+                log.printf("chaos: t=%5.1f s  %s%n", (start - t0) / 1e9, f.describe());
+                inject(stack, f);
+                Fault ran = new Fault(f.kind(), f.layer(), f.instance(), start, Clock.now(), f.freezeMillis());
+                done.add(ran);
+                log.printf("chaos:            back in %d ms%n", (ran.endNanos() - ran.startNanos()) / 1_000_000);
+            }
+            long end = t0 + durationNanos;
+            if (end > Clock.now()) Thread.sleep((end - Clock.now()) / 1_000_000);
+
+            byte[] after = new byte[20_000];
+            rnd.nextBytes(after);
+            // After outages of tens of seconds the retransmission timer has backed off (RTO doubles
+            // up to TCP_RTO_MAX, 120 s): give the connection that long to come back.
+            tcp.setTimeout(Duration.ofSeconds(240));
+            err = echo(tcp, after);
+            if (err == null) tcpSurvived = true;
+            else notes.add("tcp echo after the faults failed: " + err);
+            traffic = false;
+            try { tcp.close(); } catch (ErrnoException | RuntimeException e) { notes.add("tcp close: " + e); }
+            long trafficEnd = Clock.now();
+            // Drain: every skb born gets its fate.
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            Thread.sleep(2000);
+            while (System.nanoTime() < deadline && !ledger.inFlight().isEmpty()) Thread.sleep(500);
+            log.printf("chaos: drained %.1f s after the traffic stopped%n", (Clock.now() - trafficEnd) / 1e9);
+            on = false;
+            for (Thread t : threads) t.join(5000);
+            api.close();
+            return ChaosReport.of(o, ledger, done, lag.samples(), t0, trafficEnd,
+                    udpSent.get(), udpEchoed.get(), pingsSent.get(), tcpSurvived ? 1 : 0, 1, notes);
+        } finally {
+            on = false;
+            if (lag != null) lag.close();
+            stack.stop();
+        }
+    }
+
+    // ---- the fault schedule ----
+
+    /** The seeded plan: the l4 holder of host a killed, one broker restart, the rest drawn. */
+    List<Fault> schedule(StackLauncher stack, Random rnd) throws IOException {
+        List<Fault> plan = new ArrayList<>();
+        int n = Math.max(o.faults(), 0);
+        if (n == 0) return plan;
+        StackLauncher.Service l4a = holder(stack, "l4", Math.floorMod("a".hashCode(), o.cpus()));
+        plan.add(new Fault("SIGKILL", "l4", l4a.instance(), 0, 0, 0));
+        if (n > 1) plan.add(new Fault("broker", "broker", "broker", 0, 0, 0));
+        while (plan.size() < n) {
+            String layer = StackLauncher.LAYERS.get(rnd.nextInt(StackLauncher.LAYERS.size()));
+            List<StackLauncher.Service> inst = stack.instances(layer);
+            String instance = inst.get(rnd.nextInt(inst.size())).instance();
+            int k = "socket".equals(layer) ? 2 : rnd.nextInt(3);
+            if (k == 0) plan.add(new Fault("SIGKILL", layer, instance, 0, 0, 0));
+            else if (k == 1) plan.add(new Fault("SIGTERM", layer, instance, 0, 0, 0));
+            else plan.add(new Fault("freeze", layer, instance, 0, 0, 2000 + rnd.nextInt(7) * 1000L));
+        }
+        // Shuffle all but keep it seeded; the TCP holder's kill stays somewhere in the middle.
+        java.util.Collections.shuffle(plan, rnd);
+        return plan;
+    }
+
+    private static void inject(StackLauncher stack, Fault f) throws InterruptedException {
+        if ("broker".equals(f.kind())) {
+            stack.restartBroker(false);
+            return;
+        }
+        StackLauncher.Service s = stack.instances(f.layer()).stream()
+                .filter(x -> x.instance().equals(f.instance())).findFirst().orElseThrow();
+        switch (f.kind()) {
+            case "SIGKILL" -> stack.restart(s);   // restart() kills the old process first
+            case "SIGTERM" -> { stack.terminate(s); stack.restart(s); }
+            default -> {
+                stack.signal(s, "STOP");
+                Thread.sleep(f.freezeMillis());
+                stack.signal(s, "CONT");
+            }
+        }
+    }
+
+    /** The instance whose last assignment took {@code partition} (its log says so). */
+    public static StackLauncher.Service holder(StackLauncher stack, String layer, int partition) throws IOException {
+        for (StackLauncher.Service s : stack.instances(layer)) {
+            String last = null;
+            for (String line : Files.readAllLines(s.log())) {
+                Matcher m = TAKEN.matcher(line);
+                if (m.find()) last = m.group(1);
+            }
+            if (last != null && Arrays.stream(last.split(",\\s*")).anyMatch(p -> p.equals(String.valueOf(partition)))) return s;
+        }
+        throw new IllegalStateException("no " + layer + " instance holds partition " + partition);
+    }
+
+    // ---- traffic ----
+
+    private void udp(StackLauncher stack, int k, AtomicInteger sent, AtomicInteger echoed) {
+        long periodNanos = 1_000_000_000L * UDP_SOCKETS / Math.max(o.rate(), 1);
+        try (NetstackApi api = NetstackApi.connect(stack.socketApiAddress()); NetstackSocket s = api.udp("a")) {
+            // Non-blocking reads: a receive timeout of a few ms expires in gRPC before the call
+            // completes on a busy machine, and unread echoes then fill the socket's receive buffer.
+            s.setNonBlocking(true);
+            long next = System.nanoTime() + periodNanos * k / UDP_SOCKETS;
+            int seq = 0;
+            while (on && traffic) {
+                long wait = next - System.nanoTime();
+                if (wait > 0) Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                next += periodNanos;
+                try {
+                    s.sendTo(("dgram " + k + " " + (seq++)).getBytes(StandardCharsets.US_ASCII), "10.0.0.2", 7);
+                    sent.incrementAndGet();
+                } catch (ErrnoException | RuntimeException e) {
+                    continue; // a frozen socket service: the send times out, the next one is due
+                }
+                try {
+                    while (true) { s.recvFrom(1500); echoed.incrementAndGet(); }
+                } catch (ErrnoException | RuntimeException e) {
+                    // nothing more to read now
+                }
+            }
+        } catch (Exception e) {
+            if (on) log.println("chaos: udp client " + k + ": " + e);
+        }
+    }
+
+    /** One echo request a second from a's peer (10.0.0.2) as a wire frame; a's reply crosses the bridge to b. */
+    private void pings(StackLauncher stack, AtomicLong sent) {
+        try (StackClient c = stack.client()) {
+            int seq = 0;
+            while (on && traffic) {
+                try {
+                    c.publishFrame(new WireFrame("a", "eth0", echoRequest(++seq), Clock.now()));
+                    sent.incrementAndGet();
+                } catch (RuntimeException e) {
+                    // broker restarting
+                }
+                Thread.sleep(1000);
+            }
+        } catch (Exception e) {
+            if (on) log.println("chaos: pings: " + e);
+        }
+    }
+
+    static byte[] echoRequest(int seq) {
+        byte[] f = new byte[14 + 20 + 8 + 56];
+        System.arraycopy(MAC_A, 0, f, 0, 6);
+        System.arraycopy(MAC_B, 0, f, 6, 6);
+        Bytes.put16(f, 12, 0x0800);
+        f[14] = 0x45;
+        Bytes.put16(f, 16, 20 + 8 + 56);
+        Bytes.put16(f, 18, 0x3000 + (seq & 0xfff));
+        f[22] = 64;
+        f[23] = 1;
+        byte[] src = {10, 0, 0, 2};
+        byte[] dst = {10, 0, 0, 1};
+        System.arraycopy(src, 0, f, 26, 4);
+        System.arraycopy(dst, 0, f, 30, 4);
+        Bytes.put16(f, 24, InetChecksum.compute(f, 14, 20));
+        f[34] = 8;
+        Bytes.put16(f, 38, 0x99);
+        Bytes.put16(f, 40, seq & 0xffff);
+        for (int i = 0; i < 56; i++) f[42 + i] = (byte) i;
+        Bytes.put16(f, 36, InetChecksum.compute(f, 34, 8 + 56));
+        return f;
+    }
+
+    private static NetstackSocket connect(NetstackApi api) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (true) {
+            NetstackSocket s = api.tcp("a");
+            s.setTimeout(Duration.ofSeconds(30));
+            try {
+                s.connect("10.0.0.2", 7);
+                s.setTimeout(Duration.ofSeconds(90));
+                return s;
+            } catch (ErrnoException e) {
+                s.close();
+                if (System.nanoTime() > deadline) throw e;
+                Thread.sleep(500);
+            }
+        }
+    }
+
+    /** Sends and reads back {@code data}; null when it came back intact and in order, else what went wrong. */
+    static String echo(NetstackSocket s, byte[] data) {
+        try {
+            s.sendAll(data);
+            byte[] got = new byte[data.length];
+            int n = 0;
+            while (n < data.length) {
+                byte[] part = s.recv(data.length - n);
+                if (part.length == 0) return "EOF after " + n + " bytes";
+                System.arraycopy(part, 0, got, n, part.length);
+                n += part.length;
+            }
+            return Arrays.equals(got, data) ? null : "echo differs from what was sent";
+        } catch (ErrnoException | RuntimeException e) {
+            return e.toString();
+        }
+    }
+
+    /** The cable, one reader for the whole run (a consumer rides out a broker restart); a failed send is retried. */
+    private void bridge(StackLauncher stack) {
+        try (StackClient out = stack.client(); StackClient.TopicReader tx = out.reader(KernelQueue.WIRE_TX_TOPIC)) {
+            while (on) {
+                for (ConsumerRecord<byte[], byte[]> r : tx.poll(Duration.ofMillis(20))) {
+                    WireFrame f = SkbCodec.decodeFrame(r.value());
+                    String peer = "a".equals(f.netns()) ? "b" : "b".equals(f.netns()) ? "a" : null;
+                    if (peer == null || !"eth0".equals(f.dev())) continue;
+                    for (int attempt = 0; ; attempt++) {
+                        try {
+                            out.publishFrame(new WireFrame(peer, "eth0", f.frame(), Clock.now()));
+                            break;
+                        } catch (RuntimeException e) {
+                            if (!on || attempt > 20) throw e;
+                            log.println("chaos: bridge: " + e + " (retrying)");
+                        }
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            if (on) e.printStackTrace(log);
+        }
+    }
+
+    private static Thread daemon(String name, Runnable r) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    static Map<String, Integer> parseScale(String spec) {
+        Map<String, Integer> m = new LinkedHashMap<>();
+        if (spec == null || spec.isBlank()) return m;
+        for (String part : spec.split(",")) {
+            String[] kv = part.trim().split("=");
+            if (kv.length != 2 || !StackLauncher.LAYERS.contains(kv[0].trim()))
+                throw new IllegalArgumentException("--scale: layer=N[,layer=N], layers " + StackLauncher.LAYERS + ", not " + part);
+            m.put(kv[0].trim(), Integer.parseInt(kv[1].trim()));
+        }
+        return m;
+    }
+
+    /** "l3=2,l4=2" as a map (layers of StackLauncher.LAYERS). */
+    public static Map<String, Integer> scale(String spec) { return parseScale(spec); }
+}

@@ -1,0 +1,84 @@
+package io.netstack.launcher.chaos;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The depth of each layer's input queues during a chaos run: the consumer lag of the layer's
+ * group (group id = layer name, as LayerRuntime names it), summed over every partition the group
+ * has committed: committed end offset (read_committed) minus the group's committed offset,
+ * sampled every {@code everyMillis} by an admin client. A sample that fails (the broker
+ * restarting) is skipped.
+ */
+public final class QueueLag implements AutoCloseable {
+
+    /** One sample: epoch nanos, layer, records waiting. */
+    public record Sample(long timeNanos, String layer, long lag) {}
+
+    private final Admin admin;
+    private final List<String> layers;
+    private final ScheduledExecutorService timer;
+    private final List<Sample> samples = new ArrayList<>();
+
+    public QueueLag(String bootstrap, List<String> layers, long everyMillis) {
+        this.layers = List.copyOf(layers);
+        this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3000));
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "chaos-queue-lag");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.scheduleWithFixedDelay(this::sample, everyMillis, everyMillis, TimeUnit.MILLISECONDS);
+    }
+
+    private void sample() {
+        for (String layer : layers) {
+            try {
+                Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(layer)
+                        .partitionsToOffsetAndMetadata().get(3, TimeUnit.SECONDS);
+                if (committed.isEmpty()) continue;
+                Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+                for (TopicPartition tp : committed.keySet()) latest.put(tp, OffsetSpec.latest());
+                var ends = admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all()
+                        .get(3, TimeUnit.SECONDS);
+                long lag = 0;
+                for (Map.Entry<TopicPartition, OffsetAndMetadata> c : committed.entrySet()) {
+                    var end = ends.get(c.getKey());
+                    if (end != null && c.getValue() != null) lag += Math.max(0, end.offset() - c.getValue().offset());
+                }
+                synchronized (samples) {
+                    samples.add(new Sample(ChaosRun.Clock.now(), layer, lag));
+                }
+            } catch (Exception e) {
+                // broker restarting or group rebalancing: no sample this time
+            }
+        }
+    }
+
+    public List<Sample> samples() {
+        synchronized (samples) {
+            return List.copyOf(samples);
+        }
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+        admin.close(Duration.ofSeconds(1));
+    }
+}
