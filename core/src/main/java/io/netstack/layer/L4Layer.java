@@ -76,10 +76,17 @@ public final class L4Layer implements Layer {
 
     @Override
     public void configure(HostConfig host) {
-        // Sockets and sysctls may have changed: the per-host objects are rebuilt (pending
-        // request socks and rate-limit buckets start afresh, as after a netns re-creation).
+        // Sockets and sysctls may have changed: the per-host objects are rebuilt (rate-limit
+        // buckets start afresh). The sockets the API opened and the TCP connections stay, as
+        // they do on Linux when an address or a sysctl changes (the socket layer keeps its side).
         Icmp icmp = new Icmp(host);
-        hosts.put(host.netns(), new Host(host, icmp, new Udp(host, icmp), new TcpIpv4(host)));
+        Host h = new Host(host, icmp, new Udp(host, icmp), new TcpIpv4(host));
+        Host old = hosts.get(host.netns());
+        if (old != null) {
+            h.udp().adopt(old.udp());
+            h.tcp().adopt(old.tcp());
+        }
+        hosts.put(host.netns(), h);
     }
 
     @Override public void remove(String netns) { hosts.remove(netns); }

@@ -120,6 +120,26 @@ public final class TcpIpv4 {
 
     TcpInput input() { return input; }
 
+    /**
+     * A reconfiguration of a live host: the connections, request socks and listeners of the
+     * previous configuration's state stay (as sockets stay open when `ip addr` or a sysctl
+     * changes on Linux; the socket layer keeps the API's sockets too). A listener host.yaml
+     * still lists keeps its accept queue.
+     */
+    public void adopt(TcpIpv4 old) {
+        requests.putAll(old.requests);
+        reqTimers.putAll(old.reqTimers);
+        ehash.putAll(old.ehash);
+        for (Map.Entry<String, ListenSock> e : old.listeners.entrySet()) {
+            ListenSock now = listeners.get(e.getKey());
+            if (now == null) {
+                listeners.put(e.getKey(), e.getValue());
+            } else {
+                now.acceptQueue = e.getValue().acceptQueue;
+            }
+        }
+    }
+
     /** The connections of this host (full sockets and time-wait minisocks), by 4-tuple. */
     public Collection<TcpSock> connections() { return Collections.unmodifiableCollection(ehash.values()); }
 

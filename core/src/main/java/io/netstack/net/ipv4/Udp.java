@@ -35,6 +35,11 @@ public final class Udp {
         this.icmp = icmp;
     }
 
+    /** A reconfiguration of a live host: the sockets bound through the API stay bound. */
+    public void adopt(Udp old) {
+        bound.addAll(old.bound);
+    }
+
     /**
      * __udp4_lib_rcv, net/ipv4/udp.c. Data at the UDP header, network_header at the IPv4 header.
      */
