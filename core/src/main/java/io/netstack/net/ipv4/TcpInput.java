@@ -62,6 +62,8 @@ final class TcpInput {
         int tsval;
         int tsecr;
         int numSacks;
+        /** The SACK blocks: start, end, start, end ... */
+        int[] sacks = new int[0];
 
         boolean syn() { return th.syn(); }
         boolean fin() { return th.fin(); }
@@ -86,6 +88,8 @@ final class TcpInput {
                 s.tsecr = Bytes.u32(o.data(), 4);
             } else if (o.kind() == TcpHeader.TCPOPT_SACK && o.data().length % 8 == 0) {
                 s.numSacks = o.data().length / 8;
+                s.sacks = new int[2 * s.numSacks];
+                for (int i = 0; i < 2 * s.numSacks; i++) s.sacks[i] = Bytes.u32(o.data(), 4 * i);
             }
         }
         return s;
@@ -614,6 +618,7 @@ final class TcpInput {
         }
         // 5. Duplicate ACKs and loss recovery (tcp_fastretrans_alert, Reno).
         boolean isDupack = (flag & (FLAG_SND_UNA_ADVANCED | FLAG_NOT_DUP)) == 0 && priorPackets > 0 && s.len == 0;
+        if (tp.sackOk && s.ack()) isDupack = tcpSacktag(ctx, tp, s, ack) && isDupack;
         boolean rexmitNew = false;
         if (tp.caState == TcpCong.TCP_CA_LOSS && tp.frto) {
             rexmitNew = tcpProcessLossFrto(ctx, tp, flag, isDupack);
@@ -707,6 +712,36 @@ final class TcpInput {
             tp.frto = false;
         }
         return false;
+    }
+
+    /**
+     * The part of tcp_sacktag_write_queue that decides loss recovery here: with SACK, Linux
+     * enters recovery from what the peer SACKed (sacked_out), not from counting duplicate ACKs,
+     * so a duplicate ACK that SACKs nothing new does not count. That is what the peer sends for
+     * every segment it already had (a D-SACK, RFC 2883: tcp_check_dsack, TCPDSACKRecv): over
+     * the live wire each spurious retransmission came back as a duplicate ACK, three of them
+     * started a spurious fast retransmit, which came back as more duplicate ACKs. Returns
+     * whether the ACK SACKed data above snd_una not SACKed before (the reach is remembered in
+     * highSacked). The scoreboard itself is not kept: the recovery retransmits from the head.
+     */
+    boolean tcpSacktag(LayerContext ctx, TcpSock tp, Seg s, int ack) {
+        if (s.numSacks == 0) return false;
+        // tcp_check_dsack: the first block below the cumulative ACK, or inside the second.
+        int start0 = s.sacks[0];
+        int end0 = s.sacks[1];
+        boolean dsack = TcpSock.before(start0, ack)
+                || (s.numSacks > 1 && !TcpSock.before(start0, s.sacks[2]) && !TcpSock.after(end0, s.sacks[3]));
+        if (dsack) ctx.count(tp.netns, "TcpExtTCPDSACKRecv", 1);
+        boolean news = false;
+        for (int i = dsack ? 1 : 0; i < s.numSacks; i++) {
+            int end = s.sacks[2 * i + 1];
+            int reach = TcpSock.after(tp.highSacked, ack) ? tp.highSacked : ack;
+            if (TcpSock.after(end, reach) && !TcpSock.after(end, tp.sndNxt)) {
+                tp.highSacked = end;
+                news = true;
+            }
+        }
+        return news;
     }
 
     /** tcp_ack_update_window / tcp_may_update_window (RFC 793 SND.WL1/WL2). */

@@ -169,6 +169,8 @@ public final class TcpSock {
     int caState;
     int highSeq;
     int dupAcks;
+    /** The highest end of a block the peer SACKed (what tcp_sacktag_write_queue's scoreboard would reach). */
+    int highSacked;
     /** F-RTO (RFC 5682) in progress after an RTO: tp->frto. */
     boolean frto;
     /** tp->undo_marker set (a reduction that may be undone), prior_ssthresh and prior_cwnd to undo to. */

@@ -34,6 +34,11 @@ class TcpLiveWireTest {
 
     /** A connection from us to the peer, the SYN-ACK after {@code rttMs}: srtt = rtt, RTO = rtt + max(2 rtt, 200 ms). */
     void established(long rttMs) {
+        established(rttMs, false);
+    }
+
+    /** With {@code sack}, the SYN-ACK offers SACK_PERM too. */
+    void established(long rttMs, boolean sack) {
         h = new TcpHarness();
         config = TcpHarness.host(H, "10.0.0.2", "", "");
         h.add(config);
@@ -42,8 +47,9 @@ class TcpLiveWireTest {
         h.call(c -> sl.connect(c, H, fd, PEER, PPORT));
         TcpHarness.Sent syn = h.sent.get(h.sent.size() - 1);
         h.advanceMs(rttMs);
+        byte[] opts = sack ? new byte[]{2, 4, 0x05, (byte) 0xb4, 1, 1, 4, 2} : TcpStatesTest.mss1460();
         h.inject(H, PEER, LOCAL, TcpStatesTest.seg(syn.th().source(), TcpHeader.SYN | A, PISN, syn.th().seq() + 1, 65535,
-                TcpStatesTest.mss1460(), new byte[0]));
+                opts, new byte[0]));
         lport = syn.th().source();
     }
 
@@ -51,6 +57,17 @@ class TcpLiveWireTest {
 
     void ack(int ackSeq) {
         h.inject(H, PEER, LOCAL, TcpStatesTest.seg(lport, A, PISN + 1, ackSeq, new byte[0]));
+    }
+
+    /** A duplicate-style ACK with SACK blocks (start, end, ...). */
+    void ackSack(int ackSeq, int... blocks) {
+        byte[] o = new byte[4 + 4 * blocks.length];
+        o[0] = 1;
+        o[1] = 1;
+        o[2] = 5;
+        o[3] = (byte) (2 + 4 * blocks.length);
+        for (int i = 0; i < blocks.length; i++) io.netstack.wire.Bytes.put32(o, 4 + 4 * i, blocks[i]);
+        h.inject(H, PEER, LOCAL, TcpStatesTest.seg(lport, A, PISN + 1, ackSeq, 65535, o, new byte[0]));
     }
 
     /** Byte i of the stream the application writes: a pattern that shows any byte out of place. */
@@ -230,5 +247,35 @@ class TcpLiveWireTest {
         assertThat(out.get(0).th().rst()).isFalse();
         assertThat(tp()).isNotNull();
         assertThat(tp().state).isEqualTo(TcpSock.TCP_ESTABLISHED);
+    }
+
+    /**
+     * tcp_sacktag_write_queue / tcp_check_dsack: on a SACK connection, duplicate ACKs that only
+     * report a duplicate (a D-SACK block below the cumulative ACK: the peer got a segment twice,
+     * after a spurious retransmission) SACK nothing new and start no fast retransmit; they are
+     * counted in TCPDSACKRecv. Three that SACK new data above snd_una do.
+     */
+    @Test
+    void dsackOnlyDuplicateAcksStartNoFastRetransmitButNewSacksDo() {
+        established(10, true);
+        assertThat(tp().sackOk).isTrue();
+        int mark = h.sent.size();
+        h.call(c -> sl.send(c, H, fd, pattern(0, 6 * MSS)));
+        List<TcpHarness.Sent> out = h.sentSince(mark);
+        assertThat(out).as(TcpHarness.tcpdump(out)).hasSize(6);
+        int una = out.get(0).th().seq();
+        ack(una + MSS);
+        Map<String, Long> before = h.snapshot(H);
+        mark = h.sent.size();
+        // Three duplicates of the ACK, each with a D-SACK of the first segment (already acknowledged).
+        for (int i = 0; i < 3; i++) ackSack(una + MSS, una, una + MSS);
+        assertThat(h.sentSince(mark)).as("no fast retransmit").isEmpty();
+        assertThat(h.delta(H, before)).containsEntry("TcpExtTCPDSACKRecv", 3L).doesNotContainKey("TcpRetransSegs");
+        // Segment 2 lost: the peer SACKs 3, 3-4, 3-5: three new SACKs, the fast retransmit of 2.
+        for (int k = 1; k <= 3; k++) ackSack(una + MSS, una + 2 * MSS, una + (2 + k) * MSS);
+        out = h.sentSince(mark);
+        assertThat(out).as(TcpHarness.tcpdump(out)).hasSize(1);
+        assertThat(out.get(0).th().seq()).isEqualTo(una + MSS);
+        assertThat(h.delta(H, before)).containsEntry("TcpRetransSegs", 1L).containsEntry("TcpExtTCPSackRecovery", 1L);
     }
 }
