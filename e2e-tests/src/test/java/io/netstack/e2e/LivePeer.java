@@ -63,13 +63,29 @@ final class LivePeer implements AutoCloseable {
     }
 
     LivePeer(String host, String hostYaml, String netns, String tap) throws IOException {
+        this(host, hostYaml, netns, tap, null);
+    }
+
+    /** With {@code impairment}, the bridge loses and delays what the peer sends (netem's stand-in). */
+    LivePeer(String host, String hostYaml, String netns, String tap, WireBridge.Impairment impairment) throws IOException {
         this.host = host;
         this.stack = SharedStack.get();
         this.client = stack.client();
         client.publishConfig(host, hostYaml);
         this.peer = TapPeer.create(TapPeer.Options.defaults().withNetns(netns).withTap(tap));
-        this.bridge = new WireBridge(host, "eth0", peer.wire(), new KafkaStackSide(stack.bootstrapServers())).start();
-        System.out.printf("peer netns %s, %s %s/24 MAC %s; wire %s%n", netns, tap, PEER_ADDR, peer.mac(), bridge.describe());
+        WireBridge b = new WireBridge(host, "eth0", peer.wire(), new KafkaStackSide(stack.bootstrapServers()));
+        if (impairment != null) b.impair(impairment);
+        this.bridge = b.start();
+        // The peer is Linux as Debian ships it: CUBIC. A namespace inherits the machine's
+        // default, which may be BBR (it is on the VM this was written on), and may not set
+        // another one (only tcp_allowed_congestion_control outside init_net), but a route may:
+        // congctl on the connected route. BBR sizes its window from the minimum RTT, and this
+        // wire's RTT goes from 30 ms to over a second: it kept a handful of segments in flight.
+        TapPeer.run(peer.inNetns("ip", "route", "replace", "192.0.2.0/24", "dev", tap, "proto", "kernel", "scope", "link",
+                "src", PEER_ADDR, "congctl", "cubic"), false);
+        String route = TapPeer.run(peer.inNetns("ip", "route", "show", "192.0.2.0/24"), false).output().trim();
+        System.out.printf("peer netns %s, %s %s/24 MAC %s, route \"%s\"; wire %s%s%n", netns, tap, PEER_ADDR, peer.mac(), route,
+                bridge.describe(), impairment == null ? "" : ", impaired " + impairment);
     }
 
     @Override
@@ -88,8 +104,9 @@ final class LivePeer implements AutoCloseable {
             assertThat(TapPeer.run(List.of("ip", "netns", "list"), false).output()).doesNotContain(netns);
             assertThat(TapPeer.run(List.of("ip", "link", "show", "dev", tap), false).exitCode()).isNotZero();
         }
-        System.out.printf("bridge %s: %d frames in, %d out, %d errors%n", host, bridge == null ? 0 : bridge.framesIn(),
-                bridge == null ? 0 : bridge.framesOut(), bridge == null ? 0 : bridge.errors());
+        System.out.printf("bridge %s: %d frames in, %d out, %d errors, %d lost by the impairment%n", host,
+                bridge == null ? 0 : bridge.framesIn(), bridge == null ? 0 : bridge.framesOut(), bridge == null ? 0 : bridge.errors(),
+                bridge == null ? 0 : bridge.impairedDrops());
     }
 
     /** What a finished process left: exit code (-1 when it had to be killed), stdout, stderr, time. */
