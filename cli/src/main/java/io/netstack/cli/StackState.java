@@ -97,6 +97,18 @@ public record StackState(long launcherPid, String launcherStart, String bootstra
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
+    /**
+     * Adds a top-level string entry to the state file (the socket API's "socketApi" host:port,
+     * which `netstack nc` reads); the rest of the file is kept.
+     */
+    public static void putEntry(Path file, String key, String value) throws IOException {
+        ObjectNode root = (ObjectNode) JSON.readTree(Files.readString(file));
+        root.put(key, value);
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(tmp, JSON.writeValueAsString(root) + "\n");
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
     /** The recorded stack, if the file exists and reads. */
     public static Optional<StackState> read(Path file) {
         if (!Files.isRegularFile(file)) return Optional.empty();

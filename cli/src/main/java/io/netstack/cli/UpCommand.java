@@ -70,6 +70,13 @@ public final class UpCommand implements Callable<Integer> {
         }
         StackState state = StackState.of(launcher, stack.delivery, stack.cpus);
         state.write(file);
+        try {
+            // Where `netstack nc` (and any client) finds the socket API.
+            StackState.putEntry(file, "socketApi", launcher.socketApiAddress());
+        } catch (RuntimeException e) {
+            err.println("netstack: the socket API's address is not known: " + e.getMessage());
+            err.flush();
+        }
         // Where deploy/prometheus/prometheus.yml's file_sd looks for a stack started by `up`.
         launcher.writePrometheusTargets(file.getParent().resolve("prometheus-targets.json"));
         String written = Files.readString(file);

@@ -86,6 +86,22 @@ public final class StackClient implements AutoCloseable {
         send(KernelQueue.WIRE_RX_TOPIC, null, utf8(frame.netns() + "/" + frame.dev()), SkbCodec.encode(frame));
     }
 
+    /**
+     * A frame arrives on the wire, without waiting for the broker: a live wire delivers frames as
+     * fast as the peer sends them (a TAP at line rate), and one acknowledgement per frame would
+     * leave the bridge's UDP socket overflowing. The records keep their order (one key, one
+     * partition, an idempotent producer); {@code done} gets the error, or null, for each.
+     */
+    public void publishFrameAsync(WireFrame frame, java.util.function.Consumer<Exception> done) {
+        producer.send(new ProducerRecord<>(KernelQueue.WIRE_RX_TOPIC, null, utf8(frame.netns() + "/" + frame.dev()),
+                SkbCodec.encode(frame)), (meta, e) -> done.accept(e));
+    }
+
+    /** Waits until every record sent so far is acknowledged (or failed). */
+    public void flush() {
+        producer.flush();
+    }
+
     /** Any record to any topic (a test's garbage, a hand-made skb); waits for the broker's acknowledgement. */
     public void send(String topic, Integer partition, byte[] key, byte[] value) {
         try {

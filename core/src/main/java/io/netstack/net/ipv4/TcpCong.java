@@ -47,13 +47,42 @@ final class TcpCong implements java.io.Serializable {
         tp.highSeq = tp.sndNxt;
     }
 
-    /** tcp_enter_loss: after an RTO, one segment and slow start again. */
-    static void tcpEnterLoss(TcpSock tp) {
-        if (tp.caState != TCP_CA_LOSS || tp.backoff == 0) tp.ssthresh = tcpRenoSsthresh(tp);
+    /**
+     * tcp_enter_loss, net/ipv4/tcp_input.c: after an RTO, one segment and slow start again.
+     * Unless a loss episode on the same snd_una is already going on, the window before is
+     * remembered (prior_ssthresh from tcp_current_ssthresh, prior_cwnd, tcp_init_undo) so a
+     * spurious timeout can be undone. F-RTO (RFC 5682 3.1 step 1) is armed when {@code frtoSysctl}
+     * (net.ipv4.tcp_frto, 2) is on and no other recovery was under way, or on a recurring timeout.
+     */
+    static void tcpEnterLoss(TcpSock tp, boolean frtoSysctl) {
+        boolean newRecovery = tp.caState < TCP_CA_RECOVERY;
+        if (tp.caState <= TCP_CA_OPEN || !TcpSock.after(tp.highSeq, tp.sndUna)
+                || (tp.caState == TCP_CA_LOSS && tp.retransmits == 0)) {
+            // tcp_current_ssthresh: out of a reduction, 3/4 of cwnd if that is more.
+            tp.priorSsthresh = Math.max(tp.ssthresh, (tp.cwnd >> 1) + (tp.cwnd >> 2));
+            tp.priorCwnd = tp.cwnd;
+            tp.ssthresh = tcpRenoSsthresh(tp);
+            tp.undoMarker = true;
+        }
         tp.cwnd = 1;
         tp.cwndCnt = 0;
         tp.caState = TCP_CA_LOSS;
         tp.highSeq = tp.sndNxt;
         tp.dupAcks = 0;
+        tp.frto = frtoSysctl && (newRecovery || tp.retransmits > 0);
+    }
+
+    /**
+     * tcp_undo_cwnd_reduction(sk, unmark_loss = true): the reduction was not needed. The lost
+     * marks go (what was in flight is in flight), cwnd back to at least prior_cwnd
+     * (tcp_reno_undo_cwnd), ssthresh back to prior_ssthresh when that is higher.
+     */
+    static void tcpUndoCwndReduction(TcpSock tp) {
+        for (TcpSock.TxSeg s : tp.rtxQueue) s.lost = false;
+        if (tp.priorSsthresh != 0) {
+            tp.cwnd = Math.max(tp.cwnd, tp.priorCwnd);
+            if (tp.priorSsthresh > tp.ssthresh) tp.ssthresh = tp.priorSsthresh;
+        }
+        tp.undoMarker = false;
     }
 }

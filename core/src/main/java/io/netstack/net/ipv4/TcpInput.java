@@ -33,8 +33,10 @@ final class TcpInput implements java.io.Serializable {
     static final int FLAG_DATA = 0x01;
     static final int FLAG_WIN_UPDATE = 0x02;
     static final int FLAG_DATA_ACKED = 0x04;
+    static final int FLAG_RETRANS_DATA_ACKED = 0x08;
     static final int FLAG_SYN_ACKED = 0x10;
     static final int FLAG_SLOWPATH = 0x100;
+    static final int FLAG_ORIG_SACK_ACKED = 0x200;
     static final int FLAG_SND_UNA_ADVANCED = 0x400;
     static final int FLAG_ACKED = FLAG_DATA_ACKED | FLAG_SYN_ACKED;
     static final int FLAG_NOT_DUP = FLAG_DATA | FLAG_WIN_UPDATE | FLAG_ACKED;
@@ -60,6 +62,8 @@ final class TcpInput implements java.io.Serializable {
         int tsval;
         int tsecr;
         int numSacks;
+        /** The SACK blocks: start, end, start, end ... */
+        int[] sacks = new int[0];
 
         boolean syn() { return th.syn(); }
         boolean fin() { return th.fin(); }
@@ -84,6 +88,8 @@ final class TcpInput implements java.io.Serializable {
                 s.tsecr = Bytes.u32(o.data(), 4);
             } else if (o.kind() == TcpHeader.TCPOPT_SACK && o.data().length % 8 == 0) {
                 s.numSacks = o.data().length / 8;
+                s.sacks = new int[2 * s.numSacks];
+                for (int i = 0; i < 2 * s.numSacks; i++) s.sacks[i] = Bytes.u32(o.data(), 4 * i);
             }
         }
         return s;
@@ -570,8 +576,14 @@ final class TcpInput implements java.io.Serializable {
         tp.sndUna = ack;
         tp.probesOut = 0;
         tp.lastRcvNanos = ctx.nowNanos();
-        // 3. tcp_clean_rtx_queue.
+        // 3. tcp_clean_rtx_queue. The RTT sample (seq_rtt) is from the OLDEST segment acknowledged
+        //    (first_ackt): the newest one of a cumulative ACK has waited least and would make the
+        //    estimate, and so the RTO, too short. Karn: none if any acknowledged one was sent again
+        //    (FLAG_RETRANS_DATA_ACKED). Never-retransmitted data up to high_seq acknowledged is
+        //    FLAG_ORIG_SACK_ACKED (what F-RTO looks for).
         long rttUs = -1;
+        long firstAckt = 0;
+        boolean anyOrig = false;
         int ackedPkts = 0;
         while (!tp.rtxQueue.isEmpty()) {
             TcpSock.TxSeg seg = tp.rtxQueue.peekFirst();
@@ -579,9 +591,15 @@ final class TcpInput implements java.io.Serializable {
             tp.rtxQueue.pollFirst();
             ackedPkts++;
             flag |= seg.syn ? FLAG_SYN_ACKED : FLAG_DATA_ACKED;
-            if (!seg.retransmitted) rttUs = Math.max(1, (ctx.nowNanos() - seg.sentNanos) / 1000);
-            else rttUs = -1;
+            if (seg.retransmitted) {
+                flag |= FLAG_RETRANS_DATA_ACKED;
+            } else {
+                if (!anyOrig) firstAckt = seg.sentNanos;
+                anyOrig = true;
+                if (!TcpSock.after(seg.endSeq, tp.highSeq)) flag |= FLAG_ORIG_SACK_ACKED;
+            }
         }
+        if (anyOrig && (flag & FLAG_RETRANS_DATA_ACKED) == 0) rttUs = Math.max(1, (ctx.nowNanos() - firstAckt) / 1000);
         tp.ackData(ack);
         if (rttUs < 0 && (flag & FLAG_ACKED) != 0 && s.sawTstamp && s.tsecr != 0 && tp.tstampOk) {
             // tcp_ack_update_rtt: the timestamp echo gives the sample when Karn forbids the other.
@@ -600,7 +618,14 @@ final class TcpInput implements java.io.Serializable {
         }
         // 5. Duplicate ACKs and loss recovery (tcp_fastretrans_alert, Reno).
         boolean isDupack = (flag & (FLAG_SND_UNA_ADVANCED | FLAG_NOT_DUP)) == 0 && priorPackets > 0 && s.len == 0;
-        if (tp.caState == TcpCong.TCP_CA_RECOVERY || tp.caState == TcpCong.TCP_CA_LOSS) {
+        if (tp.sackOk && s.ack()) isDupack = tcpSacktag(ctx, tp, s, ack) && isDupack;
+        boolean rexmitNew = false;
+        if (tp.caState == TcpCong.TCP_CA_LOSS && tp.frto) {
+            rexmitNew = tcpProcessLossFrto(ctx, tp, flag, isDupack);
+        }
+        if (rexmitNew) {
+            if (ackedPkts > 0) TcpCong.tcpRenoCongAvoid(tp, ackedPkts);
+        } else if (tp.caState == TcpCong.TCP_CA_RECOVERY || tp.caState == TcpCong.TCP_CA_LOSS) {
             if (!TcpSock.before(ack, tp.highSeq)) {
                 tp.caState = TcpCong.TCP_CA_OPEN;
                 tp.dupAcks = 0;
@@ -623,7 +648,20 @@ final class TcpInput implements java.io.Serializable {
             boolean cwndLimited = tp.cwnd < tp.ssthresh ? priorInFlight * 2 > tp.cwnd : priorInFlight >= tp.cwnd;
             if (ackedPkts > 0 && cwndLimited) TcpCong.tcpRenoCongAvoid(tp, ackedPkts);
         }
-        tcpXmitRetransmitQueue(ctx, tp, s.skb);
+        if (rexmitNew) {
+            // tcp_xmit_recovery(REXMIT_NEW): new data first (Nagle off); if none could go, F-RTO
+            // ends and the conventional go-back-N recovery goes on.
+            boolean nodelay = tp.nodelay;
+            tp.nodelay = true;
+            out.tcpWriteXmit(ctx, tp, s.skb);
+            tp.nodelay = nodelay;
+            if (!TcpSock.after(tp.sndNxt, tp.highSeq)) {
+                tp.frto = false;
+                tcpXmitRetransmitQueue(ctx, tp, s.skb);
+            }
+        } else {
+            tcpXmitRetransmitQueue(ctx, tp, s.skb);
+        }
         // 6. The zero-window probe timer stops when the window opens.
         if (tp.sndWnd > 0) {
             tp.probeDeadline = 0;
@@ -631,6 +669,79 @@ final class TcpInput implements java.io.Serializable {
             tp.probeDeadline = ctx.nowNanos() + tp.rtoNanos;
         }
         return 1;
+    }
+
+    /**
+     * The F-RTO part of tcp_process_loss, net/ipv4/tcp_input.c (RFC 5682 3.1, the SACK-enhanced
+     * version the kernel runs with net.ipv4.tcp_frto=2). Returns true for REXMIT_NEW (send new
+     * data rather than retransmit). Over a path whose delay jumps (the distributed stack: each
+     * segment crosses a handful of Kafka hops; a commit or a GC pause can hold it for longer than
+     * the RTO), most timeouts are spurious, and without this every one of them retransmitted the
+     * whole window that was in fact arriving.
+     * <ol>
+     * <li>Step 3.b: never-retransmitted data was acknowledged: not everything was lost, the
+     *     timeout was spurious: tcp_try_undo_loss(sk, true) (TCPLossUndo, TCPSpuriousRTOs,
+     *     icsk_retransmits 0, back to Open, cwnd and ssthresh undone, lost marks cleared).</li>
+     * <li>Step 3.a: after new data went (snd_nxt past high_seq), a duplicate ACK means the loss
+     *     was real: F-RTO ends.</li>
+     * <li>Step 2.b: the first ACK that advances snd_una below high_seq: high_seq moves to
+     *     snd_nxt and new data goes, if there is some and the window allows; else F-RTO ends.</li>
+     * </ol>
+     * Not emulated: tcp_try_undo_loss(sk, false) (undo by timestamps or D-SACK, tcp_may_undo).
+     */
+    boolean tcpProcessLossFrto(LayerContext ctx, TcpSock tp, int flag, boolean isDupack) {
+        boolean recovered = !TcpSock.before(tp.sndUna, tp.highSeq);
+        // 1. Step 3.b.
+        if ((flag & FLAG_ORIG_SACK_ACKED) != 0 && tp.undoMarker) {
+            TcpCong.tcpUndoCwndReduction(tp);
+            ctx.count(tp.netns, "TcpExtTCPLossUndo", 1);
+            ctx.count(tp.netns, "TcpExtTCPSpuriousRTOs", 1);
+            tp.retransmits = 0;
+            tp.caState = TcpCong.TCP_CA_OPEN;
+            tp.frto = false;
+            tp.dupAcks = 0;
+            return false;
+        }
+        if (TcpSock.after(tp.sndNxt, tp.highSeq)) {
+            // 2. Step 3.a.
+            if (isDupack) tp.frto = false;
+        } else if ((flag & FLAG_SND_UNA_ADVANCED) != 0 && !recovered) {
+            // 3. Step 2.b.
+            tp.highSeq = tp.sndNxt;
+            if (TcpSock.before(tp.sndNxt, tp.writeSeq) && TcpSock.after(tp.sndUna + tp.sndWnd, tp.sndNxt)) return true;
+            tp.frto = false;
+        }
+        return false;
+    }
+
+    /**
+     * The part of tcp_sacktag_write_queue that decides loss recovery here: with SACK, Linux
+     * enters recovery from what the peer SACKed (sacked_out), not from counting duplicate ACKs,
+     * so a duplicate ACK that SACKs nothing new does not count. That is what the peer sends for
+     * every segment it already had (a D-SACK, RFC 2883: tcp_check_dsack, TCPDSACKRecv): over
+     * the live wire each spurious retransmission came back as a duplicate ACK, three of them
+     * started a spurious fast retransmit, which came back as more duplicate ACKs. Returns
+     * whether the ACK SACKed data above snd_una not SACKed before (the reach is remembered in
+     * highSacked). The scoreboard itself is not kept: the recovery retransmits from the head.
+     */
+    boolean tcpSacktag(LayerContext ctx, TcpSock tp, Seg s, int ack) {
+        if (s.numSacks == 0) return false;
+        // tcp_check_dsack: the first block below the cumulative ACK, or inside the second.
+        int start0 = s.sacks[0];
+        int end0 = s.sacks[1];
+        boolean dsack = TcpSock.before(start0, ack)
+                || (s.numSacks > 1 && !TcpSock.before(start0, s.sacks[2]) && !TcpSock.after(end0, s.sacks[3]));
+        if (dsack) ctx.count(tp.netns, "TcpExtTCPDSACKRecv", 1);
+        boolean news = false;
+        for (int i = dsack ? 1 : 0; i < s.numSacks; i++) {
+            int end = s.sacks[2 * i + 1];
+            int reach = TcpSock.after(tp.highSacked, ack) ? tp.highSacked : ack;
+            if (TcpSock.after(end, reach) && !TcpSock.after(end, tp.sndNxt)) {
+                tp.highSacked = end;
+                news = true;
+            }
+        }
+        return news;
     }
 
     /** tcp_ack_update_window / tcp_may_update_window (RFC 793 SND.WL1/WL2). */

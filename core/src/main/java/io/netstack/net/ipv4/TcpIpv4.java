@@ -815,6 +815,11 @@ public final class TcpIpv4 implements java.io.Serializable {
      * route's device; the input device if none matches.
      */
     int routeMtu(int daddr, String inDev) {
+        return routeMtu(host, daddr, inDev);
+    }
+
+    /** The MTU of the device the route to {@code daddr} leaves by (connected prefixes, then routes with a dev). */
+    static int routeMtu(HostConfig host, int daddr, String inDev) {
         String dev = null;
         int bestLen = -1;
         for (HostConfig.Interface i : host.interfaces()) {

@@ -113,6 +113,8 @@ public final class TcpSock implements java.io.Serializable {
     int finSeq;
     /** The unacknowledged and unsent data: bytes from sequence {@link #bufSeq}. */
     byte[] sndBuf = new byte[4096];
+    /** Where sequence {@link #bufSeq} sits in {@link #sndBuf}: acknowledged bytes are skipped, not moved. */
+    int sndBufOff;
     int sndBufLen;
     int bufSeq;
     final Deque<TxSeg> rtxQueue = new ArrayDeque<>();
@@ -167,6 +169,14 @@ public final class TcpSock implements java.io.Serializable {
     int caState;
     int highSeq;
     int dupAcks;
+    /** The highest end of a block the peer SACKed (what tcp_sacktag_write_queue's scoreboard would reach). */
+    int highSacked;
+    /** F-RTO (RFC 5682) in progress after an RTO: tp->frto. */
+    boolean frto;
+    /** tp->undo_marker set (a reduction that may be undone), prior_ssthresh and prior_cwnd to undo to. */
+    boolean undoMarker;
+    int priorSsthresh;
+    int priorCwnd;
 
     // Delayed ACK (icsk_ack)
     boolean ackPending;
@@ -272,10 +282,15 @@ public final class TcpSock implements java.io.Serializable {
 
     /** Appends application bytes at write_seq (before any FIN). */
     void appendSend(byte[] data, int off, int len) {
-        if (sndBufLen + len > sndBuf.length) {
-            sndBuf = Arrays.copyOf(sndBuf, Math.max(sndBuf.length * 2, sndBufLen + len));
+        if (sndBufOff + sndBufLen + len > sndBuf.length) {
+            // Compact (the acknowledged head goes), growing only when that is not room enough.
+            byte[] to = sndBufLen + len > sndBuf.length
+                    ? new byte[Math.max(sndBuf.length * 2, sndBufLen + len)] : sndBuf;
+            System.arraycopy(sndBuf, sndBufOff, to, 0, sndBufLen);
+            sndBuf = to;
+            sndBufOff = 0;
         }
-        System.arraycopy(data, off, sndBuf, sndBufLen, len);
+        System.arraycopy(data, off, sndBuf, sndBufOff + sndBufLen, len);
         sndBufLen += len;
         writeSeq += len;
     }
@@ -285,17 +300,22 @@ public final class TcpSock implements java.io.Serializable {
 
     /** Copies len bytes of the send buffer starting at sequence seq. */
     byte[] sendBytes(int seq, int len) {
-        int from = seq - bufSeq;
+        int from = sndBufOff + (seq - bufSeq);
         return Arrays.copyOfRange(sndBuf, from, from + len);
     }
 
-    /** Drops acknowledged data from the send buffer (tcp_clean_rtx_queue's freeing). */
+    /**
+     * Drops acknowledged data from the send buffer (tcp_clean_rtx_queue's freeing). The bytes are
+     * skipped, not moved: moving the rest of a megabytes-long buffer on every ACK made a bulk
+     * transfer quadratic.
+     */
     void ackData(int una) {
         int n = una - bufSeq;
         if (n <= 0) return;
         n = Math.min(n, sndBufLen);
-        System.arraycopy(sndBuf, n, sndBuf, 0, sndBufLen - n);
+        sndBufOff += n;
         sndBufLen -= n;
+        if (sndBufLen == 0) sndBufOff = 0;
         bufSeq += n;
     }
 

@@ -8,6 +8,7 @@ import io.netstack.stack.KernelQueue;
 import io.netstack.stack.LayerContext;
 import io.netstack.stats.Snmp;
 import io.netstack.wire.IcmpHeader;
+import io.netstack.wire.Ipv4Header;
 import io.netstack.wire.UdpHeader;
 
 import java.util.ArrayList;
@@ -206,7 +207,11 @@ public final class Udp implements java.io.Serializable {
         uh.setLength(ulen);
         uh.fillChecksum(cb.saddr, cb.daddr, ulen);
         cb.ipProtocol = UdpHeader.IPPROTO_UDP;
-        cb.df = host.sysctl().getInt("net.ipv4.ip_no_pmtu_disc", 0) == 0;
+        // __ip_make_skb: DF only on a datagram that fits the route's MTU (IP_PMTUDISC_WANT, the
+        // default unless ip_no_pmtu_disc); a larger one goes without DF and is fragmented
+        // (ip_fragment). With DF on everything, a datagram over the MTU was dropped (IpFragFails).
+        boolean want = host.sysctl().getInt("net.ipv4.ip_no_pmtu_disc", 0) == 0;
+        cb.df = want && Ipv4Header.MIN_LEN + ulen <= TcpIpv4.routeMtu(host, cb.daddr, null);
         ctx.trace(skb, "udp_send_skb");
         ctx.count(skb, Snmp.UdpOutDatagrams);
         ctx.enqueue(KernelQueue.IP_LOCAL_OUT, skb);

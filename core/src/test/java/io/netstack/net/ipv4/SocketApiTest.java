@@ -65,6 +65,29 @@ class SocketApiTest {
         assertThat(h.call(c -> sl.recvfrom(c, "b", rx, 100)).errno()).isEqualTo(Errno.EAGAIN);
     }
 
+    /**
+     * __ip_make_skb: a UDP socket (IP_PMTUDISC_WANT) sets DF only on a datagram that fits the
+     * route's MTU; a larger one goes without DF so ip_fragment cuts it. Found with Linux's nc
+     * over the live wire: a 2,001-byte datagram reached udp-echo, and its echo was dropped
+     * (IpFragFails) because it went with DF. With ip_no_pmtu_disc, never DF.
+     */
+    @Test
+    void aUdpDatagramOverTheMtuGoesWithoutDfToBeFragmented() {
+        for (String sysctl : new String[]{"", "  net.ipv4.ip_no_pmtu_disc: 1\n"}) {
+            TcpHarness h = new TcpHarness();
+            h.add(TcpHarness.host("a", "10.0.0.1", "", sysctl));
+            SocketLayer sl = h.sock;
+            int tx = (int) h.call(c -> sl.socketCreate("a", "udp")).value();
+            for (int len : new int[]{1472, 1473, 2001}) {
+                assertThat(h.call(c -> sl.sendto(c, "a", tx, new byte[len], B, 7)).value()).isEqualTo(len);
+            }
+            assertThat(h.sent).hasSize(3);
+            boolean pmtu = sysctl.isEmpty();
+            assertThat(h.sent.stream().map(TcpHarness.Sent::df).toList()).as(sysctl)
+                    .containsExactly(pmtu, false, false);
+        }
+    }
+
     @Test
     void sockOpFieldsSurviveTheCodec() {
         SkBuff skb = SkBuff.alloc(1, "h", 16, 0);

@@ -51,7 +51,11 @@ final class TcpHarness {
     final List<String> drops = new ArrayList<>();
     boolean logging;
 
-    record Sent(String netns, int saddr, int daddr, int proto, byte[] l4, long at) {
+    record Sent(String netns, int saddr, int daddr, int proto, byte[] l4, long at, boolean df) {
+        Sent(String netns, int saddr, int daddr, int proto, byte[] l4, long at) {
+            this(netns, saddr, daddr, proto, l4, at, false);
+        }
+
         TcpHeader th() { return new TcpHeader(l4, 0); }
         int payloadLen() { return l4.length - th().doff() * 4; }
         byte[] payload() { return java.util.Arrays.copyOfRange(l4, th().doff() * 4, l4.length); }
@@ -140,7 +144,7 @@ final class TcpHarness {
             switch (o.queue()) {
                 case IP_LOCAL_OUT: {
                     int saddr = skb.cb().saddr != 0 ? skb.cb().saddr : addrOf.get(skb.netns());
-                    Sent s = new Sent(skb.netns(), saddr, skb.cb().daddr, skb.cb().ipProtocol, skb.dataBytes(), now);
+                    Sent s = new Sent(skb.netns(), saddr, skb.cb().daddr, skb.cb().ipProtocol, skb.dataBytes(), now, skb.cb().df);
                     sent.add(s);
                     if (logging) log.add(now / 1_000_000 + "ms " + tcpdump(s));
                     String peer = peerOf.get(skb.netns());

@@ -19,13 +19,15 @@ import java.util.Map;
 
 /**
  * The stack's side of a live wire over Kafka: frames are published to netstack.wire.rx through a
- * {@link StackClient} (each acknowledged before the next, so a frame is never lost silently); the
+ * {@link StackClient}, in order and without waiting for each acknowledgement (a frame the broker
+ * refused is counted and reported, never lost silently: {@link #failed()}); the
  * transmitted frames are read from netstack.wire.tx, committed records only, from the end as it was
  * when the bridge started (an old run's frames are not replayed onto a live wire).
  */
 public final class KafkaStackSide implements WireBridge.StackSide {
 
     private final StackClient client;
+    private final java.util.concurrent.atomic.AtomicLong failed = new java.util.concurrent.atomic.AtomicLong();
     private final KafkaConsumer<byte[], byte[]> consumer;
 
     public KafkaStackSide(String bootstrap) {
@@ -56,8 +58,16 @@ public final class KafkaStackSide implements WireBridge.StackSide {
 
     @Override
     public void publish(WireFrame frame) {
-        client.publishFrame(frame);
+        client.publishFrameAsync(frame, e -> {
+            if (e == null) return;
+            if (failed.getAndIncrement() == 0) {
+                System.err.println("wire: cannot publish a frame of " + frame.netns() + "/" + frame.dev() + ": " + e);
+            }
+        });
     }
+
+    /** Frames the broker did not take. */
+    public long failed() { return failed.get(); }
 
     @Override
     public List<WireFrame> pollTransmitted(Duration timeout) {
@@ -75,6 +85,7 @@ public final class KafkaStackSide implements WireBridge.StackSide {
 
     @Override
     public void close() {
+        client.flush();
         consumer.close(Duration.ofSeconds(2));
         client.close();
     }

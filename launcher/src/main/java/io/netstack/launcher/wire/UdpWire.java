@@ -41,9 +41,15 @@ public final class UdpWire implements FramePort {
      *
      * @param peer where transmitted frames go; null to answer whoever sent last
      */
+    /** The receive buffer asked for (bytes). */
+    static final int RCVBUF = 4 << 20;
+
     public static UdpWire open(InetSocketAddress listen, InetSocketAddress peer) throws IOException {
         DatagramChannel ch = DatagramChannel.open();
         try {
+            // A burst from the peer (a TCP window, a flood of datagrams) waits here while the
+            // bridge publishes: ask for a large buffer (Linux caps it at net.core.rmem_max).
+            ch.setOption(java.net.StandardSocketOptions.SO_RCVBUF, RCVBUF);
             ch.bind(listen);
             return new UdpWire(ch, peer);
         } catch (IOException e) {

@@ -45,6 +45,28 @@ public final class WireBridge implements AutoCloseable {
         this.stack = stack;
     }
 
+    /**
+     * What netem ({@code tc qdisc add dev TAP root netem loss P% delay D}) does to what the peer
+     * sends, for kernels built without it (CONFIG_NET_SCH_NETEM unset, as in some VMs): each
+     * frame from outside is lost with probability {@code loss}, the others are delayed by
+     * {@code delay} (in order). Set before {@link #start()}.
+     */
+    public record Impairment(double loss, Duration delay, long seed) {}
+
+    private Impairment impairment;
+    private final AtomicLong impairedDrops = new AtomicLong();
+    private final java.util.concurrent.LinkedBlockingQueue<Object[]> delayed = new java.util.concurrent.LinkedBlockingQueue<>();
+    private Thread delayThread;
+
+    public WireBridge impair(Impairment i) {
+        this.impairment = i;
+        this.random = new java.util.Random(i.seed());
+        return this;
+    }
+
+    /** Frames from outside the impairment dropped. */
+    public long impairedDrops() { return impairedDrops.get(); }
+
     public WireBridge start() {
         running = true;
         rxThread = new Thread(this::outsideToStack, "wire-rx-" + netns + "/" + dev);
@@ -53,6 +75,11 @@ public final class WireBridge implements AutoCloseable {
         txThread.setDaemon(true);
         rxThread.start();
         txThread.start();
+        if (impairment != null && !impairment.delay().isZero()) {
+            delayThread = new Thread(this::delayedToStack, "wire-delay-" + netns + "/" + dev);
+            delayThread.setDaemon(true);
+            delayThread.start();
+        }
         return this;
     }
 
@@ -68,6 +95,16 @@ public final class WireBridge implements AutoCloseable {
                 continue;
             }
             if (frame == null) return;
+            if (impairment != null) {
+                if (random.nextDouble() < impairment.loss()) {
+                    impairedDrops.incrementAndGet();
+                    continue;
+                }
+                if (!impairment.delay().isZero()) {
+                    delayed.add(new Object[]{System.nanoTime() + impairment.delay().toNanos(), frame});
+                    continue;
+                }
+            }
             try {
                 stack.publish(new WireFrame(netns, dev, frame, epochNanos()));
                 toStack.incrementAndGet();
@@ -75,6 +112,30 @@ public final class WireBridge implements AutoCloseable {
                 if (!running) return;
                 errors.incrementAndGet();
                 System.err.println("wire " + netns + "/" + dev + ": cannot publish a frame: " + e.getMessage());
+            }
+        }
+    }
+
+    private java.util.Random random = new java.util.Random();
+
+    /** The delayed frames, each published when its time comes (one delay for all: the order stays). */
+    private void delayedToStack() {
+        while (running) {
+            Object[] e;
+            try {
+                e = delayed.poll(200, java.util.concurrent.TimeUnit.MILLISECONDS);
+                if (e == null) continue;
+                long wait = (long) e[0] - System.nanoTime();
+                if (wait > 0) java.util.concurrent.locks.LockSupport.parkNanos(wait);
+            } catch (InterruptedException ie) {
+                return;
+            }
+            try {
+                stack.publish(new WireFrame(netns, dev, (byte[]) e[1], epochNanos()));
+                toStack.incrementAndGet();
+            } catch (RuntimeException ex) {
+                if (!running) return;
+                errors.incrementAndGet();
             }
         }
     }
@@ -126,6 +187,7 @@ public final class WireBridge implements AutoCloseable {
         }
         join(rxThread);
         join(txThread);
+        join(delayThread);
         stack.close();
     }
 

@@ -122,6 +122,37 @@ class UdpWireBridgeTest {
         assertThat(receive()).isEqualTo(ARP_REPLY);
     }
 
+    /**
+     * The stand-in for netem where the kernel has none: 200 frames from outside with loss 10%
+     * and delay 100 ms: the seeded losses are counted, every other frame arrives, in order, no
+     * sooner than 100 ms after it was sent.
+     */
+    @Test
+    void anImpairedWireLosesAndDelaysFramesFromOutsideInOrder() throws Exception {
+        bridge.close();
+        UdpWire w = UdpWire.open(new InetSocketAddress(LO, 0), new InetSocketAddress(LO, peer.getLocalPort()));
+        bridge = new WireBridge("h1", "eth0", w, stack).impair(new WireBridge.Impairment(0.10, Duration.ofMillis(100), 7)).start();
+        int n = 200;
+        long[] sentAt = new long[n];
+        for (int i = 0; i < n; i++) {
+            byte[] f = pattern(60);
+            f[0] = (byte) i;
+            sentAt[i] = System.nanoTime();
+            peer.send(new DatagramPacket(f, f.length, w.localAddress()));
+            if (i % 20 == 0) Thread.sleep(1);
+        }
+        List<Integer> order = new ArrayList<>();
+        WireFrame f;
+        while ((f = stack.published.poll(2, TimeUnit.SECONDS)) != null) {
+            int i = f.frame()[0] & 0xff;
+            order.add(i);
+            assertThat(System.nanoTime() - sentAt[i]).as("frame %d delayed", i).isGreaterThanOrEqualTo(100_000_000L);
+        }
+        assertThat(order).isSorted();
+        assertThat(order.size() + bridge.impairedDrops()).isEqualTo(n);
+        assertThat(bridge.impairedDrops()).isBetween(5L, 40L);
+    }
+
     /** The counter moves just after the datagram left: wait for it (bounded), then return it. */
     private long awaitFramesOut(long n) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);

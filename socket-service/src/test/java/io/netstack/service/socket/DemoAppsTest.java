@@ -107,4 +107,31 @@ class DemoAppsTest {
                     .isEqualTo("ECONNREFUSED");
         }
     }
+
+    /**
+     * The service removes a host (and reconfigures one) on its configuration thread holding the
+     * layer's lock; the apps' sockets are closed through the socket API, whose calls need that
+     * lock. Closing them on the caller's thread deadlocked the socket service (found when a live
+     * test removed its host: no later host was ever configured). Now it returns at once, and
+     * the apps' sockets close right after.
+     */
+    @Test
+    void removingAHostWithAppsUnderTheLayerLockDoesNotDeadlock() throws Exception {
+        connect(80).close();
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(10),
+                () -> stack.underLayerLock(() -> apps.remove("b")));
+        assertThat(apps.running()).isEmpty();
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        String errno = null;
+        while (errno == null && System.nanoTime() < deadline) {
+            try (NetstackSocket t = api.tcp("a")) {
+                t.setTimeout(Duration.ofSeconds(10));
+                t.connect("10.0.0.2", 80);
+                Thread.sleep(100); // the close is on its way
+            } catch (ErrnoException e) {
+                errno = e.errno();
+            }
+        }
+        assertThat(errno).as("the http app's listener is closed").isEqualTo("ECONNREFUSED");
+    }
 }

@@ -44,6 +44,13 @@ final class InProcessApi implements AutoCloseable {
     private final Thread clock;
     private volatile boolean open = true;
 
+    /** Runs {@code r} holding the layer's lock, as the service's configuration thread applies a host. */
+    void underLayerLock(Runnable r) {
+        synchronized (lock) {
+            r.run();
+        }
+    }
+
     InProcessApi() throws Exception {
         List<Layer> layers = Layers.standard();
         stack = new InProcessStack(layers, 0);

@@ -80,15 +80,27 @@ public final class DemoApps implements AutoCloseable {
     /** The apps running now ("h1 tcp-echo 0.0.0.0:7"). */
     public synchronized List<String> running() { return List.copyOf(running.keySet()); }
 
+    /**
+     * Stops an app: its socket is closed on the apps' own threads, never on the caller's. The
+     * caller is the configuration thread holding the layer's lock (SocketAppsLayer.configure /
+     * remove run under it), and close() is a call of the socket API, which needs that lock for
+     * its visit: closing here deadlocked the socket service for good when a host with apps
+     * was removed (no later host was ever configured).
+     */
     private void stop(Running r) {
         r.stopped = true;
         NetstackSocket s = r.socket;
-        if (s != null) {
-            try {
-                s.close();
-            } catch (ErrnoException | RuntimeException e) {
-                // the host may be gone already
-            }
+        if (s == null) return;
+        try {
+            threads.execute(() -> {
+                try {
+                    s.close();
+                } catch (ErrnoException | RuntimeException e) {
+                    // the host may be gone already
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+            // the service is stopping
         }
     }
 
@@ -166,6 +178,12 @@ public final class DemoApps implements AutoCloseable {
     public synchronized void close() {
         for (Running r : running.values()) stop(r);
         running.clear();
+        threads.shutdown();
+        try {
+            threads.awaitTermination(2, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         threads.shutdownNow();
     }
 
