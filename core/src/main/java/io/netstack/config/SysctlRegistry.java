@@ -53,6 +53,7 @@ public final class SysctlRegistry {
         add("l4 socket", "4096 131072 6291456", "net.ipv4.tcp_rmem");
         add("l4", "2", "net.ipv4.tcp_ecn");
         add("l4", "60", "net.ipv4.tcp_fin_timeout");
+        add("l4", "2", "net.ipv4.tcp_frto");
         add("l4", "500", "net.ipv4.tcp_invalid_ratelimit");
         add("l4", "75", "net.ipv4.tcp_keepalive_intvl");
         add("l4", "9", "net.ipv4.tcp_keepalive_probes");
