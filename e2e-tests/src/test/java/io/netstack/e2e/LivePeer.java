@@ -178,6 +178,54 @@ final class LivePeer implements AutoCloseable {
         return cmd;
     }
 
+    /**
+     * Samples the peer's TCP connections ({@code ss -tin}) every {@code every} while a transfer
+     * runs: RTT, cwnd, the window the emulated host offers (snd_wnd), what is in flight (unacked)
+     * and waits (notsent): the figures that tell what bounds the goodput. Stop with close().
+     */
+    final class SsSampler implements AutoCloseable {
+        private final List<String> samples = new ArrayList<>();
+        private final Thread t;
+        private volatile boolean on = true;
+
+        SsSampler(Duration every) {
+            Pattern keep = Pattern.compile("(?<![a-z_])(rtt:[0-9.]+/[0-9.]+|rto:\\d+|cwnd:\\d+|ssthresh:\\d+|snd_wnd:\\d+|unacked:\\d+|notsent:\\d+|rcv_space:\\d+|retrans:[0-9/]+)");
+            t = new Thread(() -> {
+                while (on) {
+                    try {
+                        Thread.sleep(every.toMillis());
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    String out = TapPeer.run(peer.inNetns("ss", "-tin", "state", "established"), false).output();
+                    for (String conn : out.split("\n(?=\\S)")) {
+                        Matcher m = keep.matcher(conn);
+                        StringBuilder b = new StringBuilder();
+                        while (m.find()) b.append(b.length() == 0 ? "" : " ").append(m.group(1));
+                        if (b.indexOf("rtt:") >= 0) {
+                            synchronized (samples) {
+                                samples.add(b.toString());
+                            }
+                        }
+                    }
+                }
+            }, "ss-sampler");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            on = false;
+            t.interrupt();
+            t.join(5000);
+            synchronized (samples) {
+                int step = Math.max(1, samples.size() / 8);
+                for (int i = 0; i < samples.size(); i += step) System.out.println("  peer ss: " + samples.get(i));
+            }
+        }
+    }
+
     /** The peer's counters now (nstat -az: absolute values of its own namespace). */
     Map<String, Long> peerNstat() {
         TapPeer.Result r = TapPeer.run(peer.inNetns("nstat", "-az"), true);

@@ -110,7 +110,10 @@ class LiveTcpIT {
         Path back = dir.resolve("echo.out");
         Map<String, Long> peer0 = live.peerNstat();
         Map<String, Long> host0 = live.hostNstat();
-        LivePeer.Run r = live.inPeer(data, back, LIMIT, "nc", "-N", LivePeer.OURS, "7");
+        LivePeer.Run r;
+        try (LivePeer.SsSampler ss = live.new SsSampler(Duration.ofSeconds(3))) {
+            r = live.inPeer(data, back, LIMIT, "nc", "-N", LivePeer.OURS, "7");
+        }
         Map<String, Long> peerD = LivePeer.delta(peer0, live.peerNstat());
         Map<String, Long> hostD = LivePeer.delta(host0, live.hostNstat());
         long got = Files.size(back);
@@ -149,7 +152,10 @@ class LiveTcpIT {
             Thread.sleep(500);
             Map<String, Long> peer0 = live.peerNstat();
             Map<String, Long> host0 = live.hostNstat();
-            LivePeer.Run r = LivePeer.exec(live.netstackNc(LivePeer.PEER_ADDR, "6000"), data, null, LIMIT);
+            LivePeer.Run r;
+            try (LivePeer.SsSampler ss = live.new SsSampler(Duration.ofSeconds(3))) {
+                r = LivePeer.exec(live.netstackNc(LivePeer.PEER_ADDR, "6000"), data, null, LIMIT);
+            }
             listener.waitFor(60, java.util.concurrent.TimeUnit.SECONDS);
             Map<String, Long> peerD = LivePeer.delta(peer0, live.peerNstat());
             Map<String, Long> hostD = LivePeer.delta(host0, live.hostNstat());

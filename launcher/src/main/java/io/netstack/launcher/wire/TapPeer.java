@@ -129,7 +129,10 @@ public final class TapPeer implements AutoCloseable {
             if (which("setpriv") != null) cmd.addAll(List.of("setpriv", "--pdeathsig", "KILL", "--"));
             cmd.addAll(List.of("socat", "-d",
                     "TUN,tun-type=tap,tun-name=" + o.tap() + ",iff-no-pi",
-                    "UDP-DATAGRAM:127.0.0.1:" + bridgePort + ",bind=127.0.0.1:" + socatPort));
+                    // rcvbuf: the stack transmits a window at once (a batch of wire.tx) and the
+                    // bridge sends it back to back; with the default 212992 bytes socat's socket
+                    // overflowed (UdpRcvbufErrors in the root namespace, TCP losses on a clean wire).
+                    "UDP-DATAGRAM:127.0.0.1:" + bridgePort + ",bind=127.0.0.1:" + socatPort + ",rcvbuf=" + UdpWire.RCVBUF));
             Path log = STATE_DIR.resolve("socat-" + o.netns() + ".log");
             socat = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
             writeMarker(marker, socat.pid(), o);
