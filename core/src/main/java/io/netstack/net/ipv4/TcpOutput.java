@@ -112,6 +112,20 @@ final class TcpOutput implements java.io.Serializable {
         return Arrays.copyOf(b, p);
     }
 
+    /**
+     * tcp_current_mss, net/ipv4/tcp_output.c: the payload a segment may carry NOW. mss_cache
+     * assumes the options of every segment (the timestamp); SACK blocks, sent while the
+     * out-of-order queue holds data, take up to 4 + 3 * 8 more bytes, and the segment must shrink
+     * by as much or it no longer fits the MTU. (Found over the live wire with 1% loss: full
+     * segments with SACK blocks were 1528 bytes with DF, dropped by ip_fragment, and the echo
+     * stalled until the connection timed out.)
+     */
+    int tcpCurrentMss(LayerContext ctx, TcpSock tp) {
+        int optlen = tcpEstablishedOptions(ctx, tp).length;
+        int aligned = tp.tstampOk ? TcpHeader.TCPOLEN_TSTAMP_ALIGNED : 0;
+        return Math.max(tp.mssCache - (optlen - aligned), 1);
+    }
+
     /** tcp_time_stamp_ts + ts_offset: the millisecond clock of TSval. */
     static int tsval(LayerContext ctx, TcpSock tp) {
         return (int) Math.floorDiv(ctx.nowNanos(), 1_000_000L) + tp.tsOff;
@@ -219,10 +233,11 @@ final class TcpOutput implements java.io.Serializable {
                 || tp.state == TcpSock.TCP_TIME_WAIT) {
             return;
         }
+        int mss = tcpCurrentMss(ctx, tp);
         while (TcpSock.before(tp.sndNxt, tp.writeSeq)) {
             int seq = tp.sndNxt;
             int dataEnd = tp.dataEnd();
-            int len = Math.max(0, Math.min(tp.mssCache, dataEnd - seq));
+            int len = Math.max(0, Math.min(mss, dataEnd - seq));
             boolean fin = tp.finQueued && seq + len == tp.finSeq;
             // 1. tcp_cwnd_test: packets in flight against the congestion window.
             if (tp.packetsInFlight() >= tp.cwnd) break;
@@ -239,13 +254,13 @@ final class TcpOutput implements java.io.Serializable {
             }
             // 3. tcp_nagle_test: a partial segment waits while a small one is unacknowledged
             //    (Minshall's variant), unless TCP_NODELAY or it carries the FIN.
-            if (len < tp.mssCache && !fin && tcpNagleCheck(tp)) break;
+            if (len < mss && !fin && tcpNagleCheck(tp)) break;
             int flags = TcpHeader.ACK | (fin ? TcpHeader.FIN : 0);
             if (len > 0 && seq + len == dataEnd) flags |= TcpHeader.PSH;
             byte[] data = len > 0 ? tp.sendBytes(seq, len) : new byte[0];
             boolean wasIdle = tp.rtxQueue.isEmpty();
             tcpTransmitSkb(ctx, tp, parent, seq, flags, data, null, "tcp_write_xmit");
-            tcpEventNewDataSent(ctx, tp, seq, len, fin, wasIdle);
+            tcpEventNewDataSent(ctx, tp, seq, len, fin, wasIdle, mss);
         }
     }
 
@@ -256,12 +271,12 @@ final class TcpOutput implements java.io.Serializable {
     }
 
     /** tcp_event_new_data_sent: snd_nxt advances, the segment joins the retransmit queue, TCPOrigDataSent. */
-    private void tcpEventNewDataSent(LayerContext ctx, TcpSock tp, int seq, int len, boolean fin, boolean wasIdle) {
+    private void tcpEventNewDataSent(LayerContext ctx, TcpSock tp, int seq, int len, boolean fin, boolean wasIdle, int mss) {
         int end = seq + len + (fin ? 1 : 0);
         tp.sndNxt = end;
         tp.rtxQueue.add(new TcpSock.TxSeg(seq, end, false, fin, ctx.nowNanos()));
         ctx.count(tp.netns, Snmp.TcpExtTCPOrigDataSent, 1);
-        if (len < tp.mssCache) tp.sndSml = end;
+        if (len < mss) tp.sndSml = end;
         if (wasIdle || tp.rtoDeadline == 0) {
             tp.rtoDeadline = ctx.nowNanos() + tp.rtoNanos;
             tp.retransStampNanos = 0;
@@ -291,6 +306,19 @@ final class TcpOutput implements java.io.Serializable {
         }
         if (tp.retransStampNanos == 0) tp.retransStampNanos = seg.sentNanos;
         seg.retransmitted = true;
+        int mss = seg.syn ? Integer.MAX_VALUE : tcpCurrentMss(ctx, tp);
+        if (data.length > mss) {
+            // tcp_fragment: the options grew since it was sent (SACK blocks): it goes as
+            // segments that fit, each a retransmission.
+            for (int off = 0; off < data.length; off += mss) {
+                int n = Math.min(mss, data.length - off);
+                boolean last = off + n == data.length;
+                int f = TcpHeader.ACK | (last ? flags & (TcpHeader.FIN | TcpHeader.PSH) : 0);
+                ctx.count(tp.netns, Snmp.TcpRetransSegs, 1);
+                tcpTransmitSkb(ctx, tp, parent, from + off, f, Arrays.copyOfRange(data, off, off + n), null, "tcp_retransmit_skb");
+            }
+            return;
+        }
         ctx.count(tp.netns, Snmp.TcpRetransSegs, 1);
         tcpTransmitSkb(ctx, tp, parent, seg.syn ? seg.seq : from, flags, data, synOpts, "tcp_retransmit_skb");
     }

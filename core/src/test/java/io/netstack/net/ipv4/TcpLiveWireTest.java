@@ -278,4 +278,48 @@ class TcpLiveWireTest {
         assertThat(out.get(0).th().seq()).isEqualTo(una + MSS);
         assertThat(h.delta(H, before)).containsEntry("TcpRetransSegs", 1L).containsEntry("TcpExtTCPSackRecovery", 1L);
     }
+
+    /**
+     * tcp_current_mss: while the out-of-order queue holds data, our segments carry SACK blocks,
+     * and the payload shrinks by their size so that header + options + payload still fit the
+     * MTU (1500 - 20 = 1480 bytes of TCP). Before, full segments went out 12 to 36 bytes too
+     * large with DF, ip_fragment dropped them, and an echo over a lossy wire stalled. Also for a
+     * retransmission of a segment sent before the SACK blocks appeared (tcp_fragment).
+     */
+    @Test
+    void segmentsShrinkByTheSackBlocksTheyCarry() {
+        h = new TcpHarness();
+        config = TcpHarness.host(H, "10.0.0.2", "", "");
+        h.add(config);
+        sl = h.sock;
+        fd = (int) h.call(c -> sl.socketCreate(H, "tcp")).value();
+        h.call(c -> sl.connect(c, H, fd, PEER, PPORT));
+        TcpHarness.Sent syn = h.sent.get(h.sent.size() - 1);
+        int mySyn = syn.th().seq();
+        lport = syn.th().source();
+        // SYN-ACK: MSS 1460, SACK_PERM, timestamps (TSval 1, TSecr 0), NOP NOP NOP NOP.
+        byte[] synOpts = {2, 4, 0x05, (byte) 0xb4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 1, 1, 1};
+        h.advanceMs(10);
+        h.inject(H, PEER, LOCAL, TcpStatesTest.seg(lport, TcpHeader.SYN | A, PISN, mySyn + 1, 65535, synOpts, new byte[0]));
+        assertThat(tp().sackOk).isTrue();
+        assertThat(tp().tstampOk).isTrue();
+        int una = mySyn + 1;
+        // The app's first segment, then a loss: the peer's data arrives with a hole.
+        int mark = h.sent.size();
+        h.call(c -> sl.send(c, H, fd, pattern(0, 3 * 1448)));
+        List<TcpHarness.Sent> first = h.sentSince(mark);
+        assertThat(first).as(TcpHarness.tcpdump(first)).hasSize(3).allMatch(s -> s.payloadLen() == 1448);
+        h.inject(H, PEER, LOCAL, TcpStatesTest.seg(lport, A, PISN + 1 + 1000, una, 65535, TcpStatesTest.ts(2, 0), new byte[100]));
+        assertThat(tp().ofo).hasSize(1);
+        mark = h.sent.size();
+        h.call(c -> sl.send(c, H, fd, pattern(3 * 1448, 3 * 1448)));
+        // The RTO resends the head, sent without SACK blocks, now with one.
+        h.advanceMs(1500);
+        List<TcpHarness.Sent> out = h.sentSince(mark);
+        assertThat(out.stream().filter(s -> s.payloadLen() > 0).toList()).as(TcpHarness.tcpdump(out)).isNotEmpty()
+                .allSatisfy(s -> assertThat(s.l4().length).as("TCP header + options + payload").isLessThanOrEqualTo(1480));
+        assertThat(out.stream().filter(s -> s.payloadLen() > 0 && s.th().seq() == una).toList()).as("the head again, in pieces")
+                .isNotEmpty().allSatisfy(s -> assertThat(s.payloadLen()).isEqualTo(1448 - 12));
+        assertThat(h.drops).as("nothing dropped").noneMatch(d -> d.contains("PKT_TOO_BIG"));
+    }
 }
