@@ -9,6 +9,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -62,7 +63,25 @@ public final class BrokerMain {
         awaitCluster(bootstrap, server);
         System.out.println(READY + bootstrap);
         System.out.flush();
+        startTransactionJanitor(bootstrap);
         server.join();
+    }
+
+    /** Transactions may last this long at most (the services ask for 10 s); the broker aborts them then. */
+    static final Duration TRANSACTION_MAX_TIMEOUT = Duration.ofSeconds(30);
+
+    /** Open longer than this on a partition, a transaction is hanging (the coordinator has let go of it). */
+    static final Duration HANGING_AFTER = TRANSACTION_MAX_TIMEOUT.plusSeconds(15);
+
+    /** Looks for hanging transactions every 5 s for the broker's lifetime ({@link TransactionJanitor}). */
+    private static void startTransactionJanitor(String bootstrap) {
+        Thread t = new Thread(() -> {
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+                new TransactionJanitor(admin, HANGING_AFTER, System::nanoTime, System.out).runEvery(Duration.ofSeconds(5));
+            }
+        }, "transaction-janitor");
+        t.setDaemon(true);
+        t.start();
     }
 
     /**
@@ -122,6 +141,7 @@ public final class BrokerMain {
                 // A dead producer's open transaction is aborted soon after transaction.timeout.ms
                 // (10 s, LayerRuntime) instead of up to 10 s later: read_committed readers move on.
                 "transaction.abort.timed.out.transaction.cleanup.interval.ms=1000",
+                "transaction.max.timeout.ms=" + TRANSACTION_MAX_TIMEOUT.toMillis(),
                 "auto.create.topics.enable=false",
                 "num.network.threads=2",
                 "num.io.threads=2",

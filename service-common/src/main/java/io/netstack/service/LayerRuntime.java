@@ -96,6 +96,8 @@ public final class LayerRuntime implements SmartLifecycle {
      * that may still roll back, and a rolled-back batch's hosts go back to their committed state.
      */
     private final ReentrantLock txLock = new ReentrantLock();
+    /** API calls wait while partitions move (their hosts' state is dropped and restored meanwhile). */
+    private final RebalanceGate rebalance = new RebalanceGate();
     private final BacklogLag backlogLag;
     private ScheduledExecutorService timer;
     private Thread configThread;
@@ -155,18 +157,24 @@ public final class LayerRuntime implements SmartLifecycle {
         cp.setConsumerRebalanceListener(new ConsumerRebalanceListener() {
             @Override public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
                 queueDepth.revoked(partitions);
+                if (!partitions.isEmpty()) rebalance.begin();
                 dropState(partitions);
             }
 
             @Override public void onPartitionsLost(Collection<TopicPartition> partitions) {
                 queueDepth.revoked(partitions);
+                if (!partitions.isEmpty()) rebalance.begin();
                 dropState(partitions);
             }
 
             @Override
             public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
                 log.info("{} assigned {}", instance, partitions);
-                restoreState(partitions);
+                try {
+                    restoreState(partitions);
+                } finally {
+                    rebalance.end();
+                }
                 metrics.rebalanced();
                 readiness.partitionsAssigned();
             }
@@ -636,6 +644,7 @@ public final class LayerRuntime implements SmartLifecycle {
      * The socket service runs each BSD socket API call this way.
      */
     public <T> T runAction(String tag, java.util.function.Function<io.netstack.stack.LayerContext, T> action) {
+        if (stateful) rebalance.await(props.getGroup().getSessionTimeout().multipliedBy(5));
         if (stateful) txLock.lock();
         java.util.Set<String> hosts = java.util.Set.of();
         try {

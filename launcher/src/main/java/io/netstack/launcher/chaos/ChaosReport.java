@@ -88,10 +88,37 @@ public record ChaosReport(
             results.add(new FaultResult(f, (f.startNanos() - t0) / 1e9, (f.endNanos() - f.startNanos()) / 1_000_000,
                     pre, recovery, deepest));
         }
+        List<String> allNotes = new ArrayList<>(notes);
+        int shown = 0;
+        for (long id : ledger.inFlight()) {
+            if (shown++ == 20) { allNotes.add("... and more lost skbs"); break; }
+            allNotes.add("lost " + trail(ledger, id, t0));
+        }
         return new ChaosReport(o.seed(), o.faults(), (trafficEnd - t0) / 1e9, o.rate(), o.scale(),
                 ledger.entered().size(), ledger.born().size(), delivered, transmitted, consumed, dropped,
                 ledger.inFlight().size(), ledger.multipleFates().size(), ledger.fatesWithoutBirth().size(),
-                tcpSurvived, tcpConnections, udpSent, udpEchoed, pingsSent, results, tput, t0, List.copyOf(notes));
+                tcpSurvived, tcpConnections, udpSent, udpEchoed, pingsSent, results, tput, t0, List.copyOf(allNotes));
+    }
+
+    /** Where a lost skb was last seen: each event's time, layer, instance, last function and the queue it was handed to. */
+    static String trail(EventLedger ledger, long id, long t0) {
+        StringBuilder b = new StringBuilder("skb ").append(id).append(':');
+        List<SkbEvent> events = ledger.eventsOf(id);
+        if (events.isEmpty()) {
+            b.append(" spawned, never seen; spawned by");
+            for (SkbEvent e : ledger.events()) {
+                if (!e.spawned().contains(id)) continue;
+                String last = e.trace().isEmpty() ? "-" : e.trace().get(e.trace().size() - 1).function();
+                b.append(String.format(Locale.ROOT, " [%.1f s %s %s/%s skb %d %s]", (e.timeNanos() - t0) / 1e9,
+                        e.netns(), e.layer(), e.instance(), e.skbId(), last));
+            }
+        }
+        for (SkbEvent e : events) {
+            String last = e.trace().isEmpty() ? "-" : e.trace().get(e.trace().size() - 1).function();
+            b.append(String.format(Locale.ROOT, " [%.1f s %s %s/%s %s -> %s]", (e.timeNanos() - t0) / 1e9, e.netns(),
+                    e.layer(), e.instance(), last, e.queue().isEmpty() ? "no queue" : e.queue()));
+        }
+        return b.toString();
     }
 
     static long bucketOf(long nanos, long t0) { return Math.floorDiv(nanos - t0, 1_000_000_000L); }
