@@ -772,12 +772,15 @@ final class TcpInput implements java.io.Serializable {
         return news;
     }
 
-    /** tcp_ack_update_window / tcp_may_update_window (RFC 793 SND.WL1/WL2). */
+    /**
+     * tcp_ack_update_window / tcp_may_update_window (RFC 793 SND.WL1/WL2); a zero window from the
+     * same segment sequence is taken too (6.x: "|| !nwin"), so a receiver can close its window.
+     */
     static int tcpAckUpdateWindow(TcpSock tp, Seg s, int ack) {
         int nwin = s.th.window();
         if (!s.syn()) nwin <<= tp.sndWscale;
         if (TcpSock.after(ack, tp.sndUna) || TcpSock.after(s.seq, tp.sndWl1)
-                || (s.seq == tp.sndWl1 && nwin > tp.sndWnd)) {
+                || (s.seq == tp.sndWl1 && (nwin > tp.sndWnd || nwin == 0))) {
             tp.sndWl1 = s.seq;
             if (tp.sndWnd != nwin) {
                 tp.sndWnd = nwin;
