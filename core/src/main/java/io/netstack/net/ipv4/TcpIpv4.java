@@ -25,9 +25,9 @@ import java.util.Map;
  * TCP's answers to single segments.
  *
  * <p>Request socks (TCP_NEW_SYN_RECV) are kept per host in {@link #requests()} so the
- * handshake can be completed later. Not emulated yet: tcp_check_req beyond a retransmitted
- * SYN (the third segment of the handshake, established sockets), the SYN-ACK retransmit
- * timer, MD5/AO, TFO, AccECN, syncookie validation.
+ * handshake can be completed later; SYN cookies are sent when the SYN queue is full and
+ * verified on the returning ACK (cookie_v4_check). Not emulated: MD5/AO, TFO, AccECN,
+ * timestamp cookies (cookie_init_timestamp: window scaling and SACK are lost with a cookie).
  */
 public final class TcpIpv4 implements java.io.Serializable {
 
