@@ -207,8 +207,20 @@ final class TcpInput implements java.io.Serializable {
                 tp.sndWl1 = s.seq;
                 tp.maxWindow = Math.max(tp.maxWindow, tp.sndWnd);
                 tp.setState(ctx, TcpSock.TCP_ESTABLISHED);
-                tcp.sockEvent(ctx, tp.listener, ControlBlock.SOCK_OP_ACCEPT_READY, 0, tp.key, tp, s.skb);
                 if (tp.keepalive) tp.keepaliveDeadline = ctx.nowNanos() + tcp.keepaliveTime();
+                if (tp.listener == null) {
+                    // A simultaneous open: connect() returns (sk_state_change); the peer's SYN-ACK
+                    // is consumed without an ACK (the "if (sk->sk_socket) goto consume" of 6.11).
+                    tp.lastRcvNanos = ctx.nowNanos();
+                    tcp.sockEvent(ctx, tp.key, ControlBlock.SOCK_OP_CONNECTED, 0, null, tp, s.skb);
+                    if (s.syn()) {
+                        out.tcpWriteXmit(ctx, tp, s.skb);
+                        ctx.consume(s.skb);
+                        return false;
+                    }
+                    break;
+                }
+                tcp.sockEvent(ctx, tp.listener, ControlBlock.SOCK_OP_ACCEPT_READY, 0, tp.key, tp, s.skb);
                 break;
             case TcpSock.TCP_FIN_WAIT1:
                 if (finAcked) {
@@ -435,8 +447,16 @@ final class TcpInput implements java.io.Serializable {
         }
         // 4. tcp_replace_ts_recent.
         if (s.sawTstamp && !TcpSock.after(s.seq, tp.rcvWup)) tcpStoreTsRecent(ctx, tp, s);
-        // 5. A SYN in a synchronized state.
-        if (s.syn()) return synChallenge(ctx, tp, s, synInerr);
+        // 5. A SYN in a synchronized state: a challenge ACK, except the peer's SYN-ACK in a
+        //    simultaneous open (our socket in SYN_RECV from SYN_SENT, with an application: it
+        //    repeats the SYN we have and acknowledges ours).
+        if (s.syn()) {
+            if (tp.state == TcpSock.TCP_SYN_RECV && tp.listener == null && !tp.dead && s.ack()
+                    && s.seq + 1 == s.endSeq && s.seq + 1 == tp.rcvNxt && s.ackSeq == tp.sndNxt) {
+                return true;
+            }
+            return synChallenge(ctx, tp, s, synInerr);
+        }
         return true;
     }
 
@@ -662,11 +682,19 @@ final class TcpInput implements java.io.Serializable {
         } else {
             tcpXmitRetransmitQueue(ctx, tp, s.skb);
         }
-        // 6. The zero-window probe timer stops when the window opens.
-        if (tp.sndWnd > 0) {
+        // 6. tcp_ack_probe (the no_queue case: nothing was in flight): if the head of the send
+        //    queue now fits the window, the probe timer stops and the backoff is forgotten; else
+        //    it is re-armed from now by tcp_probe0_when.
+        if (priorPackets == 0 && TcpSock.before(tp.sndNxt, tp.writeSeq)) {
+            int headEnd = tp.sndNxt + Math.min(tp.mssCache, tp.writeSeq - tp.sndNxt);
+            if (!TcpSock.after(headEnd, tp.sndUna + tp.sndWnd)) {
+                tp.backoff = 0;
+                tp.probeDeadline = 0;
+            } else {
+                tp.probeDeadline = ctx.nowNanos() + TcpTimer.tcpProbe0When(tp);
+            }
+        } else if (tp.sndWnd > 0) {
             tp.probeDeadline = 0;
-        } else if (tp.rtxQueue.isEmpty() && TcpSock.before(tp.sndNxt, tp.writeSeq) && tp.probeDeadline == 0) {
-            tp.probeDeadline = ctx.nowNanos() + tp.rtoNanos;
         }
         return 1;
     }
@@ -744,12 +772,15 @@ final class TcpInput implements java.io.Serializable {
         return news;
     }
 
-    /** tcp_ack_update_window / tcp_may_update_window (RFC 793 SND.WL1/WL2). */
+    /**
+     * tcp_ack_update_window / tcp_may_update_window (RFC 793 SND.WL1/WL2); a zero window from the
+     * same segment sequence is taken too (6.x: "|| !nwin"), so a receiver can close its window.
+     */
     static int tcpAckUpdateWindow(TcpSock tp, Seg s, int ack) {
         int nwin = s.th.window();
         if (!s.syn()) nwin <<= tp.sndWscale;
         if (TcpSock.after(ack, tp.sndUna) || TcpSock.after(s.seq, tp.sndWl1)
-                || (s.seq == tp.sndWl1 && nwin > tp.sndWnd)) {
+                || (s.seq == tp.sndWl1 && (nwin > tp.sndWnd || nwin == 0))) {
             tp.sndWl1 = s.seq;
             if (tp.sndWnd != nwin) {
                 tp.sndWnd = nwin;

@@ -25,9 +25,9 @@ import java.util.Map;
  * TCP's answers to single segments.
  *
  * <p>Request socks (TCP_NEW_SYN_RECV) are kept per host in {@link #requests()} so the
- * handshake can be completed later. Not emulated yet: tcp_check_req beyond a retransmitted
- * SYN (the third segment of the handshake, established sockets), the SYN-ACK retransmit
- * timer, MD5/AO, TFO, AccECN, syncookie validation.
+ * handshake can be completed later; SYN cookies are sent when the SYN queue is full and
+ * verified on the returning ACK (cookie_v4_check). Not emulated: MD5/AO, TFO, AccECN,
+ * timestamp cookies (cookie_init_timestamp: window scaling and SACK are lost with a cookie).
  */
 public final class TcpIpv4 implements java.io.Serializable {
 
@@ -94,11 +94,15 @@ public final class TcpIpv4 implements java.io.Serializable {
 
     private volatile HostConfig host;
     private final Map<String, RequestSock> requests = new LinkedHashMap<>();
-    /** The SYN-ACK timer of each request sock: {retransmits, deadline}. */
+    /** The SYN-ACK timer of each request sock: {num_timeout, deadline, num_retrans}. */
     private final Map<String, long[]> reqTimers = new LinkedHashMap<>();
     /** The established hash: full sockets and time-wait minisocks by 4-tuple. */
     private final Map<String, TcpSock> ehash = new LinkedHashMap<>();
     private final Map<String, ListenSock> listeners = new LinkedHashMap<>();
+    /** TCP_SKB_CB(skb)->tcp_tw_isn: the ISN a SYN that reopens a TIME_WAIT 4-tuple must take, 0 if none. */
+    private transient int twIsn;
+    /** tcp_synq_overflow's stamp (rx_opt.ts_recent_stamp of the listener): when a SYN cookie was last sent, per listener. */
+    private final Map<String, Long> lastSynqOverflow = new LinkedHashMap<>();
     private final long secret;
     private final TcpOutput output;
     private final TcpInput input;
@@ -172,9 +176,10 @@ public final class TcpIpv4 implements java.io.Serializable {
         reqTimers.remove(req.key());
     }
 
+    /** req->num_retrans: SYN-ACKs sent again, by the timer or for a repeated SYN. */
     int synackRetransmits(RequestSock req) {
         long[] t = reqTimers.get(req.key());
-        return t == null ? 0 : (int) t[0];
+        return t == null ? 0 : (int) (t.length > 2 ? t[2] : t[0]);
     }
 
     /** tcp_win_from_space with the default scaling ratio: half of the buffer is payload. */
@@ -232,8 +237,17 @@ public final class TcpIpv4 implements java.io.Serializable {
             case SYN: {
                 HostConfig.SocketSpec lsk = inetLookupListener(Iph.daddr(skb), th.dest());
                 if (lsk != null) {
+                    // The new incarnation's ISN is above anything the old one sent
+                    // (tcp_timewait_state_process: tw_snd_nxt + 65535 + 2, never 0), as RFC 1122 asks.
+                    int isn = tw.sndNxt + 65535 + 2;
+                    if (isn == 0) isn++;
                     unhash(tw);
-                    tcpV4DoRcv(ctx, skb, th, lsk);
+                    twIsn = isn;
+                    try {
+                        tcpV4DoRcv(ctx, skb, th, lsk);
+                    } finally {
+                        twIsn = 0;
+                    }
                     return;
                 }
                 output.tcpSendAck(ctx, tw, skb);
@@ -500,6 +514,7 @@ public final class TcpIpv4 implements java.io.Serializable {
             ctx.count(host.netns(), Snmp.TcpRetransSegs, 1);
             ctx.count(host.netns(), "TcpExtTCPSynRetrans", 1);
             ctx.enqueue(KernelQueue.IP_LOCAL_OUT, synack);
+            if (t.length > 2) t[2]++;
             t[0]++;
             t[1] = now + Math.min(TcpTimer.TCP_TIMEOUT_INIT << t[0], TcpTimer.TCP_RTO_MAX);
         }
@@ -614,7 +629,8 @@ public final class TcpIpv4 implements java.io.Serializable {
     void tcpV4DoRcv(LayerContext ctx, SkBuff skb, TcpHeader th, HostConfig.SocketSpec lsk) {
         ctx.trace(skb, "tcp_v4_do_rcv");
         ctx.trace(skb, "tcp_rcv_state_process");
-        // 1. tcp_v4_cookie_check finds no recent SYN queue overflow, so the listener itself handles it.
+        // 1. tcp_v4_cookie_check: a non-SYN may be the ACK of a SYN cookie.
+        if (!th.syn() && cookieV4Check(ctx, skb, th, lsk)) return;
         // 2. ACK: "return SKB_DROP_REASON_TCP_FLAGS", and tcp_v4_do_rcv resets.
         if (th.ack()) {
             tcpV4SendReset(ctx, skb, th, true);
@@ -696,7 +712,8 @@ public final class TcpIpv4 implements java.io.Serializable {
             ctx.drop(skb, SkbDropReason.NOT_SPECIFIED);
             return;
         }
-        int isn = wantCookie ? cookieInitSequence(saddr, daddr, th, ctx) : tcpV4InitSeq(saddr, daddr, th, ctx);
+        int isn = wantCookie ? cookieInitSequence(lsk.key(), saddr, daddr, th, opt.mssClamp(), ctx)
+                : twIsn != 0 ? twIsn : tcpV4InitSeq(saddr, daddr, th, ctx);
         boolean ecnOk = tcpEcnCreateRequest(th, Iph.tos(skb));
         if (wantCookie && !tstampOk) ecnOk = false;
         // 7. tcp_openreq_init_rwin: window and window scale.
@@ -707,7 +724,7 @@ public final class TcpIpv4 implements java.io.Serializable {
                 Iph.tos(skb), ctx.nowNanos(), 0);
         if (!wantCookie) {
             requests.put(req.key(), req);
-            reqTimers.put(req.key(), new long[]{0, ctx.nowNanos() + TcpTimer.TCP_TIMEOUT_INIT});
+            reqTimers.put(req.key(), new long[]{0, ctx.nowNanos() + TcpTimer.TCP_TIMEOUT_INIT, 0});
         } else {
             ctx.count(skb, Snmp.TcpExtSyncookiesSent);
         }
@@ -738,8 +755,13 @@ public final class TcpIpv4 implements java.io.Serializable {
         ctx.enqueue(KernelQueue.IP_LOCAL_OUT, tcpMakeSynack(ctx, skb, upd, advmss));
         ctx.count(skb, Snmp.TcpRetransSegs);
         ctx.count(skb, "TcpExtTCPSynRetrans");
+        // inet_rtx_syn_ack counts num_retrans (not num_timeout, which the retries limit and the
+        // backoff go by); the timer restarts from now (mod_timer_pending).
         long[] t = reqTimers.get(req.key());
-        if (t != null) t[0]++;
+        if (t != null && t.length > 2) {
+            t[2]++;
+            t[1] = ctx.nowNanos() + Math.min(TcpTimer.TCP_TIMEOUT_INIT << t[0], TcpTimer.TCP_RTO_MAX);
+        }
         ctx.consume(skb);
     }
 
@@ -880,9 +902,105 @@ public final class TcpIpv4 implements java.io.Serializable {
         return (int) (h + (ctx.nowNanos() >> 6));
     }
 
-    /** cookie_init_sequence stand-in: not a verifiable cookie, only a fresh ISN (validation is not emulated). */
-    int cookieInitSequence(int saddr, int daddr, TcpHeader th, LayerContext ctx) {
-        return tcpV4InitSeq(saddr, daddr, th, ctx) ^ 0x5a5a5a5a;
+    /** msstab, net/ipv4/syncookies.c: the MSS values a cookie can carry (2 bits). */
+    static final int[] MSSTAB = {536, 1300, 1440, 1460};
+    /** COOKIEBITS, COOKIEMASK, MAX_SYNCOOKIE_AGE (minutes), TCP_SYNCOOKIE_VALID (2 min). */
+    static final int COOKIEBITS = 24;
+    static final int COOKIEMASK = (1 << COOKIEBITS) - 1;
+    static final int MAX_SYNCOOKIE_AGE = 2;
+    static final long TCP_SYNCOOKIE_VALID = 120_000L * TcpTimer.MS;
+
+    /** tcp_cookie_time: the minute counter the cookie encodes. */
+    static int tcpCookieTime(LayerContext ctx) { return (int) Math.floorDiv(ctx.nowNanos(), 60_000L * TcpTimer.MS); }
+
+    /** cookie_hash stand-in: a keyed hash of the 4-tuple and {@code count, c} (the kernel uses siphash with a boot secret). */
+    private int cookieHash(int saddr, int daddr, int sport, int dport, int count, int c) {
+        return (int) mix(secret ^ (((long) saddr << 32) | (daddr & 0xffffffffL)) ^ ((long) sport << 48 | (long) dport << 32
+                | (count & 0xffffffffL)) ^ ((long) c * 0x632BE59BD9B4E019L));
+    }
+
+    /**
+     * cookie_init_sequence (tcp_input.c) + __cookie_v4_init_sequence / secure_tcp_syn_cookie
+     * (syncookies.c): the largest msstab entry not above the peer's MSS, encoded with the
+     * minute counter into the ISN: hash(4-tuple) + peer ISN + (count << 24) +
+     * ((hash(4-tuple, count) + mssind) & COOKIEMASK). tcp_synq_overflow stamps the listener;
+     * TcpExtSyncookiesSent.
+     */
+    int cookieInitSequence(String listenerKey, int saddr, int daddr, TcpHeader th, int peerMss, LayerContext ctx) {
+        int mssind = MSSTAB.length - 1;
+        while (mssind > 0 && peerMss < MSSTAB[mssind]) mssind--;
+        lastSynqOverflow.put(listenerKey, ctx.nowNanos());
+        int count = tcpCookieTime(ctx);
+        return cookieHash(saddr, daddr, th.source(), th.dest(), 0, 0) + th.seq() + (count << COOKIEBITS)
+                + ((cookieHash(saddr, daddr, th.source(), th.dest(), count, 1) + mssind) & COOKIEMASK);
+    }
+
+    /**
+     * __cookie_v4_check / check_tcp_syn_cookie: the MSS a returning ACK's cookie (ack - 1, for
+     * the peer ISN seq - 1) encodes, or 0 if it is not ours or older than MAX_SYNCOOKIE_AGE minutes.
+     */
+    int cookieV4CheckMss(int saddr, int daddr, TcpHeader th, LayerContext ctx) {
+        int cookie = th.ackSeq() - 1;
+        int sseq = th.seq() - 1;
+        int count = tcpCookieTime(ctx);
+        cookie -= cookieHash(saddr, daddr, th.source(), th.dest(), 0, 0) + sseq;
+        int diff = (count - (cookie >>> COOKIEBITS)) & (-1 >>> COOKIEBITS);
+        if (diff >= MAX_SYNCOOKIE_AGE) return 0;
+        int mssind = (cookie - cookieHash(saddr, daddr, th.source(), th.dest(), count - diff, 1)) & COOKIEMASK;
+        return mssind < MSSTAB.length ? MSSTAB[mssind] : 0;
+    }
+
+    /**
+     * cookie_v4_check + cookie_tcp_check (net/ipv4/syncookies.c), reached from tcp_v4_do_rcv's
+     * tcp_v4_cookie_check for a listener's non-SYN segment. Returns false when the listener must
+     * handle the segment itself (syncookies off, no ACK, RST, no SYN cookie sent in the last
+     * TCP_SYNCOOKIE_VALID, or a bad cookie: TcpExtSyncookiesFailed); true when it is done with:
+     * a good cookie (TcpExtSyncookiesRecv) rebuilds the request from the segment (MSS from the
+     * cookie; no window scaling or SACK: timestamp cookies are not emulated), the child is made
+     * (tcp_get_cookie_sock: ListenOverflows and a drop when the accept queue is full) and
+     * processes the ACK (tcp_child_process).
+     */
+    boolean cookieV4Check(LayerContext ctx, SkBuff skb, TcpHeader th, HostConfig.SocketSpec lsk) {
+        if (sysctl("net.ipv4.tcp_syncookies", 1) == 0 || !th.ack() || th.rst()) return false;
+        // 1. tcp_synq_no_recent_overflow: no cookie was sent lately, so this cannot be one.
+        Long last = lastSynqOverflow.get(lsk.key());
+        if (last == null || ctx.nowNanos() - last > TCP_SYNCOOKIE_VALID) return false;
+        int saddr = Iph.saddr(skb);
+        int daddr = Iph.daddr(skb);
+        // 2. __cookie_v4_check.
+        int mss = cookieV4CheckMss(saddr, daddr, th, ctx);
+        if (mss == 0) {
+            ctx.count(skb, Snmp.TcpExtSyncookiesFailed);
+            return false;
+        }
+        ctx.count(skb, Snmp.TcpExtSyncookiesRecv);
+        ctx.trace(skb, "cookie_v4_check");
+        // 3. cookie_tcp_reqsk_alloc: the request as the SYN would have made it (timestamps
+        //    without the option encoding: off); snt_synack 0, so no RTT sample from the handshake.
+        ListenSock ls = listeners.get(lsk.key());
+        int[] win = tcpSelectInitialWindow(tcpWinFromSpace(ls != null && ls.rcvbuf > 0 ? ls.rcvbuf : rmemDefault()),
+                mss, false, rmemMax());
+        RequestSock req = new RequestSock(lsk.key(), daddr, th.dest(), saddr, th.source(),
+                th.seq() - 1, th.ackSeq() - 1, mss, 0, false, false, false, 0, 0, win[0], 0, false,
+                Iph.tos(skb), Long.MIN_VALUE, 0);
+        // 4. tcp_get_cookie_sock -> tcp_v4_syn_recv_sock: the accept queue must have room.
+        if (ls == null) {
+            ctx.drop(skb, SkbDropReason.NO_SOCKET);
+            return true;
+        }
+        if (ls.acceptQueue > ls.maxAckBacklog()) {
+            ctx.count(skb, Snmp.TcpExtListenOverflows);
+            ctx.count(skb, Snmp.TcpExtListenDrops);
+            ctx.drop(skb, SkbDropReason.NO_SOCKET);
+            return true;
+        }
+        TcpInput.Seg s = input.parse(skb, th);
+        TcpSock child = TcpMinisocks.tcpCreateOpenreqChild(ctx, this, req, ls, s);
+        ls.acceptQueue++;
+        hash(child);
+        // 5. tcp_child_process.
+        input.tcpV4DoRcv(ctx, child, skb, th);
+        return true;
     }
 
     /** secure_tcp_ts_off stand-in: a keyed hash of the address pair. */

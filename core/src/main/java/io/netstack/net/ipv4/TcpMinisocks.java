@@ -25,6 +25,13 @@ final class TcpMinisocks implements java.io.Serializable {
      */
     static void tcpTimeWait(LayerContext ctx, TcpIpv4 tcp, TcpSock tp, int substate, long timeoNanos) {
         if (tp.traceSkb != null) ctx.trace(tp.traceSkb, "tcp_time_wait");
+        // 1. At least 3.5 RTO; TIME_WAIT is always TCP_TIMEWAIT_LEN.
+        long rto = (tp.rtoNanos << 2) - (tp.rtoNanos >> 1);
+        if (timeoNanos < rto) timeoNanos = rto;
+        if (substate == TcpSock.TCP_TIME_WAIT) timeoNanos = TcpTimer.TCP_TIMEWAIT_LEN;
+        // 2. __inet_twsk_schedule (not rearm): TcpExtTW counts the minisock when it is scheduled,
+        //    TcpExtTWKilled instead when it lives 4 s or less; its expiry counts nothing.
+        ctx.count(tp.netns, timeoNanos <= 4_000L * TcpTimer.MS ? "TcpExtTWKilled" : Snmp.TcpExtTW, 1);
         tp.setState(ctx, substate);
         tp.tw = true;
         tp.rtoDeadline = tp.delackDeadline = tp.keepaliveDeadline = tp.probeDeadline = 0;
@@ -96,8 +103,7 @@ final class TcpMinisocks implements java.io.Serializable {
     }
 
     private static TwVerdict kill(LayerContext ctx, TcpIpv4 tcp, TcpSock tw, TwVerdict v) {
-        // inet_twsk_deschedule_put: TcpExtTWKilled counts it... (LINUX_MIB_TIMEWAITKILLED).
-        ctx.count(tw.netns, "TcpExtTWKilled", 1);
+        // inet_twsk_deschedule_put: the timer stops, no counter (TW was counted when it was scheduled).
         tw.twDeadline = 0;
         tcp.unhash(tw);
         return v;
@@ -216,7 +222,8 @@ final class TcpMinisocks implements java.io.Serializable {
         tp.nodelay = lsk.nodelay;
         TcpInput.tcpSyncMss(tp);
         tp.cwnd = TcpTimer.TCP_INIT_CWND;
-        if (tcp.synackRetransmits(req) == 0) {
+        // tcp_synack_rtt_meas: not after a retransmitted SYN-ACK, nor for a SYN cookie (snt_synack 0).
+        if (tcp.synackRetransmits(req) == 0 && req.createdNanos() != Long.MIN_VALUE) {
             long rtt = Math.max(1, (ctx.nowNanos() - req.createdNanos()) / 1000);
             TcpTimer.tcpRttEstimator(tp, rtt);
             TcpTimer.tcpSetRto(tp);

@@ -100,9 +100,11 @@ final class TcpTimer implements java.io.Serializable {
         return d;
     }
 
-    /** tw_timer_handler: the time-wait minisock dies (TcpExtTW). */
+    /**
+     * tw_timer_handler: the time-wait minisock dies (inet_twsk_kill); nothing is counted here,
+     * __inet_twsk_schedule counted TcpExtTW when it was scheduled.
+     */
     void tcpTwTimer(LayerContext ctx, TcpSock tp) {
-        ctx.count(tp.netns, Snmp.TcpExtTW, 1);
         tp.twDeadline = 0;
         tcp.unhash(tp);
     }
@@ -187,9 +189,12 @@ final class TcpTimer implements java.io.Serializable {
     }
 
     /**
-     * tcp_probe_timer: the peer's window is zero and nothing is in flight: a zero-window probe
-     * (tcp_send_probe0, TCPWinProbe), backing off like the RTO; tcp_retries2 probes without an
-     * answer kill the connection.
+     * tcp_probe_timer + tcp_send_probe0: the peer's window is zero and nothing is in flight: a
+     * zero-window probe (tcp_write_wakeup: what fits the window if anything does, else
+     * tcp_xmit_probe_skb, an ACK at snd_una - 1, which alone counts TCPWinProbe); the next one
+     * after tcp_probe0_when (max(RTO, TCP_RTO_MIN) doubled per backoff, backoff at most
+     * tcp_retries2, at most TCP_RTO_MAX). tcp_retries2 probes without an answer (tcp_ack zeroes
+     * probes_out) kill the connection (tcp_write_err).
      */
     void tcpProbeTimer(LayerContext ctx, TcpSock tp) {
         tp.probeDeadline = 0;
@@ -202,12 +207,26 @@ final class TcpTimer implements java.io.Serializable {
             tcpWriteErr(ctx, tp);
             return;
         }
+        // tcp_send_probe0
+        int before = tp.sndNxt;
         out.tcpWriteWakeup(ctx, tp, "tcp_send_probe0");
-        ctx.count(tp.netns, "TcpExtTCPWinProbe", 1);
+        if (tp.sndNxt == before) ctx.count(tp.netns, "TcpExtTCPWinProbe", 1);
+        if (!tp.rtxQueue.isEmpty() || !TcpSock.before(tp.sndNxt, tp.writeSeq)) {
+            // Data went (or nothing is left): the RTO timer covers it from here.
+            tp.probesOut = 0;
+            tp.backoff = 0;
+            return;
+        }
         tp.probesOut++;
-        tp.backoff++;
-        long when = Math.min(tp.rtoNanos << Math.min(tp.backoff, 20), TCP_RTO_MAX);
-        if (tp.rtxQueue.isEmpty()) tp.probeDeadline = ctx.nowNanos() + when;
+        if (tp.backoff < maxProbes) tp.backoff++;
+        tp.probeDeadline = ctx.nowNanos() + tcpProbe0When(tp);
+    }
+
+    /** tcp_probe0_when: tcp_probe0_base (the RTO, at least TCP_RTO_MIN) shifted by the backoff, at most TCP_RTO_MAX. */
+    static long tcpProbe0When(TcpSock tp) {
+        long base = Math.max(tp.rtoNanos, TCP_RTO_MIN);
+        int shift = Math.min(tp.backoff, 30);
+        return Math.min(base << shift, TCP_RTO_MAX);
     }
 
     /**
