@@ -14,6 +14,7 @@ import io.netstack.stack.StepContext;
 import io.netstack.wire.Bytes;
 import io.netstack.wire.Inet;
 import io.netstack.wire.InetChecksum;
+import io.netstack.wire.TcpHeader;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -358,6 +359,70 @@ class TcpStressTest {
         Outcome o = run(seed, bytes, new Impairment(loss, dup, delay, jitter, stall, stallMax), 600_000);
         System.out.print("seed " + seed + ": " + describe(o));
         check(o);
+        if (loss >= 1) {
+            // Both senders recover losses by SACK (fast recovery), not by timeouts alone: before,
+            // a host whose ISN put sequence 0 after snd_una never saw a SACK block as new.
+            assertThat(o.w().counter(A, "TcpExtTCPSackRecovery")).as(describe(o)).isPositive();
+            assertThat(o.w().counter(B, "TcpExtTCPSackRecovery")).as(describe(o)).isPositive();
+        }
+    }
+
+    /**
+     * tcp_sacktag_write_queue: three SACK blocks above a hole start recovery whatever the
+     * (sequence-number) value left in highSacked: a value outside (snd_una, snd_nxt] is not a
+     * reach. 0 was one, for half the ISNs: no SACK block ever counted, every loss waited for the RTO.
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "stale reach at snd_una + {0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {0x40000000, -0x10, 0x7ffffff0})
+    void threeSackedSegmentsStartRecoveryWhateverTheStaleReach(int staleOffset) {
+        TcpLiveWireTest t = new TcpLiveWireTest();
+        t.established(100, true);
+        int mark = t.h.sent.size();
+        t.h.call(c -> t.sl.send(c, TcpLiveWireTest.H, t.fd, TcpLiveWireTest.pattern(0, 6 * TcpLiveWireTest.MSS)));
+        int una = t.h.sentSince(mark).get(0).th().seq();
+        int mss = TcpLiveWireTest.MSS;
+        t.ack(una + mss);
+        t.tp().highSacked = una + mss + staleOffset;
+        mark = t.h.sent.size();
+        // Segment 2 lost: the peer SACKs 3, 3-4, 3-5.
+        for (int k = 1; k <= 3; k++) t.ackSack(una + mss, una + 2 * mss, una + (2 + k) * mss);
+        assertThat(t.h.counter(TcpLiveWireTest.H, "TcpExtTCPSackRecovery")).isEqualTo(1);
+        assertThat(t.h.sentSince(mark)).as(TcpHarness.tcpdump(t.h.sentSince(mark)))
+                .anySatisfy(x -> assertThat(x.th().seq()).isEqualTo(una + mss));
+    }
+
+    /**
+     * tcp_ack_is_dubious: an ACK that SACKs new data alerts loss recovery even when it carries
+     * data (FLAG_DATA) — the peer of an echo answers with data — and it takes the slow path
+     * (pred_flags holds the header length: SACK blocks make the header longer), so tcp_ack
+     * runs for it although snd_una does not move.
+     */
+    @org.junit.jupiter.api.Test
+    void dataSegmentsWithNewSackBlocksStartRecovery() {
+        TcpLiveWireTest t = new TcpLiveWireTest();
+        t.established(100, true);
+        int mark = t.h.sent.size();
+        t.h.call(c -> t.sl.send(c, TcpLiveWireTest.H, t.fd, TcpLiveWireTest.pattern(0, 6 * TcpLiveWireTest.MSS)));
+        int una = t.h.sentSince(mark).get(0).th().seq();
+        int mss = TcpLiveWireTest.MSS;
+        t.ack(una + mss);
+        mark = t.h.sent.size();
+        int peerSeq = TcpLiveWireTest.PISN + 1;
+        for (int k = 1; k <= 3; k++) {
+            byte[] o = new byte[12];
+            o[0] = 1;
+            o[1] = 1;
+            o[2] = 5;
+            o[3] = 10;
+            Bytes.put32(o, 4, una + 2 * mss);
+            Bytes.put32(o, 8, una + (2 + k) * mss);
+            t.h.inject(TcpLiveWireTest.H, TcpLiveWireTest.PEER, TcpLiveWireTest.LOCAL, TcpStatesTest.seg(t.lport,
+                    TcpHeader.ACK, peerSeq, una + mss, 65535, o, new byte[100]));
+            peerSeq += 100;
+        }
+        assertThat(t.h.counter(TcpLiveWireTest.H, "TcpExtTCPSackRecovery")).isEqualTo(1);
+        assertThat(t.h.sentSince(mark)).as(TcpHarness.tcpdump(t.h.sentSince(mark)))
+                .anySatisfy(x -> assertThat(x.th().seq()).isEqualTo(una + mss));
     }
 
     /** A sweep over many seeds and random impairments: -Dnetstack.stress.sweep=N (exploration, not in the build). */
