@@ -125,7 +125,12 @@ final class TcpInput implements java.io.Serializable {
     boolean tcpRcvEstablished(LayerContext ctx, TcpSock tp, Seg s) {
         ctx.trace(s.skb, "tcp_rcv_established");
         int flags = s.th.flags() & ~TcpHeader.PSH;
-        boolean predicted = flags == TcpHeader.ACK && s.seq == tp.rcvNxt && tp.ofo.isEmpty()
+        // pred_flags holds the header length too (tcp_fast_path_on: tcp_header_len << 26): a
+        // segment with more options than the timestamp (SACK blocks) takes the slow path, where
+        // tcp_ack reads its SACK blocks even if it carries data and does not move snd_una.
+        int predictedHeaderLen = TcpHeader.LEN + (tp.tstampOk ? TcpHeader.TCPOLEN_TSTAMP_ALIGNED : 0);
+        boolean predicted = flags == TcpHeader.ACK && s.dataOff == predictedHeaderLen
+                && s.seq == tp.rcvNxt && tp.ofo.isEmpty()
                 && tp.caState == TcpCong.TCP_CA_OPEN && tp.rcvWnd != 0
                 && (s.th.window() << tp.sndWscale) == tp.sndWnd
                 && !TcpSock.after(s.ackSeq, tp.sndNxt) && !TcpSock.before(s.ackSeq, tp.sndUna)
@@ -638,7 +643,15 @@ final class TcpInput implements java.io.Serializable {
         }
         // 5. Duplicate ACKs and loss recovery (tcp_fastretrans_alert, Reno).
         boolean isDupack = (flag & (FLAG_SND_UNA_ADVANCED | FLAG_NOT_DUP)) == 0 && priorPackets > 0 && s.len == 0;
-        if (tp.sackOk && s.ack()) isDupack = tcpSacktag(ctx, tp, s, ack) && isDupack;
+        if (tp.sackOk && s.ack()) {
+            // With SACK, what counts toward recovery is what the peer SACKed (sacked_out in
+            // tcp_dupack_heuristics), not whether the ACK is a pure duplicate: FLAG_DATA_SACKED
+            // makes an ACK dubious (FLAG_CA_ALERT, tcp_ack_is_dubious) even when it carries data
+            // or a window update. Counting only pure duplicates left a connection with data
+            // both ways (an echo) without fast recovery: every loss waited for the RTO.
+            boolean sackedNew = tcpSacktag(ctx, tp, s, ack);
+            isDupack = sackedNew && (flag & FLAG_SND_UNA_ADVANCED) == 0 && priorPackets > 0;
+        }
         boolean rexmitNew = false;
         if (tp.caState == TcpCong.TCP_CA_LOSS && tp.frto) {
             rexmitNew = tcpProcessLossFrto(ctx, tp, flag, isDupack);
@@ -763,7 +776,10 @@ final class TcpInput implements java.io.Serializable {
         boolean news = false;
         for (int i = dsack ? 1 : 0; i < s.numSacks; i++) {
             int end = s.sacks[2 * i + 1];
-            int reach = TcpSock.after(tp.highSacked, ack) ? tp.highSacked : ack;
+            // The reach counts only inside (snd_una, snd_nxt]: highSacked starts at 0, not at
+            // a sequence number, and for a connection whose ISN put 0 "after" snd_una (half of
+            // them) no SACK block was ever new, so SACK recovery never started.
+            int reach = TcpSock.after(tp.highSacked, ack) && !TcpSock.after(tp.highSacked, tp.sndNxt) ? tp.highSacked : ack;
             if (TcpSock.after(end, reach) && !TcpSock.after(end, tp.sndNxt)) {
                 tp.highSacked = end;
                 news = true;

@@ -153,11 +153,12 @@ public final class DemoApps implements AutoCloseable {
             if (http) {
                 HttpApp.serve(r.netns, c);
             } else {
-                // tcp-echo (RFC 862): bytes back until the peer's FIN, then close.
+                // tcp-echo (RFC 862): every byte read goes back, in order, before the next read;
+                // close only after the peer's FIN (recvStream returns at EOF) and after all was
+                // written. A short send (send() returns what it took) is continued, not lost.
                 c.recvStream(65536, d -> {
-                    if (d.data().length == 0) return;
                     try {
-                        c.sendAll(d.data());
+                        writeAll(c, d.data());
                     } catch (ErrnoException e) {
                         throw new IllegalStateException(e);
                     }
@@ -171,6 +172,17 @@ public final class DemoApps implements AutoCloseable {
             } catch (ErrnoException | RuntimeException e) {
                 // already closed
             }
+        }
+    }
+
+    /** write() until every byte is taken: send() may take fewer than it was given. */
+    static void writeAll(NetstackSocket c, byte[] data) throws ErrnoException {
+        int off = 0;
+        while (off < data.length) {
+            int n = Math.min(NetstackSocket.MAX_SEND, data.length - off);
+            int took = c.send(off == 0 && n == data.length ? data : java.util.Arrays.copyOfRange(data, off, off + n));
+            if (took <= 0) throw new ErrnoException("EIO", "send took " + took + " bytes");
+            off += took;
         }
     }
 
