@@ -737,12 +737,9 @@ public final class SocketLayer implements java.io.Serializable, Layer {
                 default:
                     break;
             }
+            // TCP bounds the receive queue itself (tcp_try_rmem_schedule in l4, before the data
+            // is acknowledged): what arrives here was acknowledged and must not be lost.
             byte[] payload = skb.dataBytes();
-            if (b.rcvQueued + payload.length > b.rcvbuf && b.rcvQueued > 0) {
-                ctx.count(skb, Snmp.TcpExtTCPRcvQDrop);
-                ctx.drop(skb, SkbDropReason.SOCKET_RCVBUFF);
-                return;
-            }
             b.rcvQueue.add(payload);
             b.rcvQueued += payload.length;
             ctx.deliver(skb, b.key, Inet.format(cb.saddr) + ":" + cb.sport, payload);

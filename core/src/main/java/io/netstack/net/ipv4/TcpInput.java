@@ -845,6 +845,15 @@ final class TcpInput implements java.io.Serializable {
                 ctx.drop(s.skb, SkbDropReason.TCP_ZEROWINDOW);
                 return;
             }
+            // tcp_try_rmem_schedule: no room left under sk_rcvbuf (what the socket holds unread)
+            // drops the segment before it is acknowledged, unless the receive queue is empty.
+            if (len > 0 && tp.rmemAlloc > 0 && tp.rmemAlloc + len > tp.rcvbuf) {
+                tp.ackPending = true;
+                tp.ackNow = true;
+                ctx.count(tp.netns, "TcpExtTCPRcvQDrop", 1);
+                ctx.drop(s.skb, SkbDropReason.PROTO_MEM);
+                return;
+            }
             int skip = tp.rcvNxt - dataSeq;
             int newBytes = Math.max(0, len - skip);
             tp.rcvNxt = s.endSeq;

@@ -378,6 +378,28 @@ class TcpTransitionsTest {
     }
 
     @Test
+    void dataPastTheReceiveBufferIsDroppedBeforeItIsAcknowledged() {
+        host("");
+        int fd = established();
+        in(A, PISN + 1, iss + 1, new byte[1000]);
+        // The buffer shrinks under what was already advertised: sk_rcvbuf = max(2 * 1000, 2304).
+        h.call(c -> sl.setsockopt(c, H, fd, io.netstack.skb.ControlBlock.SO_RCVBUF, 1000));
+        Map<String, Long> before = h.snapshot(H);
+        int mark = h.sent.size();
+        // tcp_data_queue -> tcp_try_rmem_schedule: 1000 unread + 1448 > 2304: dropped, not
+        // acknowledged (the ACK still says PISN + 1001), TCPRcvQDrop; the peer sends it again.
+        in(A, PISN + 1001, iss + 1, new byte[1448]);
+        assertThat(out(mark)).isNotEmpty();
+        assertSeg(last(), A, iss + 1, PISN + 1001);
+        assertThat(h.delta(H, before)).containsEntry("TcpExtTCPRcvQDrop", 1L);
+        assertThat(h.drops).last().asString().contains("PROTO_MEM");
+        // Once the application reads, the same segment is taken.
+        assertThat(h.call(c -> sl.recv(c, H, fd, 4096)).data()).hasSize(1000);
+        in(A, PISN + 1001, iss + 1, new byte[1448]);
+        assertSeg(last(), A, iss + 1, PISN + 2449);
+    }
+
+    @Test
     void dataAfterCloseResets() {
         host("");
         int fd = established();
