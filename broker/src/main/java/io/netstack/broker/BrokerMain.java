@@ -67,8 +67,8 @@ public final class BrokerMain {
         server.join();
     }
 
-    /** Transactions may last this long at most (the services ask for 10 s); the broker aborts them then. */
-    static final Duration TRANSACTION_MAX_TIMEOUT = Duration.ofSeconds(30);
+    /** Transactions may last this long at most (the services ask for 10 s, a Kafka client by default for 60 s). */
+    static final Duration TRANSACTION_MAX_TIMEOUT = Duration.ofSeconds(60);
 
     /** Open longer than this on a partition, a transaction is hanging (the coordinator has let go of it). */
     static final Duration HANGING_AFTER = TRANSACTION_MAX_TIMEOUT.plusSeconds(15);

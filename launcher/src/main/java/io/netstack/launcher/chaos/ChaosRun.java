@@ -45,7 +45,7 @@ import java.util.regex.Pattern;
  * l4 instance holding host a (its TCP connection) and one broker restart, the rest drawn from
  * SIGKILL + restart, SIGTERM + restart and SIGSTOP ... SIGCONT (2 to 8 s) of a random instance
  * (the socket service is only frozen: a killed one breaks the client's gRPC channel). Then the
- * traffic stops, the run drains (every skb born gets its fate, 60 s at most), and the ledger of
+ * traffic stops, the run drains (every skb born gets its fate, 120 s at most), and the ledger of
  * every event gives the report ({@link ChaosReport}).
  */
 public final class ChaosRun {
@@ -176,8 +176,10 @@ public final class ChaosRun {
             traffic = false;
             try { tcp.close(); } catch (ErrnoException | RuntimeException e) { notes.add("tcp close: " + e); }
             long trafficEnd = Clock.now();
-            // Drain: every skb born gets its fate.
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            // Drain: every skb born gets its fate. Bounded past the broker's hanging-transaction
+            // limit (75 s): a transaction left open by the broker restart holds read_committed
+            // readers until the broker's janitor aborts it.
+            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
             Thread.sleep(2000);
             while (System.nanoTime() < deadline && !ledger.inFlight().isEmpty()) Thread.sleep(500);
             log.printf("chaos: drained %.1f s after the traffic stopped%n", (Clock.now() - trafficEnd) / 1e9);
