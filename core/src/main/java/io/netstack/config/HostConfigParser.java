@@ -28,6 +28,9 @@ import java.util.Set;
  */
 public final class HostConfigParser {
 
+    /** net.ipv4.tcp_available_congestion_control of the emulation (net.ipv4.TcpCong). */
+    static final List<String> AVAILABLE_CONGESTION_CONTROL = List.of("reno", "cubic");
+
     private static final Set<String> APP = Set.of("app", "port", "addr");
     private static final Set<String> TOP = Set.of("interfaces", "routes", "neighbors", "sysctl", "sockets", "firewall", "apps");
     private static final Set<String> IFACE = Set.of("name", "mac", "mtu", "addresses", "promisc", "txqueuelen", "wire");
@@ -100,6 +103,15 @@ public final class HostConfigParser {
         }
         Sysctls sysctls = new Sysctls(sysctl);
         for (Map.Entry<String, String> e : sysctl.entrySet()) {
+            // net.ipv4.tcp_congestion_control names an algorithm; writing one the kernel does not
+            // have fails (ENOENT), so it is refused here: tcp_available_congestion_control.
+            if (e.getKey().equals("net.ipv4.tcp_congestion_control")) {
+                if (!AVAILABLE_CONGESTION_CONTROL.contains(e.getValue().trim())) {
+                    throw err(findValue(mapping(s, "sysctl"), e.getKey()), "sysctl " + e.getKey() + " = '" + e.getValue()
+                            + "': not one of " + String.join(", ", AVAILABLE_CONGESTION_CONTROL) + " (tcp_available_congestion_control)");
+                }
+                continue;
+            }
             // Typed now, so a bad value is refused with its line rather than mid-stream.
             if (!e.getValue().trim().matches("-?\\d+(\\s+-?\\d+)*")) {
                 Node bad = findValue(mapping(s, "sysctl"), e.getKey());

@@ -64,10 +64,10 @@ class SysctlRegistryTest {
         Sysctls s = new Sysctls(Map.of(
                 "net.ipv4.ip_forward", "1",
                 "net.ipv4.conf.eth0.rp_filter", "0",
-                "net.ipv4.tcp_congestion_control", "cubic",
+                "net.ipv4.tcp_mtu_probing", "0",
                 "net.ipv4.conf.eth0.log_martians", "0",
                 "net.core.busy_poll", "0"));
         assertThat(SysctlRegistry.unimplemented(s)).containsExactly(
-                "net.core.busy_poll", "net.ipv4.conf.eth0.log_martians", "net.ipv4.tcp_congestion_control");
+                "net.core.busy_poll", "net.ipv4.conf.eth0.log_martians", "net.ipv4.tcp_mtu_probing");
     }
 }

@@ -212,6 +212,7 @@ final class TcpInput implements java.io.Serializable {
                 tp.sndWl1 = s.seq;
                 tp.maxWindow = Math.max(tp.maxWindow, tp.sndWnd);
                 tp.setState(ctx, TcpSock.TCP_ESTABLISHED);
+                TcpCong.tcpInitTransfer(ctx, tp);
                 if (tp.keepalive) tp.keepaliveDeadline = ctx.nowNanos() + tcp.keepaliveTime();
                 if (tp.listener == null) {
                     // A simultaneous open: connect() returns (sk_state_change); the peer's SYN-ACK
@@ -404,6 +405,7 @@ final class TcpInput implements java.io.Serializable {
     void tcpFinishConnect(LayerContext ctx, TcpSock tp, SkBuff skb) {
         tp.setState(ctx, TcpSock.TCP_ESTABLISHED);
         tp.cwnd = TcpTimer.TCP_INIT_CWND;
+        TcpCong.tcpInitTransfer(ctx, tp);
         tp.lastRcvNanos = ctx.nowNanos();
         if (tp.keepalive) tp.keepaliveDeadline = ctx.nowNanos() + tcp.keepaliveTime();
         tcp.sockEvent(ctx, tp.key, ControlBlock.SOCK_OP_CONNECTED, 0, null, tp, skb);
@@ -608,6 +610,7 @@ final class TcpInput implements java.io.Serializable {
         //    FLAG_ORIG_SACK_ACKED (what F-RTO looks for).
         long rttUs = -1;
         long firstAckt = 0;
+        long lastAckt = 0;
         boolean anyOrig = false;
         int ackedPkts = 0;
         while (!tp.rtxQueue.isEmpty()) {
@@ -620,22 +623,25 @@ final class TcpInput implements java.io.Serializable {
                 flag |= FLAG_RETRANS_DATA_ACKED;
             } else {
                 if (!anyOrig) firstAckt = seg.sentNanos;
+                lastAckt = seg.sentNanos;
                 anyOrig = true;
                 if (!TcpSock.after(seg.endSeq, tp.highSeq)) flag |= FLAG_ORIG_SACK_ACKED;
             }
         }
         if (anyOrig && (flag & FLAG_RETRANS_DATA_ACKED) == 0) rttUs = Math.max(1, (ctx.nowNanos() - firstAckt) / 1000);
+        long caRttUs = anyOrig && (flag & FLAG_RETRANS_DATA_ACKED) == 0 ? (ctx.nowNanos() - lastAckt) / 1000 : -1;
         tp.ackData(ack);
         if (rttUs < 0 && (flag & FLAG_ACKED) != 0 && s.sawTstamp && s.tsecr != 0 && tp.tstampOk) {
             // tcp_ack_update_rtt: the timestamp echo gives the sample when Karn forbids the other.
             long ms = TcpOutput.tsval(ctx, tp) - s.tsecr;
-            if (ms >= 0 && ms < 120_000) rttUs = Math.max(1, ms * 1000);
+            if (ms >= 0 && ms < 120_000) rttUs = caRttUs = Math.max(1, ms * 1000);
         }
         if (rttUs > 0) {
             TcpTimer.tcpRttEstimator(tp, rttUs);
             TcpTimer.tcpSetRto(tp);
             tp.backoff = 0;
         }
+        TcpCong.tcpPktsAcked(ctx, tp, ackedPkts, caRttUs);
         // 4. tcp_rearm_rto.
         if ((flag & FLAG_ACKED) != 0) {
             tp.retransStampNanos = 0;
@@ -657,7 +663,7 @@ final class TcpInput implements java.io.Serializable {
             rexmitNew = tcpProcessLossFrto(ctx, tp, flag, isDupack);
         }
         if (rexmitNew) {
-            if (ackedPkts > 0) TcpCong.tcpRenoCongAvoid(tp, ackedPkts);
+            if (ackedPkts > 0) TcpCong.tcpCongAvoid(ctx, tp, ack, ackedPkts);
         } else if (tp.caState == TcpCong.TCP_CA_RECOVERY || tp.caState == TcpCong.TCP_CA_LOSS) {
             if (!TcpSock.before(ack, tp.highSeq)) {
                 tp.caState = TcpCong.TCP_CA_OPEN;
@@ -668,18 +674,18 @@ final class TcpInput implements java.io.Serializable {
                 // NewReno partial ACK: the next hole is lost too.
                 tp.rtxQueue.peekFirst().lost = true;
             }
-            if (tp.caState == TcpCong.TCP_CA_LOSS && ackedPkts > 0) TcpCong.tcpRenoCongAvoid(tp, ackedPkts);
+            if (tp.caState == TcpCong.TCP_CA_LOSS && ackedPkts > 0) TcpCong.tcpCongAvoid(ctx, tp, ack, ackedPkts);
         } else if (isDupack) {
             tp.dupAcks++;
             if (tp.dupAcks >= tcp.sysctl("net.ipv4.tcp_reordering", 3) && !tp.rtxQueue.isEmpty()) {
                 ctx.count(tp.netns, tp.sackOk ? "TcpExtTCPSackRecovery" : "TcpExtTCPRenoRecovery", 1);
-                TcpCong.tcpEnterRecovery(tp);
+                TcpCong.tcpEnterRecovery(ctx, tp);
                 tp.rtxQueue.peekFirst().lost = true;
             }
         } else if ((flag & FLAG_SND_UNA_ADVANCED) != 0) {
             tp.dupAcks = 0;
             boolean cwndLimited = tp.cwnd < tp.ssthresh ? priorInFlight * 2 > tp.cwnd : priorInFlight >= tp.cwnd;
-            if (ackedPkts > 0 && cwndLimited) TcpCong.tcpRenoCongAvoid(tp, ackedPkts);
+            if (ackedPkts > 0 && cwndLimited) TcpCong.tcpCongAvoid(ctx, tp, ack, ackedPkts);
         }
         if (rexmitNew) {
             // tcp_xmit_recovery(REXMIT_NEW): new data first (Nagle off); if none could go, F-RTO

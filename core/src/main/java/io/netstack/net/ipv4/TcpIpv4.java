@@ -350,6 +350,7 @@ public final class TcpIpv4 implements java.io.Serializable {
                     return;
                 }
                 TcpSock tp = new TcpSock(host.netns(), cb.socket, null, cb.saddr, cb.sport, cb.daddr, cb.dport);
+                TcpCong.tcpAssignCongestionControl(tp, congestionControl());
                 tp.rcvbuf = cb.sockArg > 0 ? (int) cb.sockArg : rmemDefault();
                 tp.traceSkb = skb;
                 ctx.trace(skb, "tcp_v4_connect");
@@ -532,6 +533,9 @@ public final class TcpIpv4 implements java.io.Serializable {
     public Collection<RequestSock> requests() { return Collections.unmodifiableCollection(requests.values()); }
 
     int sysctl(String key, int dflt) { return host.sysctl().getInt(key, dflt); }
+
+    /** net.ipv4.tcp_congestion_control: the namespace's default algorithm for new sockets. */
+    String congestionControl() { return host.sysctl().get("net.ipv4.tcp_congestion_control", TcpCong.DEFAULT_CONG); }
 
     /**
      * tcp_v4_rcv, net/ipv4/tcp_ipv4.c. Data at the TCP header, network_header at the IPv4 header.

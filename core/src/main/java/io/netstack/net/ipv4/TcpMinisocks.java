@@ -222,6 +222,8 @@ final class TcpMinisocks implements java.io.Serializable {
         tp.nodelay = lsk.nodelay;
         TcpInput.tcpSyncMss(tp);
         tp.cwnd = TcpTimer.TCP_INIT_CWND;
+        // tcp_ca_openreq_child: no route nor setsockopt choice, so tcp_assign_congestion_control.
+        TcpCong.tcpAssignCongestionControl(tp, tcp.congestionControl());
         // tcp_synack_rtt_meas: not after a retransmitted SYN-ACK, nor for a SYN cookie (snt_synack 0).
         if (tcp.synackRetransmits(req) == 0 && req.createdNanos() != Long.MIN_VALUE) {
             long rtt = Math.max(1, (ctx.nowNanos() - req.createdNanos()) / 1000);

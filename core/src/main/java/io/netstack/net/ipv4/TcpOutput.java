@@ -72,6 +72,7 @@ final class TcpOutput implements java.io.Serializable {
         if (TcpSock.after(endSeq, tp.sndNxt) || seq == endSeq) ctx.count(tp.netns, Snmp.TcpOutSegs, 1);
         if ((flags & TcpHeader.RST) != 0) ctx.count(tp.netns, Snmp.TcpOutRsts, 1);
         if ((flags & TcpHeader.ACK) != 0) tcpEventAckSent(tp);
+        if (data.length > 0) TcpCong.tcpEventDataSent(ctx, tp);
         ctx.enqueue(KernelQueue.IP_LOCAL_OUT, out);
     }
 

@@ -20,6 +20,12 @@ import java.util.List;
  */
 public final class TcpSock implements java.io.Serializable {
 
+    /**
+     * Pinned to what the class had before congestion control became pluggable, so snapshots
+     * taken then still restore; fields added since read as 0/null/false there.
+     */
+    private static final long serialVersionUID = -6458879715796683118L;
+
     // include/net/tcp_states.h
     public static final int TCP_ESTABLISHED = 1;
     public static final int TCP_SYN_SENT = 2;
@@ -177,6 +183,23 @@ public final class TcpSock implements java.io.Serializable {
     boolean undoMarker;
     int priorSsthresh;
     int priorCwnd;
+    /**
+     * icsk_ca_ops: the congestion control (tcp_assign_congestion_control). Null in a socket
+     * restored from a snapshot taken before there was a choice: it ran Reno and goes on so.
+     */
+    TcpCong.TcpCongestionOps caOps;
+    /** icsk_ca_priv: the algorithm's own state (CUBIC's struct bictcp), null until it has some. */
+    java.io.Serializable caPriv;
+    /** icsk_ca_initialized: tcp_init_congestion_control ran. */
+    boolean caInitialized;
+    /** lsndtime: when data was last sent (tcp_event_data_sent), nanoseconds. */
+    long lsndtimeNanos;
+
+    /** The socket's congestion control (Reno for a socket restored from before the choice). */
+    TcpCong.TcpCongestionOps caOps() { return caOps != null ? caOps : TcpCong.RENO; }
+
+    /** The name of the socket's congestion control, as TCP_CONGESTION reads it. */
+    public String congestionControl() { return caOps().caName(); }
 
     // Delayed ACK (icsk_ack)
     boolean ackPending;

@@ -177,7 +177,7 @@ final class TcpTimer implements java.io.Serializable {
         if (tp.retransStampNanos == 0) tp.retransStampNanos = tp.rtxQueue.peekFirst().sentNanos;
         if (tcpWriteTimeout(ctx, tp)) return;
         ctx.count(tp.netns, Snmp.TcpExtTCPTimeouts, 1);
-        TcpCong.tcpEnterLoss(tp, tcp.sysctl("net.ipv4.tcp_frto", 2) != 0);
+        TcpCong.tcpEnterLoss(ctx, tp, tcp.sysctl("net.ipv4.tcp_frto", 2) != 0);
         for (TcpSock.TxSeg s : tp.rtxQueue) s.lost = true;
         TcpSock.TxSeg head = tp.rtxQueue.peekFirst();
         head.lost = false;
