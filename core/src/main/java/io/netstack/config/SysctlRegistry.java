@@ -51,6 +51,7 @@ public final class SysctlRegistry {
         add("l3 l4", "6168", "net.ipv4.icmp_ratemask");
         // TCP, l4
         add("l4 socket", "4096 131072 6291456", "net.ipv4.tcp_rmem");
+        add("l4 socket", "4096 16384 4194304", "net.ipv4.tcp_wmem");
         add("l4", "cubic", "net.ipv4.tcp_congestion_control");
         add("l4", "2", "net.ipv4.tcp_ecn");
         add("l4", "60", "net.ipv4.tcp_fin_timeout");

@@ -283,6 +283,14 @@ public final class SocketLayer implements java.io.Serializable, Layer {
         Errno pendingErr;
         /** The receive side of a UDP socket (the same queue udp_rcv fills). */
         Sock udp;
+        /**
+         * TCP's send buffer as the application sees it: sk_sndbuf as l4 last reported it (0:
+         * tcp_wmem[1] until then), the payload handed to l4 and how much of it the peer has
+         * acknowledged (sk_write_space). What is in between is sk_wmem_queued, in payload bytes.
+         */
+        int sndbuf;
+        long sndSent;
+        long sndAcked;
 
         BsdSocket(int fd, String proto) {
             this.fd = fd;
@@ -294,6 +302,8 @@ public final class SocketLayer implements java.io.Serializable, Layer {
         public synchronized long queuedBytes() { return rcvQueued; }
         public synchronized int acceptBacklog() { return acceptQueue.size(); }
         public boolean eof() { return eof; }
+        /** Payload queued for sending and not yet acknowledged. */
+        public synchronized long unackedBytes() { return sndSent - sndAcked; }
     }
 
     /** One host's socket table. */
@@ -469,9 +479,16 @@ public final class SocketLayer implements java.io.Serializable, Layer {
         if (b.state == SockState.CLOSED) return Result.err(Errno.EPIPE);
         if (b.state != SockState.CONNECTED) return Result.err(Errno.ENOTCONN);
         if (data.length == 0) return Result.ok(0);
-        SkBuff skb = emit(ctx, netns, b.key, ControlBlock.SOCK_OP_DATA, b, 0, data.length);
-        skb.putData(data);
-        return Result.ok(data.length);
+        // tcp_sendmsg_locked / sk_stream_memory_free: what fits in the send buffer is taken
+        // (a short count), nothing fits: EAGAIN (a blocking caller waits for sk_write_space).
+        int sndbuf = b.sndbuf > 0 ? b.sndbuf : h.config.sysctl().getInts("net.ipv4.tcp_wmem", 4096, 16384, 4194304)[1];
+        long room = sndbuf - (b.sndSent - b.sndAcked);
+        if (room <= 0) return Result.err(Errno.EAGAIN);
+        int n = (int) Math.min(data.length, room);
+        SkBuff skb = emit(ctx, netns, b.key, ControlBlock.SOCK_OP_DATA, b, 0, n);
+        skb.putData(n == data.length ? data : java.util.Arrays.copyOf(data, n));
+        b.sndSent += n;
+        return Result.ok(n);
     }
 
     /** sendto() on a UDP socket: an unbound socket is bound to an ephemeral port first. */
@@ -732,6 +749,11 @@ public final class SocketLayer implements java.io.Serializable, Layer {
                     return;
                 case ControlBlock.SOCK_OP_EOF:
                     b.eof = true;
+                    ctx.consume(skb);
+                    return;
+                case ControlBlock.SOCK_OP_WRITE_SPACE:
+                    b.sndAcked = Math.max(b.sndAcked, cb.sockArg);
+                    if (cb.sockOpt > 0) b.sndbuf = cb.sockOpt;
                     ctx.consume(skb);
                     return;
                 default:

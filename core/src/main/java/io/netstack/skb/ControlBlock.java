@@ -68,6 +68,12 @@ public final class ControlBlock implements java.io.Serializable {
     public static final int SOCK_OP_READ = 13;
     /** socket to l4: bind() of a UDP socket (so udp_rcv finds it). */
     public static final int SOCK_OP_BIND = 14;
+    /**
+     * l4 to socket: sk_write_space: acknowledged data left the send buffer. cb.sockArg is the
+     * payload acknowledged since the connection began, cb.sockOpt the send buffer's size now
+     * (sk_sndbuf, as tcp_sndbuf_expand grew it).
+     */
+    public static final int SOCK_OP_WRITE_SPACE = 15;
 
     /** Option codes for SOCK_OP_SETSOCKOPT (the Linux optname values). */
     public static final int SO_KEEPALIVE = 9;

@@ -715,6 +715,8 @@ final class TcpInput implements java.io.Serializable {
         } else if (tp.sndWnd > 0) {
             tp.probeDeadline = 0;
         }
+        // 7. tcp_check_space: what was acknowledged left the send buffer.
+        if ((flag & FLAG_DATA_ACKED) != 0) tcp.tcpNewSpace(ctx, tp, s.skb);
         return 1;
     }
 

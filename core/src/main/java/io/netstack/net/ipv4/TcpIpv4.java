@@ -202,6 +202,48 @@ public final class TcpIpv4 implements java.io.Serializable {
         return (int) (h + (ctx.nowNanos() >> 6));
     }
 
+    /** MAX_TCP_HEADER, SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) and of struct sk_buff (x86_64). */
+    static final int MAX_TCP_HEADER = 320;
+    static final int SKB_SHINFO_SIZE = 320;
+    static final int SKB_SIZE = 256;
+
+    /** sk_sndbuf of a new socket: tcp_wmem[1]. */
+    int wmemDefault() { return host.sysctl().getInts("net.ipv4.tcp_wmem", 4096, 16384, 4194304)[1]; }
+
+    /**
+     * tcp_sndbuf_expand, net/ipv4/tcp_input.c (from tcp_init_buffer_space and tcp_new_space):
+     * room for two windows of the largest of cwnd, the initial window and reordering + 1, each
+     * segment charged the kernel's truesize of a full one, at most tcp_wmem[2]; it never shrinks.
+     */
+    void tcpSndbufExpand(TcpSock tp) {
+        int perMss = Math.max(tp.mssClamp, tp.mssCache) + MAX_TCP_HEADER + SKB_SHINFO_SIZE;
+        int pow2 = Integer.highestOneBit(perMss);
+        perMss = (pow2 < perMss ? pow2 << 1 : pow2) + SKB_SIZE;
+        int nrSegs = Math.max(Math.max(TcpTimer.TCP_INIT_CWND, tp.cwnd), sysctl("net.ipv4.tcp_reordering", 3) + 1);
+        long sndmem = 2L * nrSegs * perMss;
+        int max = host.sysctl().getInts("net.ipv4.tcp_wmem", 4096, 16384, 4194304)[2];
+        if (tp.sndbuf < sndmem) tp.sndbuf = (int) Math.min(sndmem, max);
+    }
+
+    /**
+     * tcp_check_space / tcp_new_space: acknowledged data freed send buffer (and a growing window
+     * grew sk_sndbuf): sk_write_space tells the socket layer, which bounds what an application
+     * may queue by it. Told when a quarter of the buffer came free, when all was acknowledged,
+     * or when the buffer grew by a quarter: often enough that a writer never waits long, seldom
+     * enough that a bulk transfer does not double its records.
+     */
+    void tcpNewSpace(LayerContext ctx, TcpSock tp, SkBuff parent) {
+        if (tp.dead || tp.key == null) return;
+        if (tp.sndbuf == 0) tp.sndbuf = wmemDefault();
+        if (tp.packetsInFlight() < tp.cwnd) tcpSndbufExpand(tp);
+        long freed = tp.dataAcked - tp.dataAckedReported;
+        boolean grew = tp.sndbuf >= tp.sndbufReported + tp.sndbufReported / 4 + 1;
+        if (!(freed > 0 && (freed >= tp.sndbuf / 4 || tp.sndBufLen == 0)) && !grew) return;
+        tp.dataAckedReported = tp.dataAcked;
+        tp.sndbufReported = tp.sndbuf;
+        sockEvent(ctx, tp.key, ControlBlock.SOCK_OP_WRITE_SPACE, tp.dataAcked, null, tp, parent);
+    }
+
     /**
      * A socket event to the socket layer (sk_state_change, sk_data_ready, sk_error_report): an
      * skb without payload on SK_RECEIVE_QUEUE carrying the op.
@@ -219,8 +261,10 @@ public final class TcpIpv4 implements java.io.Serializable {
             ev.cb().daddr = tp.laddr;
             ev.cb().dport = tp.lport;
         }
+        if (op == ControlBlock.SOCK_OP_WRITE_SPACE && tp != null) ev.cb().sockOpt = tp.sndbuf;
         ctx.trace(ev, op == ControlBlock.SOCK_OP_ACCEPT_READY ? "sk_data_ready"
-                : op == ControlBlock.SOCK_OP_EOF ? "sk_data_ready" : "sk_state_change");
+                : op == ControlBlock.SOCK_OP_EOF ? "sk_data_ready"
+                : op == ControlBlock.SOCK_OP_WRITE_SPACE ? "sk_stream_write_space" : "sk_state_change");
         ctx.enqueue(KernelQueue.SK_RECEIVE_QUEUE, ev);
     }
 

@@ -124,6 +124,12 @@ public final class TcpSock implements java.io.Serializable {
     int sndBufLen;
     int bufSeq;
     final Deque<TxSeg> rtxQueue = new ArrayDeque<>();
+    /** sk_sndbuf, as tcp_sndbuf_expand grows it; 0 until the connection is established. */
+    int sndbuf;
+    /** Payload acknowledged since the connection began, and what the socket layer was last told of it and of sndbuf. */
+    long dataAcked;
+    long dataAckedReported;
+    int sndbufReported;
 
     // Receive sequence space
     int irs;
@@ -340,6 +346,7 @@ public final class TcpSock implements java.io.Serializable {
         sndBufLen -= n;
         if (sndBufLen == 0) sndBufOff = 0;
         bufSeq += n;
+        dataAcked += n;
     }
 
     static boolean before(int a, int b) { return a - b < 0; }

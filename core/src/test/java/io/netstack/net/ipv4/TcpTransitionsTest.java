@@ -400,6 +400,26 @@ class TcpTransitionsTest {
     }
 
     @Test
+    void theSendBufferBoundsWhatTheApplicationQueuesAndAcknowledgementsFreeAndGrowIt() {
+        host("");
+        int fd = established();
+        // A new socket's sk_sndbuf is tcp_wmem[1] (16384): a larger write is taken in part, the
+        // next finds no room (EAGAIN: a blocking writer waits in sk_stream_wait_memory).
+        assertThat(h.call(c -> sl.send(c, H, fd, new byte[100_000])).value()).isEqualTo(16384L);
+        assertThat(h.call(c -> sl.send(c, H, fd, new byte[1])).errno()).isEqualTo(Errno.EAGAIN);
+        int sent = conn().sndNxt - (iss + 1);
+        // The peer acknowledges what it got: sk_write_space frees it, and tcp_sndbuf_expand has
+        // grown sk_sndbuf to two windows of cwnd full-size segments, each charged
+        // roundup_pow_of_two(mss + MAX_TCP_HEADER 320 + shared info 320) + struct sk_buff 256.
+        in(A, PISN + 1, iss + 1 + sent);
+        TcpSock tp = conn();
+        int perMss = (Integer.highestOneBit(Math.max(tp.mssClamp, tp.mss()) + 640 - 1) << 1) + 256;
+        assertThat(tp.sndbuf).isEqualTo(2 * Math.max(10, tp.cwnd) * perMss);
+        assertThat(sl.fd(H, fd).unackedBytes()).isEqualTo(16384L - sent);
+        assertThat(h.call(c -> sl.send(c, H, fd, new byte[1 << 20])).value()).isEqualTo(tp.sndbuf - (16384L - sent));
+    }
+
+    @Test
     void dataAfterCloseResets() {
         host("");
         int fd = established();

@@ -65,15 +65,15 @@ class TcpTwoHostsTest {
                 final int off = sentUp;
                 byte[] part = java.util.Arrays.copyOfRange(up, off, Math.min(up.length, off + chunk));
                 Result r = h.call(c -> sl.send(c, "a", cfd, part));
-                assertThat(r.isOk()).as("send a: %s", r).isTrue();
-                sentUp += part.length;
+                assertThat(r.isOk() || r.errno() == SocketLayer.Errno.EAGAIN).as("send a: %s", r).isTrue();
+                if (r.isOk()) sentUp += (int) r.value();
             }
             if (sentDown < down.length) {
                 final int off = sentDown;
                 byte[] part = java.util.Arrays.copyOfRange(down, off, Math.min(down.length, off + chunk));
                 Result r = h.call(c -> sl.send(c, "b", sfd, part));
-                assertThat(r.isOk()).as("send b: %s", r).isTrue();
-                sentDown += part.length;
+                assertThat(r.isOk() || r.errno() == SocketLayer.Errno.EAGAIN).as("send b: %s", r).isTrue();
+                if (r.isOk()) sentDown += (int) r.value();
             }
             drain(h, "b", sfd, gotB);
             drain(h, "a", cfd, gotA);

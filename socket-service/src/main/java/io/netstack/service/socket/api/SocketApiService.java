@@ -44,6 +44,7 @@ public final class SocketApiService extends SocketApiGrpc.SocketApiImplBase {
     static final int DEFAULT_MAX = 65536;
     /** While the client has not taken the last read (gRPC flow control), look again this often. */
     private static final long BACKPRESSURE_RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    private static final long SEND_RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
 
     private final SocketLayer sl;
     private final SocketVisits visits;
@@ -213,14 +214,38 @@ public final class SocketApiService extends SocketApiGrpc.SocketApiImplBase {
 
     @Override
     public void send(SendRequest req, StreamObserver<SockReply> out) {
-        unary(out, () -> reply(visit(ctx -> sl.send(ctx, req.getNetns(), req.getFd(), req.getData().toByteArray()))));
+        unary(out, () -> reply(sendBlocking(req.getNetns(), req.getFd(), req.getData().toByteArray())));
+    }
+
+    /**
+     * A blocking send(), as tcp_sendmsg: what fits in the send buffer is queued, then it waits
+     * (sk_stream_wait_memory) for acknowledgements to free room, until all is queued; an error
+     * after some was queued answers the count so far, as Linux does. UDP takes it at once.
+     */
+    private Result sendBlocking(String netns, int fd, byte[] data) throws InterruptedException {
+        cancelWakesWaits();
+        int done = 0;
+        while (true) {
+            long seen = waits.generation();
+            byte[] rest = done == 0 ? data : java.util.Arrays.copyOfRange(data, done, data.length);
+            Result r = visit(ctx -> sl.send(ctx, netns, fd, rest));
+            if (r.isOk()) {
+                done += (int) r.value();
+                if (done >= data.length) return Result.ok(data.length);
+                continue;
+            }
+            if (r.errno() != Errno.EAGAIN) return done > 0 ? Result.ok(done) : r;
+            if (Context.current().isCancelled()) return done > 0 ? Result.ok(done) : r;
+            // sk_write_space arrives as a visit of the layer, which wakes this; the recheck is a backstop.
+            waits.await(seen, System.nanoTime() + SEND_RECHECK_NANOS);
+        }
     }
 
     @Override
     public void sendTo(SendRequest req, StreamObserver<SockReply> out) {
         unary(out, () -> {
             if (req.getAddr().isEmpty()) {
-                return reply(visit(ctx -> sl.send(ctx, req.getNetns(), req.getFd(), req.getData().toByteArray())));
+                return reply(sendBlocking(req.getNetns(), req.getFd(), req.getData().toByteArray()));
             }
             int a = addr(req.getAddr());
             return reply(visit(ctx -> sl.sendto(ctx, req.getNetns(), req.getFd(), req.getData().toByteArray(), a,
