@@ -142,6 +142,8 @@ public final class BrokerMain {
                 // (10 s, LayerRuntime) instead of up to 10 s later: read_committed readers move on.
                 "transaction.abort.timed.out.transaction.cleanup.interval.ms=1000",
                 "transaction.max.timeout.ms=" + TRANSACTION_MAX_TIMEOUT.toMillis(),
+                // State snapshots (TCP send buffers) may exceed the default 1 MB (KafkaSettings.MAX_RECORD_BYTES).
+                "message.max.bytes=" + (8 << 20),
                 "auto.create.topics.enable=false",
                 "num.network.threads=2",
                 "num.io.threads=2",

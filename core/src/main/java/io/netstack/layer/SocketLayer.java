@@ -284,9 +284,9 @@ public final class SocketLayer implements java.io.Serializable, Layer {
         /** The receive side of a UDP socket (the same queue udp_rcv fills). */
         Sock udp;
         /**
-         * TCP's send buffer as the application sees it: sk_sndbuf as l4 last reported it (0:
-         * tcp_wmem[1] until then), the payload handed to l4 and how much of it the peer has
-         * acknowledged (sk_write_space). What is in between is sk_wmem_queued, in payload bytes.
+         * TCP's send buffer as the application sees it: sk_sndbuf as l4 last reported it, in
+         * payload bytes (0: tcp_wmem[1] until then), the payload handed to l4 and how much of
+         * it the peer has acknowledged (sk_write_space). What is in between is sk_wmem_queued.
          */
         int sndbuf;
         long sndSent;
@@ -732,6 +732,7 @@ public final class SocketLayer implements java.io.Serializable, Layer {
                     c.raddr = cb.saddr;
                     c.rport = cb.sport;
                     c.rcvbuf = b.rcvbuf;
+                    if (cb.sockOpt > 0) c.sndbuf = cb.sockOpt;
                     h.byKey.put(c.key, c);
                     b.acceptQueue.add(c.key);
                     ctx.consume(skb);
@@ -739,6 +740,7 @@ public final class SocketLayer implements java.io.Serializable, Layer {
                 }
                 case ControlBlock.SOCK_OP_CONNECTED:
                     if (b.state == SockState.CONNECTING) b.state = SockState.CONNECTED;
+                    if (cb.sockOpt > 0) b.sndbuf = cb.sockOpt;
                     ctx.consume(skb);
                     return;
                 case ControlBlock.SOCK_OP_ERROR:

@@ -71,7 +71,8 @@ public final class ControlBlock implements java.io.Serializable {
     /**
      * l4 to socket: sk_write_space: acknowledged data left the send buffer. cb.sockArg is the
      * payload acknowledged since the connection began, cb.sockOpt the send buffer's size now
-     * (sk_sndbuf, as tcp_sndbuf_expand grew it).
+     * (sk_sndbuf as tcp_sndbuf_expand grew it, in payload bytes; CONNECTED and ACCEPT_READY
+     * carry it too).
      */
     public static final int SOCK_OP_WRITE_SPACE = 15;
 

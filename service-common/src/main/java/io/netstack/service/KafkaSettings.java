@@ -17,6 +17,9 @@ public final class KafkaSettings {
     private KafkaSettings() {}
 
     /** Producer: idempotent, acks=all (exactly-once requires both; at-least-once keeps them: nothing lost). */
+    /** The largest record a layer writes (a state snapshot); the broker's message.max.bytes matches it. */
+    public static final int MAX_RECORD_BYTES = 8 << 20;
+
     public static Map<String, Object> producer(String bootstrap, String instance) {
         Map<String, Object> pc = new HashMap<>();
         pc.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -28,6 +31,9 @@ public final class KafkaSettings {
         // poll) sends the rest of a batch together anyway.
         pc.put(ProducerConfig.LINGER_MS_CONFIG, 0);
         pc.put(ProducerConfig.CLIENT_ID_CONFIG, "netstack-" + instance);
+        // A host's state snapshot holds its TCP send buffers (up to two windows each): over the
+        // default 1 MB it would fail its transaction, and the layer would retry it forever.
+        pc.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, MAX_RECORD_BYTES);
         return pc;
     }
 

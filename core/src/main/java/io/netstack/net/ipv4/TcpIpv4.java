@@ -216,13 +216,31 @@ public final class TcpIpv4 implements java.io.Serializable {
      * segment charged the kernel's truesize of a full one, at most tcp_wmem[2]; it never shrinks.
      */
     void tcpSndbufExpand(TcpSock tp) {
-        int perMss = Math.max(tp.mssClamp, tp.mssCache) + MAX_TCP_HEADER + SKB_SHINFO_SIZE;
-        int pow2 = Integer.highestOneBit(perMss);
-        perMss = (pow2 < perMss ? pow2 << 1 : pow2) + SKB_SIZE;
+        int perMss = perMssTruesize(tp);
         int nrSegs = Math.max(Math.max(TcpTimer.TCP_INIT_CWND, tp.cwnd), sysctl("net.ipv4.tcp_reordering", 3) + 1);
         long sndmem = 2L * nrSegs * perMss;
         int max = host.sysctl().getInts("net.ipv4.tcp_wmem", 4096, 16384, 4194304)[2];
         if (tp.sndbuf < sndmem) tp.sndbuf = (int) Math.min(sndmem, max);
+    }
+
+    /** The truesize of one full segment as tcp_sndbuf_expand charges it. */
+    static int perMssTruesize(TcpSock tp) {
+        int perMss = Math.max(tp.mssClamp, tp.mssCache) + MAX_TCP_HEADER + SKB_SHINFO_SIZE;
+        int pow2 = Integer.highestOneBit(perMss);
+        return (pow2 < perMss ? pow2 << 1 : pow2) + SKB_SIZE;
+    }
+
+    /**
+     * sk_sndbuf in payload bytes, for the socket layer, which counts payload: the kernel charges
+     * each queued segment its truesize, so a buffer of n full segments' truesize holds n MSS.
+     */
+    int sndbufPayload(TcpSock tp) {
+        if (tp.sndbuf == 0) {
+            tp.sndbuf = wmemDefault();
+            if (tp.state == TcpSock.TCP_ESTABLISHED) tcpSndbufExpand(tp);   // tcp_init_buffer_space
+        }
+        int mss = Math.max(1, tp.mssCache);
+        return (int) Math.max(mss, (long) tp.sndbuf * mss / perMssTruesize(tp));
     }
 
     /**
@@ -261,7 +279,10 @@ public final class TcpIpv4 implements java.io.Serializable {
             ev.cb().daddr = tp.laddr;
             ev.cb().dport = tp.lport;
         }
-        if (op == ControlBlock.SOCK_OP_WRITE_SPACE && tp != null) ev.cb().sockOpt = tp.sndbuf;
+        if (tp != null && (op == ControlBlock.SOCK_OP_WRITE_SPACE || op == ControlBlock.SOCK_OP_CONNECTED
+                || op == ControlBlock.SOCK_OP_ACCEPT_READY)) {
+            ev.cb().sockOpt = sndbufPayload(tp);
+        }
         ctx.trace(ev, op == ControlBlock.SOCK_OP_ACCEPT_READY ? "sk_data_ready"
                 : op == ControlBlock.SOCK_OP_EOF ? "sk_data_ready"
                 : op == ControlBlock.SOCK_OP_WRITE_SPACE ? "sk_stream_write_space" : "sk_state_change");

@@ -349,6 +349,18 @@ public final class TcpSock implements java.io.Serializable {
         dataAcked += n;
     }
 
+    /**
+     * A snapshot holds the send buffer's live bytes only: the acknowledged head and the spare
+     * capacity are trimmed first (the stream is the default form, readable as before).
+     */
+    private void writeObject(java.io.ObjectOutputStream out) throws java.io.IOException {
+        if (sndBufOff != 0 || sndBuf.length != sndBufLen) {
+            sndBuf = Arrays.copyOfRange(sndBuf, sndBufOff, sndBufOff + sndBufLen);
+            sndBufOff = 0;
+        }
+        out.defaultWriteObject();
+    }
+
     static boolean before(int a, int b) { return a - b < 0; }
     static boolean after(int a, int b) { return b - a < 0; }
 

@@ -403,9 +403,12 @@ class TcpTransitionsTest {
     void theSendBufferBoundsWhatTheApplicationQueuesAndAcknowledgementsFreeAndGrowIt() {
         host("");
         int fd = established();
-        // A new socket's sk_sndbuf is tcp_wmem[1] (16384): a larger write is taken in part, the
-        // next finds no room (EAGAIN: a blocking writer waits in sk_stream_wait_memory).
-        assertThat(h.call(c -> sl.send(c, H, fd, new byte[100_000])).value()).isEqualTo(16384L);
+        // At ESTABLISHED tcp_init_buffer_space made sk_sndbuf two initial windows of full
+        // segments' truesize, which hold two initial windows of payload (20 MSS): a larger
+        // write is taken in part, the next finds no room (EAGAIN: a blocking writer waits in
+        // sk_stream_wait_memory).
+        long room0 = 2L * 10 * conn().mss();
+        assertThat(h.call(c -> sl.send(c, H, fd, new byte[100_000])).value()).isEqualTo(room0);
         assertThat(h.call(c -> sl.send(c, H, fd, new byte[1])).errno()).isEqualTo(Errno.EAGAIN);
         int sent = conn().sndNxt - (iss + 1);
         // The peer acknowledges what it got: sk_write_space frees it, and tcp_sndbuf_expand has
@@ -415,8 +418,9 @@ class TcpTransitionsTest {
         TcpSock tp = conn();
         int perMss = (Integer.highestOneBit(Math.max(tp.mssClamp, tp.mss()) + 640 - 1) << 1) + 256;
         assertThat(tp.sndbuf).isEqualTo(2 * Math.max(10, tp.cwnd) * perMss);
-        assertThat(sl.fd(H, fd).unackedBytes()).isEqualTo(16384L - sent);
-        assertThat(h.call(c -> sl.send(c, H, fd, new byte[1 << 20])).value()).isEqualTo(tp.sndbuf - (16384L - sent));
+        assertThat(sl.fd(H, fd).unackedBytes()).isEqualTo(room0 - sent);
+        long payloadBound = 2L * Math.max(10, tp.cwnd) * tp.mss();
+        assertThat(h.call(c -> sl.send(c, H, fd, new byte[1 << 20])).value()).isEqualTo(payloadBound - (room0 - sent));
     }
 
     @Test
