@@ -644,6 +644,17 @@ public final class LayerRuntime implements SmartLifecycle {
      * The socket service runs each BSD socket API call this way.
      */
     public <T> T runAction(String tag, java.util.function.Function<io.netstack.stack.LayerContext, T> action) {
+        return runAction(tag, null, action);
+    }
+
+    /**
+     * {@link #runAction(String, java.util.function.Function)} for an action about one host
+     * ({@code netns}; null: any): only that host's snapshot is compared and written, not every
+     * configured host's (with hundreds of hosts, as a long-running stack collects, serializing
+     * them all made each socket API call slow).
+     */
+    public <T> T runAction(String tag, String netns,
+                           java.util.function.Function<io.netstack.stack.LayerContext, T> action) {
         if (stateful) rebalance.await(props.getGroup().getSessionTimeout().multipliedBy(5));
         if (stateful) txLock.lock();
         java.util.Set<String> hosts = java.util.Set.of();
@@ -657,9 +668,9 @@ public final class LayerRuntime implements SmartLifecycle {
             } finally {
                 layerLock.unlock();
             }
-            // An API call names its host inside the action: every owned host is a candidate,
-            // and only those whose snapshot changed are written.
-            if (stateful) hosts = new java.util.HashSet<>(hostConfigs.configured());
+            // The host the action is about, or, when the caller does not say, every owned host
+            // is a candidate; only those whose snapshot changed are written.
+            if (stateful) hosts = netns != null ? java.util.Set.of(netns) : new java.util.HashSet<>(hostConfigs.configured());
             final java.util.Set<String> dirty = hosts;
             if (!ctx.outputs().isEmpty() || !ctx.events().isEmpty() || !dirty.isEmpty()) {
                 Map<String, byte[]> written;

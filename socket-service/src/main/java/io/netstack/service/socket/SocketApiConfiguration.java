@@ -45,8 +45,8 @@ public class SocketApiConfiguration {
                                            @Value("${netstack.socket.api-port:0}") int port) {
         SocketVisits visits = new SocketVisits() {
             @Override
-            public <T> T visit(Function<LayerContext, T> action) {
-                return runtime.runAction("api", action);
+            public <T> T visit(String netns, Function<LayerContext, T> action) {
+                return runtime.runAction("api", netns, action);
             }
         };
         SocketApiService service = new SocketApiService(layer.socketLayer(), visits, waits);

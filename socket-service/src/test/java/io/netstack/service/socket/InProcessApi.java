@@ -61,7 +61,7 @@ final class InProcessApi implements AutoCloseable {
         });
         SocketVisits visits = new SocketVisits() {
             @Override
-            public <T> T visit(Function<LayerContext, T> action) {
+            public <T> T visit(String netns, Function<LayerContext, T> action) {
                 Object[] out = new Object[1];
                 synchronized (lock) {
                     stack.run("socket", ctx -> out[0] = action.apply(ctx));

@@ -66,9 +66,9 @@ public final class SocketApiService extends SocketApiGrpc.SocketApiImplBase {
         }
     }
 
-    private Result visit(Function<LayerContext, Result> action) {
+    private Result visit(String netns, Function<LayerContext, Result> action) {
         try {
-            return visits.visit(action);
+            return visits.visit(netns, action);
         } catch (IllegalArgumentException e) {
             String m = String.valueOf(e.getMessage());
             throw new CallError(m.startsWith("no host") ? "ENONET" : "EINVAL", m);
@@ -131,7 +131,7 @@ public final class SocketApiService extends SocketApiGrpc.SocketApiImplBase {
     @Override
     public void listSockets(ListSocketsRequest req, StreamObserver<SocketList> out) {
         SocketList.Builder b = SocketList.newBuilder();
-        visits.visit(ctx -> {
+        visits.visit(req.getNetns(), ctx -> {
             for (SocketLayer.Sock s : sl.sockets(req.getNetns())) {
                 b.addSockets(SocketInfo.newBuilder()
                         .setRef(SocketRef.newBuilder().setNetns(req.getNetns()).setSocket(s.key()))
@@ -145,21 +145,21 @@ public final class SocketApiService extends SocketApiGrpc.SocketApiImplBase {
 
     @Override
     public void socket(SocketRequest req, StreamObserver<SockReply> out) {
-        unary(out, () -> reply(visit(ctx -> sl.socketCreate(req.getNetns(), req.getType()))));
+        unary(out, () -> reply(visit(req.getNetns(), ctx -> sl.socketCreate(req.getNetns(), req.getType()))));
     }
 
     @Override
     public void bind(BindRequest req, StreamObserver<SockReply> out) {
         unary(out, () -> {
             int a = addr(req.getAddr());
-            return reply(visit(ctx -> sl.bind(ctx, req.getNetns(), req.getFd(), a, req.getPort())));
+            return reply(visit(req.getNetns(), ctx -> sl.bind(ctx, req.getNetns(), req.getFd(), a, req.getPort())));
         });
     }
 
     @Override
     public void listen(ListenRequest req, StreamObserver<SockReply> out) {
         int backlog = req.getBacklog() <= 0 ? 128 : req.getBacklog();
-        unary(out, () -> reply(visit(ctx -> sl.listen(ctx, req.getNetns(), req.getFd(), backlog))));
+        unary(out, () -> reply(visit(req.getNetns(), ctx -> sl.listen(ctx, req.getNetns(), req.getFd(), backlog))));
     }
 
     /** accept(): waits for a completed connection unless non-blocking. */
@@ -170,7 +170,7 @@ public final class SocketApiService extends SocketApiGrpc.SocketApiImplBase {
             long deadline = deadline(req.getTimeoutMs());
             while (true) {
                 long seen = waits.generation();
-                Result r = visit(ctx -> sl.accept(ctx, req.getNetns(), req.getFd()));
+                Result r = visit(req.getNetns(), ctx -> sl.accept(ctx, req.getNetns(), req.getFd()));
                 if (r.errno() != Errno.EAGAIN || req.getTimeoutMs() < 0) return reply(r);
                 if (Context.current().isCancelled() || !waits.await(seen, deadline)) return errno(Errno.EAGAIN);
             }
@@ -189,12 +189,12 @@ public final class SocketApiService extends SocketApiGrpc.SocketApiImplBase {
             int a = addr(req.getAddr());
             String netns = req.getNetns();
             int fd = req.getFd();
-            Result r = visit(ctx -> sl.connect(ctx, netns, fd, a, req.getPort()));
+            Result r = visit(netns, ctx -> sl.connect(ctx, netns, fd, a, req.getPort()));
             if (r.errno() != Errno.EINPROGRESS || req.getTimeoutMs() < 0) return reply(r);
             long deadline = deadline(req.getTimeoutMs());
             while (true) {
                 long seen = waits.generation();
-                Result s = visit(ctx -> connectState(netns, fd));
+                Result s = visit(netns, ctx -> connectState(netns, fd));
                 if (s.errno() != Errno.EINPROGRESS) return reply(s);
                 if (Context.current().isCancelled() || !waits.await(seen, deadline)) return errno(Errno.EINPROGRESS);
             }
@@ -228,7 +228,7 @@ public final class SocketApiService extends SocketApiGrpc.SocketApiImplBase {
         while (true) {
             long seen = waits.generation();
             byte[] rest = done == 0 ? data : java.util.Arrays.copyOfRange(data, done, data.length);
-            Result r = visit(ctx -> sl.send(ctx, netns, fd, rest));
+            Result r = visit(netns, ctx -> sl.send(ctx, netns, fd, rest));
             if (r.isOk()) {
                 done += (int) r.value();
                 if (done >= data.length) return Result.ok(data.length);
@@ -248,7 +248,7 @@ public final class SocketApiService extends SocketApiGrpc.SocketApiImplBase {
                 return reply(sendBlocking(req.getNetns(), req.getFd(), req.getData().toByteArray()));
             }
             int a = addr(req.getAddr());
-            return reply(visit(ctx -> sl.sendto(ctx, req.getNetns(), req.getFd(), req.getData().toByteArray(), a,
+            return reply(visit(req.getNetns(), ctx -> sl.sendto(ctx, req.getNetns(), req.getFd(), req.getData().toByteArray(), a,
                     req.getPort())));
         });
     }
@@ -277,7 +277,7 @@ public final class SocketApiService extends SocketApiGrpc.SocketApiImplBase {
         int max = req.getMax() == 0 ? DEFAULT_MAX : (int) Math.min(req.getMax(), 16 << 20);
         long deadline = deadline(req.getTimeoutMs());
         try {
-            String proto = visits.visit(ctx -> {
+            String proto = visits.visit(netns, ctx -> {
                 SocketLayer.BsdSocket b = sl.fd(netns, fd);
                 return b == null ? null : b.proto;
             });
@@ -292,7 +292,7 @@ public final class SocketApiService extends SocketApiGrpc.SocketApiImplBase {
                     waits.await(seen, System.nanoTime() + BACKPRESSURE_RECHECK_NANOS);
                     continue;
                 }
-                Result r = visit(ctx -> from ? sl.recvfrom(ctx, netns, fd, max) : sl.recv(ctx, netns, fd, max));
+                Result r = visit(netns, ctx -> from ? sl.recvfrom(ctx, netns, fd, max) : sl.recv(ctx, netns, fd, max));
                 if (r.isOk()) {
                     boolean eof = r.data().length == 0 && "tcp".equals(proto);
                     RecvReply.Builder rb = RecvReply.newBuilder().setData(ByteString.copyFrom(r.data())).setEof(eof);
@@ -322,22 +322,22 @@ public final class SocketApiService extends SocketApiGrpc.SocketApiImplBase {
 
     @Override
     public void shutdown(ShutdownRequest req, StreamObserver<SockReply> out) {
-        unary(out, () -> reply(visit(ctx -> sl.shutdown(ctx, req.getNetns(), req.getFd(), req.getHow()))));
+        unary(out, () -> reply(visit(req.getNetns(), ctx -> sl.shutdown(ctx, req.getNetns(), req.getFd(), req.getHow()))));
     }
 
     @Override
     public void close(FdRequest req, StreamObserver<SockReply> out) {
-        unary(out, () -> reply(visit(ctx -> sl.close(ctx, req.getNetns(), req.getFd()))));
+        unary(out, () -> reply(visit(req.getNetns(), ctx -> sl.close(ctx, req.getNetns(), req.getFd()))));
     }
 
     @Override
     public void getSockName(FdRequest req, StreamObserver<SockReply> out) {
-        unary(out, () -> withAddress(visit(ctx -> sl.getsockname(req.getNetns(), req.getFd()))));
+        unary(out, () -> withAddress(visit(req.getNetns(), ctx -> sl.getsockname(req.getNetns(), req.getFd()))));
     }
 
     @Override
     public void getPeerName(FdRequest req, StreamObserver<SockReply> out) {
-        unary(out, () -> withAddress(visit(ctx -> sl.getpeername(req.getNetns(), req.getFd()))));
+        unary(out, () -> withAddress(visit(req.getNetns(), ctx -> sl.getpeername(req.getNetns(), req.getFd()))));
     }
 
     /** getsockname / getpeername answer 0.0.0.0:0 too. */
@@ -350,7 +350,7 @@ public final class SocketApiService extends SocketApiGrpc.SocketApiImplBase {
     public void setSockOpt(SockOptRequest req, StreamObserver<SockReply> out) {
         unary(out, () -> {
             int opt = option(req.getOpt());
-            return reply(visit(ctx -> sl.setsockopt(ctx, req.getNetns(), req.getFd(), opt, req.getValue())));
+            return reply(visit(req.getNetns(), ctx -> sl.setsockopt(ctx, req.getNetns(), req.getFd(), opt, req.getValue())));
         });
     }
 
@@ -359,9 +359,9 @@ public final class SocketApiService extends SocketApiGrpc.SocketApiImplBase {
         unary(out, () -> {
             switch (req.getOpt()) {
                 case "SO_RCVBUF":
-                    return reply(visit(ctx -> sl.getsockoptRcvbuf(req.getNetns(), req.getFd())));
+                    return reply(visit(req.getNetns(), ctx -> sl.getsockoptRcvbuf(req.getNetns(), req.getFd())));
                 case "SO_ERROR":
-                    return reply(visit(ctx -> sl.getsockoptError(req.getNetns(), req.getFd())));
+                    return reply(visit(req.getNetns(), ctx -> sl.getsockoptError(req.getNetns(), req.getFd())));
                 default:
                     throw new CallError("ENOPROTOOPT", "getsockopt " + req.getOpt() + ": SO_RCVBUF or SO_ERROR");
             }
