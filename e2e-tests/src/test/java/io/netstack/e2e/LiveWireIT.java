@@ -59,6 +59,7 @@ class LiveWireIT {
     private StackLauncher stack;
     private StackClient client;
     private TapPeer peer;
+    private Process leftover;
     private WireBridge bridge;
     private StackClient.EventReader events;
     private final EventLedger ledger = EventLedger.forHost(HOST);
@@ -84,6 +85,9 @@ class LiveWireIT {
         client.publishConfig(HOST, HOST_YAML);
         events = client.events();
         peer = TapPeer.create(TapPeer.Options.defaults().withNetns(PEER_NETNS).withTap(TAP));
+        // A process left running in the peer (as a test that died leaves its nc): closing the
+        // peer must end it, or it would keep the namespace and the TAP alive, unnamed.
+        leftover = new ProcessBuilder(peer.inNetns("sleep", "600")).start();
         bridge = new WireBridge(HOST, "eth0", peer.wire(), new KafkaStackSide(stack.bootstrapServers())).start();
         System.out.printf("peer netns %s, %s 192.0.2.1/24 MAC %s; wire %s%n", PEER_NETNS, TAP, peer.mac(), bridge.describe());
     }
@@ -96,6 +100,7 @@ class LiveWireIT {
         if (client != null) client.close();
         if (stack != null) stack.stop();
         if (peer != null) {
+            assertThat(leftover.toHandle().onExit()).as("the process left in the peer ended").succeedsWithin(Duration.ofSeconds(10));
             assertThat(TapPeer.run(List.of("ip", "netns", "list"), false).output()).doesNotContain(PEER_NETNS);
             assertThat(TapPeer.run(List.of("ip", "link", "show", "dev", TAP), false).exitCode()).isNotZero();
         }

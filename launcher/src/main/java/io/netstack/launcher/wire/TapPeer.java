@@ -211,6 +211,7 @@ public final class TapPeer implements AutoCloseable {
         } catch (IOException ignored) {
             // closing anyway
         }
+        endProcessesIn(options.netns());
         run(List.of("ip", "netns", "del", options.netns()), false);
         destroy(socat.toHandle());
         try {
@@ -244,7 +245,10 @@ public final class TapPeer implements AutoCloseable {
                         .ifPresent(TapPeer::destroy);
             }
             String ns = kv.getOrDefault("netns", m.getFileName().toString().substring("peer-".length()));
-            if (netnsExists(ns)) run(List.of("ip", "netns", "del", ns), false);
+            if (netnsExists(ns)) {
+                endProcessesIn(ns);
+                run(List.of("ip", "netns", "del", ns), false);
+            }
             Files.deleteIfExists(m);
             Files.deleteIfExists(STATE_DIR.resolve("socat-" + ns + ".log"));
             removed.add(ns);
@@ -322,6 +326,24 @@ public final class TapPeer implements AutoCloseable {
     private static int freeUdpPort() throws IOException {
         try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
             return s.getLocalPort();
+        }
+    }
+
+    /**
+     * Ends what still runs in the peer's namespace (a ping, an nc left by a test that died):
+     * {@code ip netns del} only removes the name, and a process inside would keep the namespace,
+     * with its TAP, alive and unnamed.
+     */
+    static void endProcessesIn(String netns) {
+        Result pids = run(List.of("ip", "netns", "pids", netns), false);
+        if (pids.exitCode() != 0) return;
+        for (String line : pids.output().split("\\s+")) {
+            if (line.isBlank()) continue;
+            try {
+                ProcessHandle.of(Long.parseLong(line.trim())).ifPresent(TapPeer::destroy);
+            } catch (NumberFormatException notAPid) {
+                // ip printed something else
+            }
         }
     }
 
