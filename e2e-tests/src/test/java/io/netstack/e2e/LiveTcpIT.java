@@ -36,7 +36,7 @@ class LiveTcpIT {
 
     static final int BYTES = Integer.getInteger("netstack.live.bytes", 10 << 20);
     /** How long one transfer may take before the test gives up on it (and kills only its own process). */
-    static final Duration LIMIT = Duration.ofSeconds(Integer.getInteger("netstack.live.limitSeconds", 900));
+    static final Duration LIMIT = Duration.ofSeconds(Integer.getInteger("netstack.live.limitSeconds", 300));
 
     private static final String HOST = "live-tcp";
     private static final String HOST_YAML = """
