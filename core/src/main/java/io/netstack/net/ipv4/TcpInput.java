@@ -690,12 +690,13 @@ final class TcpInput implements java.io.Serializable {
         }
         if (advanced && tp.caState == TcpCong.TCP_CA_OPEN) tp.dupAcks = 0;
         // tcp_cong_control: slow start after an RTO (CA_Loss) and for F-RTO's new data; no
-        // growth in Recovery (cwnd stays at ssthresh: no PRR); in Open only when cwnd-limited,
-        // and not on the ACK that ended a recovery (cwnd was set there).
+        // growth in Recovery (cwnd stays at ssthresh: no PRR); in Open not on the ACK that
+        // ended a recovery (cwnd was set there); always only when cwnd-limited
+        // (tcp_is_cwnd_limited: in slow start, more than half of cwnd was in flight).
+        boolean cwndLimited = tp.cwnd < tp.ssthresh ? priorInFlight * 2 > tp.cwnd : priorInFlight >= tp.cwnd;
         if ((rexmit & REXMIT_NEW) != 0 || tp.caState == TcpCong.TCP_CA_LOSS) {
-            if (ackedPkts > 0) TcpCong.tcpCongAvoid(ctx, tp, ack, ackedPkts);
+            if (ackedPkts > 0 && cwndLimited) TcpCong.tcpCongAvoid(ctx, tp, ack, ackedPkts);
         } else if (tp.caState == TcpCong.TCP_CA_OPEN && advanced && (rexmit & ALERT_CWND_SET) == 0) {
-            boolean cwndLimited = tp.cwnd < tp.ssthresh ? priorInFlight * 2 > tp.cwnd : priorInFlight >= tp.cwnd;
             if (ackedPkts > 0 && cwndLimited) TcpCong.tcpCongAvoid(ctx, tp, ack, ackedPkts);
         }
         if (priorPackets > 0) tcpXmitRecovery(ctx, tp, s.skb, rexmit);
