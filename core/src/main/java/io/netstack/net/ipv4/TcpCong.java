@@ -14,7 +14,9 @@ import io.netstack.stack.LayerContext;
  * <p>Loss recovery around it (tcp_input.c) is NewReno-style: three duplicate ACKs
  * (tcp_reordering) retransmit the head and set cwnd to the algorithm's ssthresh (no PRR);
  * every partial ACK retransmits the next hole; recovery ends when high_seq is acknowledged.
- * An RTO sets cwnd to one segment (tcp_enter_loss).
+ * An RTO sets cwnd to one segment (tcp_enter_loss). Both remember what to undo to
+ * (tcp_init_undo: undo_marker, undo_retrans; prior_ssthresh, prior_cwnd), and
+ * tcp_undo_cwnd_reduction goes back when TcpInput finds the reduction needless.
  *
  * <p>Not emulated: setsockopt(TCP_CONGESTION), a route's congestion control (RTAX_CC_ALGO),
  * tcp_cong_control-style algorithms (BBR), ECN's CA events, net.ipv4.tcp_allowed_congestion_control.

@@ -19,9 +19,16 @@ import java.util.Arrays;
  * tcp_data_queue and tcp_ofo_queue, tcp_fin, tcp_reset, and the ACK decision
  * (__tcp_ack_snd_check).
  *
- * <p>Not emulated: D-SACK, the SACK scoreboard (SACK blocks we receive are parsed but only
- * duplicate ACKs drive recovery), RACK-TLP, urgent data, ECN, the receive-buffer autotuning
- * (tcp_rcv_space_adjust), undo of spurious retransmissions.
+ * <p>Loss recovery (tcp_fastretrans_alert, tcp_process_loss with F-RTO) undoes a reduction
+ * that proves needless as the kernel does: by timestamps (Eifel, tcp_packet_delayed against
+ * retrans_stamp) and by D-SACKs that account for every retransmission (tcp_check_dsack,
+ * undo_retrans), counting TCPLossUndo, TCPSpuriousRTOs, TCPFullUndo, TCPDSACKUndo,
+ * TCPPartialUndo and the TCPDSACK* counters.
+ *
+ * <p>Not emulated: the SACK scoreboard (SACK blocks we receive are parsed; only how far they
+ * reach drives recovery, and a D-SACK's accounting), the Disorder and CWR states, PRR,
+ * tp->reordering, RACK-TLP, urgent data, ECN, the receive-buffer autotuning
+ * (tcp_rcv_space_adjust).
  */
 final class TcpInput implements java.io.Serializable {
 
