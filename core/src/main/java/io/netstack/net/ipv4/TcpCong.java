@@ -14,7 +14,9 @@ import io.netstack.stack.LayerContext;
  * <p>Loss recovery around it (tcp_input.c) is NewReno-style: three duplicate ACKs
  * (tcp_reordering) retransmit the head and set cwnd to the algorithm's ssthresh (no PRR);
  * every partial ACK retransmits the next hole; recovery ends when high_seq is acknowledged.
- * An RTO sets cwnd to one segment (tcp_enter_loss).
+ * An RTO sets cwnd to one segment (tcp_enter_loss). Both remember what to undo to
+ * (tcp_init_undo: undo_marker, undo_retrans; prior_ssthresh, prior_cwnd), and
+ * tcp_undo_cwnd_reduction goes back when TcpInput finds the reduction needless.
  *
  * <p>Not emulated: setsockopt(TCP_CONGESTION), a route's congestion control (RTAX_CC_ALGO),
  * tcp_cong_control-style algorithms (BBR), ECN's CA events, net.ipv4.tcp_allowed_congestion_control.
@@ -210,16 +212,51 @@ final class TcpCong implements java.io.Serializable {
 
     /**
      * tcp_enter_recovery with tcp_init_cwnd_reduction, net/ipv4/tcp_input.c: fast retransmit
-     * after three duplicate ACKs; the algorithm's .ssthresh (CUBIC: 717/1024 of cwnd, and
-     * its W_max), prior_cwnd remembered, then CA_Recovery.
+     * after three duplicate ACKs. The undo state first (prior_ssthresh cleared, tcp_init_undo),
+     * then, not being in a reduction already, prior_ssthresh from tcp_current_ssthresh, the
+     * algorithm's .ssthresh (CUBIC: 717/1024 of cwnd, and its W_max), prior_cwnd remembered,
+     * then CA_Recovery.
      */
     static void tcpEnterRecovery(LayerContext ctx, TcpSock tp) {
-        tp.highSeq = tp.sndNxt;
-        tp.cwndCnt = 0;
-        tp.priorCwnd = tp.cwnd;
-        tp.ssthresh = tp.caOps().ssthresh(tp);
-        tp.cwnd = tp.ssthresh;
+        tp.priorSsthresh = 0;
+        tcpInitUndo(tp);
+        if (tp.caState != TCP_CA_RECOVERY) {
+            tp.priorSsthresh = tcpCurrentSsthresh(tp);
+            tp.highSeq = tp.sndNxt;
+            tp.cwndCnt = 0;
+            tp.priorCwnd = tp.cwnd;
+            tp.ssthresh = tp.caOps().ssthresh(tp);
+            tp.cwnd = tp.ssthresh;
+        }
         tcpSetCaState(ctx, tp, TCP_CA_RECOVERY);
+    }
+
+    /**
+     * tcp_current_ssthresh, include/net/tcp.h: in a reduction (CWR, Recovery) ssthresh; else
+     * three quarters of cwnd if that is more.
+     */
+    static int tcpCurrentSsthresh(TcpSock tp) {
+        if (tp.caState == TCP_CA_RECOVERY) return tp.ssthresh;
+        return Math.max(tp.ssthresh, (tp.cwnd >> 1) + (tp.cwnd >> 2));
+    }
+
+    /**
+     * tcp_init_undo, net/ipv4/tcp_input.c: a reduction that may be undone starts at snd_una;
+     * retransmissions still in flight (retrans_out) may come back as D-SACKs, and with none
+     * undo_retrans is -1 (0 means "every retransmission was needless").
+     */
+    static void tcpInitUndo(TcpSock tp) {
+        tp.undoMarker = true;
+        tp.undoMarkerSeq = tp.sndUna;
+        int retransOut = tcpRetransOut(tp);
+        tp.undoRetrans = retransOut != 0 ? retransOut : -1;
+    }
+
+    /** tp->retrans_out: segments whose retransmission is in flight (TCPCB_SACKED_RETRANS). */
+    static int tcpRetransOut(TcpSock tp) {
+        int n = 0;
+        for (TcpSock.TxSeg s : tp.rtxQueue) if (s.retransInFlight) n++;
+        return n;
     }
 
     /**
@@ -233,14 +270,20 @@ final class TcpCong implements java.io.Serializable {
      */
     static void tcpEnterLoss(LayerContext ctx, TcpSock tp, boolean frtoSysctl) {
         boolean newRecovery = tp.caState < TCP_CA_RECOVERY;
+        // tcp_timeout_mark_lost (tcp_mark_skb_lost): the whole queue is lost; a retransmission
+        // that was in flight is lost again and leaves retrans_out, so tcp_init_undo below finds
+        // none in flight and the next retransmissions start undo_retrans from 0.
+        for (TcpSock.TxSeg s : tp.rtxQueue) {
+            s.lost = true;
+            s.retransInFlight = false;
+        }
         if (tp.caState <= TCP_CA_OPEN || !TcpSock.after(tp.highSeq, tp.sndUna)
                 || (tp.caState == TCP_CA_LOSS && tp.retransmits == 0)) {
-            // tcp_current_ssthresh: out of a reduction, 3/4 of cwnd if that is more.
-            tp.priorSsthresh = Math.max(tp.ssthresh, (tp.cwnd >> 1) + (tp.cwnd >> 2));
+            tp.priorSsthresh = tcpCurrentSsthresh(tp);
             tp.priorCwnd = tp.cwnd;
             tp.ssthresh = tp.caOps().ssthresh(tp);
             tcpCaEvent(ctx, tp, CA_EVENT_LOSS);
-            tp.undoMarker = true;
+            tcpInitUndo(tp);
         }
         tp.cwnd = 1;
         tp.cwndCnt = 0;
@@ -250,13 +293,22 @@ final class TcpCong implements java.io.Serializable {
         tp.frto = frtoSysctl && (newRecovery || tp.retransmits > 0);
     }
 
-    /**
-     * tcp_undo_cwnd_reduction(sk, unmark_loss = true): the reduction was not needed. The lost
-     * marks go (what was in flight is in flight), cwnd back by the algorithm's .undo_cwnd,
-     * ssthresh back to prior_ssthresh when that is higher.
-     */
+    /** tcp_undo_cwnd_reduction(sk, true): see {@link #tcpUndoCwndReduction(TcpSock, boolean)}. */
     static void tcpUndoCwndReduction(TcpSock tp) {
-        for (TcpSock.TxSeg s : tp.rtxQueue) s.lost = false;
+        tcpUndoCwndReduction(tp, true);
+    }
+
+    /**
+     * tcp_undo_cwnd_reduction, net/ipv4/tcp_input.c: the reduction was not needed. With
+     * {@code unmarkLoss} the lost marks go (what was in flight is in flight: lost_out 0); cwnd
+     * back by the algorithm's .undo_cwnd and ssthresh back to prior_ssthresh when that is
+     * higher, both only when prior_ssthresh was kept (0 after ECE or a simple retransmit);
+     * undo_marker cleared.
+     */
+    static void tcpUndoCwndReduction(TcpSock tp, boolean unmarkLoss) {
+        if (unmarkLoss) {
+            for (TcpSock.TxSeg s : tp.rtxQueue) s.lost = false;
+        }
         if (tp.priorSsthresh != 0) {
             tp.cwnd = tp.caOps().undoCwnd(tp);
             if (tp.priorSsthresh > tp.ssthresh) tp.ssthresh = tp.priorSsthresh;

@@ -19,9 +19,16 @@ import java.util.Arrays;
  * tcp_data_queue and tcp_ofo_queue, tcp_fin, tcp_reset, and the ACK decision
  * (__tcp_ack_snd_check).
  *
- * <p>Not emulated: D-SACK, the SACK scoreboard (SACK blocks we receive are parsed but only
- * duplicate ACKs drive recovery), RACK-TLP, urgent data, ECN, the receive-buffer autotuning
- * (tcp_rcv_space_adjust), undo of spurious retransmissions.
+ * <p>Loss recovery (tcp_fastretrans_alert, tcp_process_loss with F-RTO) undoes a reduction
+ * that proves needless as the kernel does: by timestamps (Eifel, tcp_packet_delayed against
+ * retrans_stamp) and by D-SACKs that account for every retransmission (tcp_check_dsack,
+ * undo_retrans), counting TCPLossUndo, TCPSpuriousRTOs, TCPFullUndo, TCPDSACKUndo,
+ * TCPPartialUndo and the TCPDSACK* counters.
+ *
+ * <p>Not emulated: the SACK scoreboard (SACK blocks we receive are parsed; only how far they
+ * reach drives recovery, and a D-SACK's accounting), the Disorder and CWR states, PRR,
+ * tp->reordering, RACK-TLP, urgent data, ECN, the receive-buffer autotuning
+ * (tcp_rcv_space_adjust).
  */
 final class TcpInput implements java.io.Serializable {
 
@@ -35,11 +42,21 @@ final class TcpInput implements java.io.Serializable {
     static final int FLAG_DATA_ACKED = 0x04;
     static final int FLAG_RETRANS_DATA_ACKED = 0x08;
     static final int FLAG_SYN_ACKED = 0x10;
+    static final int FLAG_DATA_SACKED = 0x20;
     static final int FLAG_SLOWPATH = 0x100;
     static final int FLAG_ORIG_SACK_ACKED = 0x200;
     static final int FLAG_SND_UNA_ADVANCED = 0x400;
+    static final int FLAG_DSACKING_ACK = 0x800;
     static final int FLAG_ACKED = FLAG_DATA_ACKED | FLAG_SYN_ACKED;
     static final int FLAG_NOT_DUP = FLAG_DATA | FLAG_WIN_UPDATE | FLAG_ACKED;
+    static final int FLAG_CA_ALERT = FLAG_DATA_SACKED;
+
+    /** enum tcp_fastretrans_alert's rexmit: REXMIT_LOST retransmits what is marked lost, REXMIT_NEW sends new data (F-RTO). */
+    static final int REXMIT_NONE = 0;
+    static final int REXMIT_LOST = 1;
+    static final int REXMIT_NEW = 2;
+    /** Not the kernel's: tcpFastretransAlert set cwnd itself at the end of a recovery; no growth on this ACK. */
+    static final int ALERT_CWND_SET = 0x10;
 
     private final TcpIpv4 tcp;
     private final TcpOutput out;
@@ -581,6 +598,12 @@ final class TcpInput implements java.io.Serializable {
         // 1. Old or not-yet-sent ACKs.
         if (TcpSock.before(ack, priorSndUna)) {
             if (TcpSock.before(ack, priorSndUna - tp.maxWindow)) return -2;
+            // old_ack: its SACK blocks are still read, and a D-SACK may undo a reduction.
+            if (tp.sackOk && s.numSacks > 0) {
+                int f = flag | tcpCheckDsack(ctx, tp, s, priorSndUna);
+                int rexmit = tcpFastretransAlert(ctx, tp, s, priorSndUna, f, false, 0);
+                tcpXmitRecovery(ctx, tp, s.skb, rexmit);
+            }
             return 0;
         }
         if (TcpSock.after(ack, tp.sndNxt)) return -1;
@@ -603,6 +626,9 @@ final class TcpInput implements java.io.Serializable {
         tp.sndUna = ack;
         tp.probesOut = 0;
         tp.lastRcvNanos = ctx.nowNanos();
+        // 2b. tcp_sacktag_write_queue's D-SACK part (tcp_check_dsack), before the queue is
+        //     cleaned: a D-SACK of a retransmitted segment lowers undo_retrans.
+        if (tp.sackOk && s.numSacks > 0) flag |= tcpCheckDsack(ctx, tp, s, priorSndUna);
         // 3. tcp_clean_rtx_queue. The RTT sample (seq_rtt) is from the OLDEST segment acknowledged
         //    (first_ackt): the newest one of a cumulative ACK has waited least and would make the
         //    estimate, and so the RTO, too short. Karn: none if any acknowledged one was sent again
@@ -619,6 +645,8 @@ final class TcpInput implements java.io.Serializable {
             tp.rtxQueue.pollFirst();
             ackedPkts++;
             flag |= seg.syn ? FLAG_SYN_ACKED : FLAG_DATA_ACKED;
+            // FLAG_SYN_ACKED clears retrans_stamp even if the SYN went again.
+            if (seg.syn) tp.retransStampTs = 0;
             if (seg.retransmitted) {
                 flag |= FLAG_RETRANS_DATA_ACKED;
             } else {
@@ -647,7 +675,10 @@ final class TcpInput implements java.io.Serializable {
             tp.retransStampNanos = 0;
             tp.rtoDeadline = tp.rtxQueue.isEmpty() ? 0 : ctx.nowNanos() + tp.rtoNanos;
         }
-        // 5. Duplicate ACKs and loss recovery (tcp_fastretrans_alert, Reno).
+        // 5. tcp_ack_is_dubious and tcp_fastretrans_alert (loss recovery and its undo), then
+        //    tcp_cong_control and tcp_xmit_recovery. With nothing in flight before (no_queue),
+        //    only a D-SACK goes to tcp_fastretrans_alert: it may undo a reduction.
+        boolean advanced = (flag & FLAG_SND_UNA_ADVANCED) != 0;
         boolean isDupack = (flag & (FLAG_SND_UNA_ADVANCED | FLAG_NOT_DUP)) == 0 && priorPackets > 0 && s.len == 0;
         if (tp.sackOk && s.ack()) {
             // With SACK, what counts toward recovery is what the peer SACKed (sacked_out in
@@ -656,51 +687,26 @@ final class TcpInput implements java.io.Serializable {
             // or a window update. Counting only pure duplicates left a connection with data
             // both ways (an echo) without fast recovery: every loss waited for the RTO.
             boolean sackedNew = tcpSacktag(ctx, tp, s, ack);
-            isDupack = sackedNew && (flag & FLAG_SND_UNA_ADVANCED) == 0 && priorPackets > 0;
+            if (sackedNew) flag |= FLAG_DATA_SACKED;
+            isDupack = sackedNew && !advanced && priorPackets > 0;
         }
-        boolean rexmitNew = false;
-        if (tp.caState == TcpCong.TCP_CA_LOSS && tp.frto) {
-            rexmitNew = tcpProcessLossFrto(ctx, tp, flag, isDupack);
+        int numDupack = (flag & (FLAG_SND_UNA_ADVANCED | FLAG_NOT_DUP | FLAG_DSACKING_ACK)) == 0 ? 1 : 0;
+        int rexmit = REXMIT_NONE;
+        if (priorPackets > 0 ? tcpAckIsDubious(tp, flag) : (flag & FLAG_DSACKING_ACK) != 0) {
+            rexmit = tcpFastretransAlert(ctx, tp, s, priorSndUna, flag, isDupack, numDupack);
         }
-        if (rexmitNew) {
-            if (ackedPkts > 0) TcpCong.tcpCongAvoid(ctx, tp, ack, ackedPkts);
-        } else if (tp.caState == TcpCong.TCP_CA_RECOVERY || tp.caState == TcpCong.TCP_CA_LOSS) {
-            if (!TcpSock.before(ack, tp.highSeq)) {
-                tp.caState = TcpCong.TCP_CA_OPEN;
-                tp.dupAcks = 0;
-                tp.cwnd = Math.max(tp.cwnd, Math.min(tp.ssthresh, tp.cwnd + 1));
-            } else if ((flag & FLAG_SND_UNA_ADVANCED) != 0 && tp.caState == TcpCong.TCP_CA_RECOVERY
-                    && !tp.rtxQueue.isEmpty()) {
-                // NewReno partial ACK: the next hole is lost too.
-                tp.rtxQueue.peekFirst().lost = true;
-            }
-            if (tp.caState == TcpCong.TCP_CA_LOSS && ackedPkts > 0) TcpCong.tcpCongAvoid(ctx, tp, ack, ackedPkts);
-        } else if (isDupack) {
-            tp.dupAcks++;
-            if (tp.dupAcks >= tcp.sysctl("net.ipv4.tcp_reordering", 3) && !tp.rtxQueue.isEmpty()) {
-                ctx.count(tp.netns, tp.sackOk ? "TcpExtTCPSackRecovery" : "TcpExtTCPRenoRecovery", 1);
-                TcpCong.tcpEnterRecovery(ctx, tp);
-                tp.rtxQueue.peekFirst().lost = true;
-            }
-        } else if ((flag & FLAG_SND_UNA_ADVANCED) != 0) {
-            tp.dupAcks = 0;
-            boolean cwndLimited = tp.cwnd < tp.ssthresh ? priorInFlight * 2 > tp.cwnd : priorInFlight >= tp.cwnd;
+        if (advanced && tp.caState == TcpCong.TCP_CA_OPEN) tp.dupAcks = 0;
+        // tcp_cong_control: slow start after an RTO (CA_Loss) and for F-RTO's new data; no
+        // growth in Recovery (cwnd stays at ssthresh: no PRR); in Open not on the ACK that
+        // ended a recovery (cwnd was set there); always only when cwnd-limited
+        // (tcp_is_cwnd_limited: in slow start, more than half of cwnd was in flight).
+        boolean cwndLimited = tp.cwnd < tp.ssthresh ? priorInFlight * 2 > tp.cwnd : priorInFlight >= tp.cwnd;
+        if ((rexmit & REXMIT_NEW) != 0 || tp.caState == TcpCong.TCP_CA_LOSS) {
+            if (ackedPkts > 0 && cwndLimited) TcpCong.tcpCongAvoid(ctx, tp, ack, ackedPkts);
+        } else if (tp.caState == TcpCong.TCP_CA_OPEN && advanced && (rexmit & ALERT_CWND_SET) == 0) {
             if (ackedPkts > 0 && cwndLimited) TcpCong.tcpCongAvoid(ctx, tp, ack, ackedPkts);
         }
-        if (rexmitNew) {
-            // tcp_xmit_recovery(REXMIT_NEW): new data first (Nagle off); if none could go, F-RTO
-            // ends and the conventional go-back-N recovery goes on.
-            boolean nodelay = tp.nodelay;
-            tp.nodelay = true;
-            out.tcpWriteXmit(ctx, tp, s.skb);
-            tp.nodelay = nodelay;
-            if (!TcpSock.after(tp.sndNxt, tp.highSeq)) {
-                tp.frto = false;
-                tcpXmitRetransmitQueue(ctx, tp, s.skb);
-            }
-        } else {
-            tcpXmitRetransmitQueue(ctx, tp, s.skb);
-        }
+        if (priorPackets > 0) tcpXmitRecovery(ctx, tp, s.skb, rexmit);
         // 6. tcp_ack_probe (the no_queue case: nothing was in flight): if the head of the send
         //    queue now fits the window, the probe timer stops and the backoff is forgotten; else
         //    it is re-armed from now by tcp_probe0_when.
@@ -721,46 +727,383 @@ final class TcpInput implements java.io.Serializable {
     }
 
     /**
-     * The F-RTO part of tcp_process_loss, net/ipv4/tcp_input.c (RFC 5682 3.1, the SACK-enhanced
-     * version the kernel runs with net.ipv4.tcp_frto=2). Returns true for REXMIT_NEW (send new
-     * data rather than retransmit). Over a path whose delay jumps (the distributed stack: each
-     * segment crosses a handful of Kafka hops; a commit or a GC pause can hold it for longer than
-     * the RTO), most timeouts are spurious, and without this every one of them retransmitted the
-     * whole window that was in fact arriving.
-     * <ol>
-     * <li>Step 3.b: never-retransmitted data was acknowledged: not everything was lost, the
-     *     timeout was spurious: tcp_try_undo_loss(sk, true) (TCPLossUndo, TCPSpuriousRTOs,
-     *     icsk_retransmits 0, back to Open, cwnd and ssthresh undone, lost marks cleared).</li>
-     * <li>Step 3.a: after new data went (snd_nxt past high_seq), a duplicate ACK means the loss
-     *     was real: F-RTO ends.</li>
-     * <li>Step 2.b: the first ACK that advances snd_una below high_seq: high_seq moves to
-     *     snd_nxt and new data goes, if there is some and the window allows; else F-RTO ends.</li>
-     * </ol>
-     * Not emulated: tcp_try_undo_loss(sk, false) (undo by timestamps or D-SACK, tcp_may_undo).
+     * tcp_ack_is_dubious, net/ipv4/tcp_input.c: a duplicate (nothing of FLAG_NOT_DUP), an ACK
+     * that SACKs new data (FLAG_CA_ALERT; no ECN here), or any ACK out of the Open state goes
+     * to tcp_fastretrans_alert.
      */
-    boolean tcpProcessLossFrto(LayerContext ctx, TcpSock tp, int flag, boolean isDupack) {
-        boolean recovered = !TcpSock.before(tp.sndUna, tp.highSeq);
-        // 1. Step 3.b.
-        if ((flag & FLAG_ORIG_SACK_ACKED) != 0 && tp.undoMarker) {
-            TcpCong.tcpUndoCwndReduction(tp);
-            ctx.count(tp.netns, "TcpExtTCPLossUndo", 1);
-            ctx.count(tp.netns, "TcpExtTCPSpuriousRTOs", 1);
-            tp.retransmits = 0;
-            tp.caState = TcpCong.TCP_CA_OPEN;
-            tp.frto = false;
+    static boolean tcpAckIsDubious(TcpSock tp, int flag) {
+        return (flag & FLAG_NOT_DUP) == 0 || (flag & FLAG_CA_ALERT) != 0 || tp.caState != TcpCong.TCP_CA_OPEN;
+    }
+
+    /**
+     * tcp_fastretrans_alert, net/ipv4/tcp_input.c: the loss recovery state machine and its undo,
+     * in the kernel's order. Returns the rexmit (REXMIT_*, with ALERT_CWND_SET when it ended a
+     * recovery and set cwnd). No Disorder or CWR state here: where the kernel would pick
+     * Disorder, Open.
+     * <ol>
+     * <li>D: in Open, retrans_stamp is forgotten. Recovery ends when high_seq is acknowledged:
+     *     tcp_try_undo_recovery (TCPFullUndo when the retransmissions were needless), else
+     *     tcp_end_cwnd_reduction.</li>
+     * <li>E, Recovery: a partial ACK may prove the hole was merely delayed
+     *     (tcp_try_undo_partial, TCPPartialUndo), else the next hole is lost (NewReno); D-SACKs
+     *     for every retransmission undo (tcp_try_undo_dsack, TCPDSACKUndo).</li>
+     * <li>E, Loss: tcp_process_loss (Eifel, F-RTO, the end of the loss episode); if that
+     *     reopened the window, on as in Open.</li>
+     * <li>E, Open: tcp_try_undo_dsack, then three duplicate ACKs (sacked_out with SACK) enter
+     *     Recovery (tcp_enter_recovery: TCPSackRecovery or TCPRenoRecovery), else
+     *     tcp_try_to_open.</li>
+     * </ol>
+     */
+    int tcpFastretransAlert(LayerContext ctx, TcpSock tp, Seg s, int priorSndUna, int flag, boolean isDupack,
+                            int numDupack) {
+        boolean advanced = (flag & FLAG_SND_UNA_ADVANCED) != 0;
+        int result = REXMIT_NONE;
+        // 1. D: state exit conditions.
+        if (tp.caState == TcpCong.TCP_CA_OPEN) {
+            tp.retransStampTs = 0;
+        } else if (!TcpSock.before(tp.sndUna, tp.highSeq) && tp.caState == TcpCong.TCP_CA_RECOVERY) {
             tp.dupAcks = 0;
-            return false;
+            if (tcpTryUndoRecovery(ctx, tp, s)) return REXMIT_NONE;
+            if (tcpEndCwndReduction(tp)) result |= ALERT_CWND_SET;
         }
-        if (TcpSock.after(tp.sndNxt, tp.highSeq)) {
-            // 2. Step 3.a.
-            if (isDupack) tp.frto = false;
-        } else if ((flag & FLAG_SND_UNA_ADVANCED) != 0 && !recovered) {
-            // 3. Step 2.b.
-            tp.highSeq = tp.sndNxt;
-            if (TcpSock.before(tp.sndNxt, tp.writeSeq) && TcpSock.after(tp.sndUna + tp.sndWnd, tp.sndNxt)) return true;
-            tp.frto = false;
+        // 2. E: process the state.
+        switch (tp.caState) {
+            case TcpCong.TCP_CA_RECOVERY:
+                if (advanced) {
+                    if (tcpTryUndoPartial(ctx, tp, s, priorSndUna)) return REXMIT_NONE;
+                    // NewReno partial ACK (tcp_newreno_mark_lost): the next hole is lost too.
+                    if (!tp.rtxQueue.isEmpty()) tcpMarkHeadLost(tp);
+                }
+                if (tcpTryUndoDsack(ctx, tp)) {
+                    tcpTryKeepOpen(ctx, tp);
+                    return REXMIT_NONE;
+                }
+                return REXMIT_LOST;
+            case TcpCong.TCP_CA_LOSS:
+                result |= tcpProcessLoss(ctx, tp, s, flag, numDupack);
+                if (tp.caState != TcpCong.TCP_CA_OPEN) return result;
+                // The window was reopened (undone or recovered): on as in Open.
+                // fall through
+            default:
+                tcpTryUndoDsack(ctx, tp);
+                if (isDupack) {
+                    tp.dupAcks++;
+                    if (tp.dupAcks >= tcp.sysctl("net.ipv4.tcp_reordering", 3) && !tp.rtxQueue.isEmpty()) {
+                        ctx.count(tp.netns, tp.sackOk ? "TcpExtTCPSackRecovery" : "TcpExtTCPRenoRecovery", 1);
+                        TcpCong.tcpEnterRecovery(ctx, tp);
+                        tcpMarkHeadLost(tp);
+                        return result | REXMIT_LOST;
+                    }
+                }
+                tcpTryToOpen(ctx, tp);
+                return result;
+        }
+    }
+
+    /** tcp_newreno_mark_lost's marking: the head is lost unless it already is (or its retransmission is in flight). */
+    static void tcpMarkHeadLost(TcpSock tp) {
+        TcpSock.TxSeg head = tp.rtxQueue.peekFirst();
+        if (head.lost || head.retransInFlight) return;
+        head.lost = true;
+    }
+
+    /**
+     * tcp_process_loss, net/ipv4/tcp_input.c: an ACK in CA_Loss. Back to Open if the lost data
+     * is recovered or the timeout was spurious; else more retransmissions (REXMIT_LOST).
+     * <ol>
+     * <li>An ACK that moves snd_una: tcp_try_undo_loss(sk, false): Eifel (the ACK echoes a
+     *     timestamp from before the first retransmission) or D-SACKs for every retransmission
+     *     (undo_retrans 0) show the RTO spurious: TCPLossUndo (not TCPSpuriousRTOs), back to
+     *     Open with SACK (without, Loss is held until high_seq).</li>
+     * <li>F-RTO (RFC 5682 3.1, the SACK-enhanced version of net.ipv4.tcp_frto=2). Step 3.b:
+     *     never-retransmitted data was acknowledged: tcp_try_undo_loss(sk, true): TCPLossUndo
+     *     and TCPSpuriousRTOs. Step 3.a: after new data went (snd_nxt past high_seq), a
+     *     duplicate ACK or new SACK means the loss was real: F-RTO ends. Step 2.b: the first
+     *     ACK that advances snd_una below high_seq: high_seq moves to snd_nxt and new data
+     *     goes (REXMIT_NEW), if there is some and the window allows; else F-RTO ends. Over a
+     *     path whose delay jumps (each segment crosses a handful of Kafka hops; a commit or a
+     *     GC pause can hold it for longer than the RTO), most timeouts are spurious.</li>
+     * <li>high_seq acknowledged: tcp_try_undo_recovery (TCPLossUndo if it may undo), Open.
+     *     Not undone, cwnd grows by one segment toward ssthresh here (the emulation's rule,
+     *     kept from before).</li>
+     * </ol>
+     */
+    int tcpProcessLoss(LayerContext ctx, TcpSock tp, Seg s, int flag, int numDupack) {
+        boolean recovered = !TcpSock.before(tp.sndUna, tp.highSeq);
+        // 1. Eifel or D-SACK undo.
+        if ((flag & FLAG_SND_UNA_ADVANCED) != 0 && tcpTryUndoLoss(ctx, tp, s, false)) return REXMIT_NONE;
+        // 2. F-RTO.
+        if (tp.frto) {
+            if ((flag & FLAG_ORIG_SACK_ACKED) != 0 && tcpTryUndoLoss(ctx, tp, s, true)) return REXMIT_NONE;
+            if (TcpSock.after(tp.sndNxt, tp.highSeq)) {
+                if ((flag & FLAG_DATA_SACKED) != 0 || numDupack > 0) tp.frto = false;
+            } else if ((flag & FLAG_SND_UNA_ADVANCED) != 0 && !recovered) {
+                tp.highSeq = tp.sndNxt;
+                if (TcpSock.before(tp.sndNxt, tp.writeSeq) && TcpSock.after(tp.sndUna + tp.sndWnd, tp.sndNxt)) return REXMIT_NEW;
+                tp.frto = false;
+            }
+        }
+        // 3. The end of the loss episode.
+        if (recovered) {
+            boolean marked = tp.undoMarker;
+            boolean held = tcpTryUndoRecovery(ctx, tp, s);
+            tp.dupAcks = 0;
+            if (!held && !(marked && !tp.undoMarker)) {
+                tp.cwnd = Math.max(tp.cwnd, Math.min(tp.ssthresh, tp.cwnd + 1));
+                return ALERT_CWND_SET;
+            }
+            return REXMIT_NONE;
+        }
+        return REXMIT_LOST;
+    }
+
+    /**
+     * tcp_tsopt_ecr_before, net/ipv4/tcp_input.c: the ACK echoes a timestamp (less our
+     * ts_offset) older than {@code when}.
+     */
+    static boolean tcpTsoptEcrBefore(TcpSock tp, Seg s, int when) {
+        return s.sawTstamp && s.tsecr != 0 && TcpSock.before(s.tsecr - tp.tsOff, when);
+    }
+
+    /**
+     * tcp_packet_delayed, net/ipv4/tcp_input.c (6.18): with a retrans_stamp, Eifel: the ACK
+     * echoes a timestamp from before the first retransmission. Without one nothing was
+     * retransmitted, so the segment was merely delayed, except where the kernel clears it
+     * after retransmitting: a non-SACK connection at high_seq (tcp_is_non_sack_preventing_reopen)
+     * and SYN_SENT (FLAG_SYN_ACKED).
+     */
+    static boolean tcpPacketDelayed(TcpSock tp, Seg s) {
+        if (tp.retransStampTs != 0) return tcpTsoptEcrBefore(tp, s, tp.retransStampTs);
+        if (!tp.sackOk && !TcpSock.before(tp.sndUna, tp.highSeq)) return false;
+        return tp.state != TcpSock.TCP_SYN_SENT;
+    }
+
+    /**
+     * tcp_any_retrans_done, net/ipv4/tcp_input.c: a retransmission is in flight, or the head was
+     * ever retransmitted (retrans_stamp must then stay: the write timeout counts from it).
+     */
+    static boolean tcpAnyRetransDone(TcpSock tp) {
+        if (TcpCong.tcpRetransOut(tp) > 0) return true;
+        TcpSock.TxSeg head = tp.rtxQueue.peekFirst();
+        return head != null && head.retransmitted;
+    }
+
+    /** tcp_may_undo: a reduction to undo, and every retransmission D-SACKed or the original shown delayed. */
+    static boolean tcpMayUndo(TcpSock tp, Seg s) {
+        return tp.undoMarker && (tp.undoRetrans == 0 || tcpPacketDelayed(tp, s));
+    }
+
+    /**
+     * tcp_try_undo_recovery, net/ipv4/tcp_input.c: high_seq is acknowledged. If the
+     * retransmissions were needless (tcp_may_undo) the reduction is undone, lost marks kept:
+     * TCPLossUndo from Loss, TCPFullUndo from Recovery. A non-SACK connection holds the state
+     * until something above high_seq is acknowledged (RFC 6582: no false fast retransmit) and
+     * returns true; else Open.
+     */
+    boolean tcpTryUndoRecovery(LayerContext ctx, TcpSock tp, Seg s) {
+        if (tcpMayUndo(tp, s)) {
+            TcpCong.tcpUndoCwndReduction(tp, false);
+            ctx.count(tp.netns, tp.caState == TcpCong.TCP_CA_LOSS ? "TcpExtTCPLossUndo" : "TcpExtTCPFullUndo", 1);
+        }
+        if (tcpIsNonSackPreventingReopen(tp)) return true;
+        TcpCong.tcpSetCaState(ctx, tp, TcpCong.TCP_CA_OPEN);
+        return false;
+    }
+
+    /** tcp_is_non_sack_preventing_reopen: without SACK, hold the state at snd_una == high_seq (retrans_stamp forgotten if nothing was retransmitted). */
+    static boolean tcpIsNonSackPreventingReopen(TcpSock tp) {
+        if (tp.sndUna == tp.highSeq && !tp.sackOk) {
+            if (!tcpAnyRetransDone(tp)) tp.retransStampTs = 0;
+            return true;
         }
         return false;
+    }
+
+    /** tcp_try_undo_dsack: D-SACKs came back for every retransmission (undo_retrans 0): TCPDSACKUndo, lost marks kept. */
+    boolean tcpTryUndoDsack(LayerContext ctx, TcpSock tp) {
+        if (tp.undoMarker && tp.undoRetrans == 0) {
+            TcpCong.tcpUndoCwndReduction(tp, false);
+            ctx.count(tp.netns, "TcpExtTCPDSACKUndo", 1);
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * tcp_try_undo_loss: in Loss, after a partial ACK (tcp_may_undo) or by F-RTO
+     * ({@code frtoUndo}): the reduction is undone and the lost marks cleared, TCPLossUndo
+     * (and TCPSpuriousRTOs for F-RTO), icsk_retransmits 0; Open for F-RTO or with SACK.
+     */
+    boolean tcpTryUndoLoss(LayerContext ctx, TcpSock tp, Seg s, boolean frtoUndo) {
+        if (!frtoUndo && !tcpMayUndo(tp, s)) return false;
+        TcpCong.tcpUndoCwndReduction(tp, true);
+        ctx.count(tp.netns, "TcpExtTCPLossUndo", 1);
+        if (frtoUndo) ctx.count(tp.netns, "TcpExtTCPSpuriousRTOs", 1);
+        tp.retransmits = 0;
+        tp.dupAcks = 0;
+        if (frtoUndo || tp.sackOk) TcpCong.tcpSetCaState(ctx, tp, TcpCong.TCP_CA_OPEN);
+        return true;
+    }
+
+    /**
+     * tcp_try_undo_partial: a partial ACK in Recovery whose timestamp shows the hole was filled
+     * by the delayed original, not by the retransmission (tcp_packet_delayed): reordering
+     * (TCPTSReorder). With retransmissions still in flight nothing more is marked or sent;
+     * else the reduction is undone, lost marks cleared: TCPPartialUndo, Open.
+     */
+    boolean tcpTryUndoPartial(LayerContext ctx, TcpSock tp, Seg s, int priorSndUna) {
+        if (!tp.undoMarker || !tcpPacketDelayed(tp, s)) return false;
+        tcpCheckSackReordering(ctx, tp, priorSndUna, true);
+        if (TcpCong.tcpRetransOut(tp) > 0) return true;
+        if (!tcpAnyRetransDone(tp)) tp.retransStampTs = 0;
+        TcpCong.tcpUndoCwndReduction(tp, true);
+        ctx.count(tp.netns, "TcpExtTCPPartialUndo", 1);
+        tcpTryKeepOpen(ctx, tp);
+        return true;
+    }
+
+    /**
+     * The counting of tcp_check_sack_reordering: data above {@code lowSeq} was delivered first
+     * (TCPTSReorder when a timestamp showed it, else TCPSACKReorder). The reordering degree
+     * itself (tp->reordering) is not kept: net.ipv4.tcp_reordering is used.
+     */
+    static void tcpCheckSackReordering(LayerContext ctx, TcpSock tp, int lowSeq, boolean ts) {
+        int fack = tp.sackOk && TcpSock.after(tp.highSacked, tp.sndUna) && !TcpSock.after(tp.highSacked, tp.sndNxt)
+                ? tp.highSacked : tp.sndUna;
+        if (!TcpSock.before(lowSeq, fack)) return;
+        ctx.count(tp.netns, ts ? "TcpExtTCPTSReorder" : "TcpExtTCPSACKReorder", 1);
+    }
+
+    /** tcp_try_keep_open: back to Open (the kernel's Disorder is Open here), high_seq at snd_nxt if the state changes. */
+    static void tcpTryKeepOpen(LayerContext ctx, TcpSock tp) {
+        if (tp.caState != TcpCong.TCP_CA_OPEN) {
+            TcpCong.tcpSetCaState(ctx, tp, TcpCong.TCP_CA_OPEN);
+            tp.highSeq = tp.sndNxt;
+        }
+    }
+
+    /** tcp_try_to_open: retrans_stamp forgotten once nothing retransmitted is outstanding; tcp_try_keep_open. */
+    static void tcpTryToOpen(LayerContext ctx, TcpSock tp) {
+        if (!tcpAnyRetransDone(tp)) tp.retransStampTs = 0;
+        tcpTryKeepOpen(ctx, tp);
+    }
+
+    /**
+     * tcp_end_cwnd_reduction: at the end of Recovery cwnd is ssthresh unless the reduction was
+     * undone (undo_marker cleared). True when it set cwnd.
+     */
+    static boolean tcpEndCwndReduction(TcpSock tp) {
+        if (tp.ssthresh < TcpCong.TCP_INFINITE_SSTHRESH && tp.undoMarker) {
+            tp.cwnd = tp.ssthresh;
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * tcp_xmit_recovery: after the congestion window is updated, REXMIT_NEW sends new data first
+     * (F-RTO, Nagle off), and if none could go F-RTO ends and the lost segments go again, as
+     * they do for REXMIT_LOST (tcp_xmit_retransmit_queue).
+     */
+    void tcpXmitRecovery(LayerContext ctx, TcpSock tp, SkBuff parent, int rexmit) {
+        if ((rexmit & (REXMIT_LOST | REXMIT_NEW)) == 0 || tp.state == TcpSock.TCP_SYN_SENT) return;
+        if ((rexmit & REXMIT_NEW) != 0) {
+            boolean nodelay = tp.nodelay;
+            tp.nodelay = true;
+            out.tcpWriteXmit(ctx, tp, parent);
+            tp.nodelay = nodelay;
+            if (TcpSock.after(tp.sndNxt, tp.highSeq)) return;
+            tp.frto = false;
+        }
+        tcpXmitRetransmitQueue(ctx, tp, parent);
+    }
+
+    /**
+     * tcp_check_dsack, net/ipv4/tcp_input.c (RFC 2883): the first SACK block is a D-SACK when
+     * it lies below the cumulative ACK (TCPDSACKRecv) or inside the second block
+     * (TCPDSACKOfoRecv). tcp_dsack_seen rejects a dubious one (longer than the largest window,
+     * or more duplicates reported than segments ever retransmitted: TCPDSACKIgnoredDubious);
+     * else TCPDSACKRecvSegs, and a D-SACK of data below the ACK before this one, above
+     * undo_marker, counts that many retransmissions needless ("dumb counting": undo_retrans).
+     * The block then goes through tcp_sacktag_write_queue ({@link #tcpSacktagDsack}). Returns
+     * FLAG_DSACKING_ACK or 0.
+     */
+    int tcpCheckDsack(LayerContext ctx, TcpSock tp, Seg s, int priorSndUna) {
+        int start0 = s.sacks[0];
+        int end0 = s.sacks[1];
+        if (TcpSock.before(start0, s.ackSeq)) {
+            ctx.count(tp.netns, "TcpExtTCPDSACKRecv", 1);
+        } else if (s.numSacks > 1) {
+            if (TcpSock.after(end0, s.sacks[3]) || TcpSock.before(start0, s.sacks[2])) return 0;
+            ctx.count(tp.netns, "TcpExtTCPDSACKOfoRecv", 1);
+        } else {
+            return 0;
+        }
+        int dupSegs = tcpDsackSeen(tp, start0, end0);
+        if (dupSegs == 0) {
+            ctx.count(tp.netns, "TcpExtTCPDSACKIgnoredDubious", 1);
+            return 0;
+        }
+        ctx.count(tp.netns, "TcpExtTCPDSACKRecvSegs", dupSegs);
+        if (tp.undoMarker && tp.undoRetrans > 0 && !TcpSock.after(end0, priorSndUna)
+                && TcpSock.after(end0, tp.undoMarkerSeq)) {
+            tp.undoRetrans = Math.max(0, tp.undoRetrans - dupSegs);
+        }
+        tcpSacktagDsack(ctx, tp, start0, end0, priorSndUna);
+        return FLAG_DSACKING_ACK;
+    }
+
+    /**
+     * tcp_dsack_seen: how many segments the D-SACK reports (its length in MSS, rounded up), 0
+     * for a dubious one: reversed, longer than max_window, or past total_retrans in all.
+     */
+    static int tcpDsackSeen(TcpSock tp, int start, int end) {
+        if (!TcpSock.before(start, end)) return 0;
+        int seqLen = end - start;
+        if (Integer.compareUnsigned(seqLen, tp.maxWindow) > 0) return 0;
+        int dupSegs = 1;
+        if (tp.mssCache > 0 && seqLen > tp.mssCache) dupSegs = (seqLen + tp.mssCache - 1) / tp.mssCache;
+        tp.dsackDups += dupSegs;
+        if (Integer.compareUnsigned(tp.dsackDups, tp.totalRetrans) > 0) return 0;
+        return dupSegs;
+    }
+
+    /**
+     * The D-SACK block in tcp_sacktag_write_queue: tcp_is_sackblock_valid (one below snd_una
+     * needs an undo_marker, TCPDSACKIgnoredNoUndo, and must not lie below it,
+     * TCPDSACKIgnoredOld); one wholly below the previous snd_una was counted by
+     * tcp_check_dsack; else tcp_sacktag_one for each segment it covers: a retransmitted one
+     * above undo_marker lowers undo_retrans, and its retransmission is no longer in flight.
+     */
+    static void tcpSacktagDsack(LayerContext ctx, TcpSock tp, int start, int end, int priorSndUna) {
+        if (!tcpIsSackblockValid(tp, true, start, end)) {
+            ctx.count(tp.netns, tp.undoMarker ? "TcpExtTCPDSACKIgnoredOld" : "TcpExtTCPDSACKIgnoredNoUndo", 1);
+            return;
+        }
+        if (!TcpSock.after(end, priorSndUna)) return;
+        for (TcpSock.TxSeg seg : tp.rtxQueue) {
+            if (!TcpSock.before(seg.seq, end)) break;
+            if (TcpSock.before(seg.seq, start) || TcpSock.after(seg.endSeq, end)) continue;
+            if (seg.retransmitted && tp.undoMarker && tp.undoRetrans > 0 && TcpSock.after(seg.endSeq, tp.undoMarkerSeq)) {
+                tp.undoRetrans--;
+            }
+            if (TcpSock.after(seg.endSeq, tp.sndUna)) seg.retransInFlight = false;
+        }
+    }
+
+    /**
+     * tcp_is_sackblock_valid, net/ipv4/tcp_input.c: inside (snd_una, snd_nxt); a D-SACK may lie
+     * below snd_una, down to undo_marker (crossing it by at most max_window).
+     */
+    static boolean tcpIsSackblockValid(TcpSock tp, boolean isDsack, int start, int end) {
+        if (TcpSock.after(end, tp.sndNxt) || !TcpSock.before(start, end)) return false;
+        if (!TcpSock.before(start, tp.sndNxt)) return false;
+        if (TcpSock.after(start, tp.sndUna)) return true;
+        if (!isDsack || !tp.undoMarker) return false;
+        if (TcpSock.after(end, tp.sndUna)) return false;
+        if (!TcpSock.before(start, tp.undoMarkerSeq)) return true;
+        if (!TcpSock.after(end, tp.undoMarkerSeq)) return false;
+        return !TcpSock.before(start, end - tp.maxWindow);
     }
 
     /**
@@ -780,7 +1123,6 @@ final class TcpInput implements java.io.Serializable {
         int end0 = s.sacks[1];
         boolean dsack = TcpSock.before(start0, ack)
                 || (s.numSacks > 1 && !TcpSock.before(start0, s.sacks[2]) && !TcpSock.after(end0, s.sacks[3]));
-        if (dsack) ctx.count(tp.netns, "TcpExtTCPDSACKRecv", 1);
         boolean news = false;
         for (int i = dsack ? 1 : 0; i < s.numSacks; i++) {
             int end = s.sacks[2 * i + 1];

@@ -308,6 +308,14 @@ final class TcpOutput implements java.io.Serializable {
         if (tp.retransStampNanos == 0) tp.retransStampNanos = seg.sentNanos;
         seg.retransmitted = true;
         int mss = seg.syn ? Integer.MAX_VALUE : tcpCurrentMss(ctx, tp);
+        // tcp_retransmit_skb's undo bookkeeping (TcpInput's tcp_may_undo reads it): retrans_out,
+        // total_retrans, retrans_stamp at the first retransmission's TS clock, undo_retrans.
+        int segs = data.length > mss ? (data.length + mss - 1) / mss : 1;
+        seg.retransInFlight = true;
+        tp.totalRetrans += segs;
+        if (tp.retransStampTs == 0) tp.retransStampTs = tsval(ctx, tp) - tp.tsOff;
+        if (tp.undoRetrans < 0) tp.undoRetrans = 0;
+        tp.undoRetrans += segs;
         if (data.length > mss) {
             // tcp_fragment: the options grew since it was sent (SACK blocks): it goes as
             // segments that fit, each a retransmission.

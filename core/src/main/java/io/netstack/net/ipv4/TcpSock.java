@@ -54,6 +54,8 @@ public final class TcpSock implements java.io.Serializable {
 
     /** One sent, not yet acknowledged segment of the retransmit queue (tcp_rtx_queue). */
     static final class TxSeg implements java.io.Serializable {
+        /** Pinned to what the class had before {@link #retransInFlight}, so earlier snapshots restore. */
+        private static final long serialVersionUID = 2490084713480537320L;
         final int seq;
         final int endSeq;
         final boolean syn;
@@ -62,6 +64,12 @@ public final class TcpSock implements java.io.Serializable {
         boolean retransmitted;
         /** TCPCB_LOST: marked lost by an RTO or fast retransmit, not yet sent again. */
         boolean lost;
+        /**
+         * TCPCB_SACKED_RETRANS: a retransmission of it is in flight (counted in retrans_out);
+         * cleared when it is marked lost again or D-SACKed. {@link #retransmitted} is
+         * TCPCB_EVER_RETRANS.
+         */
+        boolean retransInFlight;
 
         TxSeg(int seq, int endSeq, boolean syn, boolean fin, long sentNanos) {
             this.seq = seq;
@@ -189,6 +197,23 @@ public final class TcpSock implements java.io.Serializable {
     boolean undoMarker;
     int priorSsthresh;
     int priorCwnd;
+    /** tp->undo_marker's value: snd_una when the reduction began (tcp_init_undo); meaningful while {@link #undoMarker}. */
+    int undoMarkerSeq;
+    /**
+     * tp->undo_retrans: retransmissions of this episode not yet shown needless by a D-SACK;
+     * -1 when none was in flight at tcp_init_undo. 0 with {@link #undoMarker} set: undo.
+     */
+    int undoRetrans;
+    /**
+     * tp->retrans_stamp as tcp_packet_delayed reads it: the TS clock (milliseconds, without
+     * ts_offset) of the first retransmission of the episode, 0 when none since it was cleared.
+     * {@link #retransStampNanos} stays what the write timeout measures from.
+     */
+    int retransStampTs;
+    /** tp->total_retrans: segments retransmitted over the connection's life. */
+    int totalRetrans;
+    /** tp->dsack_dups: segments the peer reported as duplicates (tcp_dsack_seen). */
+    int dsackDups;
     /**
      * icsk_ca_ops: the congestion control (tcp_assign_congestion_control). Null in a socket
      * restored from a snapshot taken before there was a choice: it ran Reno and goes on so.
