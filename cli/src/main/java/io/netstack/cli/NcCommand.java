@@ -148,6 +148,10 @@ public final class NcCommand implements Callable<Integer> {
                     s.recvStream(65535, d -> write(out, d.data()));
                 } catch (ErrnoException e) {
                     // closed
+                } catch (io.grpc.StatusRuntimeException e) {
+                    // The -w wait ended and nc closes the API's channel under this read.
+                    io.grpc.Status.Code code = e.getStatus().getCode();
+                    if (code != io.grpc.Status.Code.UNAVAILABLE && code != io.grpc.Status.Code.CANCELLED) throw e;
                 }
             }, "nc-socket");
             reader.setDaemon(true);
