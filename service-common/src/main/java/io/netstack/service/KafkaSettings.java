@@ -16,10 +16,10 @@ import java.util.Map;
 public final class KafkaSettings {
     private KafkaSettings() {}
 
-    /** Producer: idempotent, acks=all (exactly-once requires both; at-least-once keeps them: nothing lost). */
     /** The largest record a layer writes (a state snapshot); the broker's message.max.bytes matches it. */
     public static final int MAX_RECORD_BYTES = 8 << 20;
 
+    /** Producer: idempotent, acks=all (exactly-once requires both; at-least-once keeps them: nothing lost). */
     public static Map<String, Object> producer(String bootstrap, String instance) {
         Map<String, Object> pc = new HashMap<>();
         pc.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
