@@ -115,6 +115,8 @@ class DashboardQueriesIT {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/query?query="
                 + URLEncoder.encode(expr, StandardCharsets.UTF_8))).timeout(Duration.ofSeconds(10)).build(),
                 HttpResponse.BodyHandlers.ofString());
+        // A Prometheus still starting answers 503 "Service Unavailable" in plain text: not up yet.
+        if (r.statusCode() == 503) throw new java.io.IOException("prometheus not ready: " + r.body().trim());
         JsonNode body = json.readTree(r.body());
         assertThat(body.path("status").asText()).as(expr + ": " + r.body()).isEqualTo("success");
         return body.path("data").path("result");
