@@ -23,6 +23,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
@@ -49,7 +50,14 @@ final class TcpHarness {
     final List<String> log = new ArrayList<>();
     /** Every drop: netns, fate, trace. */
     final List<String> drops = new ArrayList<>();
+    /** Skbs whose visit ended with neither a fate nor a queue: always a bug. */
+    final List<String> fateless = new ArrayList<>();
     boolean logging;
+    /**
+     * The cable: what a host sent goes to its peer at once unless {@link #lose} says otherwise;
+     * a test may lay its own (delay, jitter, duplication) and hand frames in with {@link #arrive}.
+     */
+    Consumer<Sent> cable = this::deliverNow;
 
     record Sent(String netns, int saddr, int daddr, int proto, byte[] l4, long at, boolean df) {
         Sent(String netns, int saddr, int daddr, int proto, byte[] l4, long at) {
@@ -100,8 +108,23 @@ final class TcpHarness {
 
     /** A segment from the wire (the peer in a packetdrill test) into host {@code netns}. */
     void inject(String netns, int saddr, int daddr, byte[] tcp) {
-        fifo.add(new StepContext.Output(KernelQueue.INET_PROTO_TCP, delivered(netns, saddr, daddr, 6, tcp)));
+        arrive(netns, saddr, daddr, 6, tcp);
+    }
+
+    /** A transport segment from the wire into host {@code netns}; the stack runs until quiet. */
+    void arrive(String netns, int saddr, int daddr, int proto, byte[] l4) {
+        KernelQueue q = proto == 6 ? KernelQueue.INET_PROTO_TCP : KernelQueue.INET_PROTO_UDP;
+        fifo.add(new StepContext.Output(q, delivered(netns, saddr, daddr, proto, l4)));
         drain();
+    }
+
+    /** The default cable: straight to the peer, unless lost. */
+    private void deliverNow(Sent s) {
+        String peer = peerOf.get(s.netns());
+        if (peer != null && !lose.test(s)) {
+            KernelQueue q = s.proto() == 6 ? KernelQueue.INET_PROTO_TCP : KernelQueue.INET_PROTO_UDP;
+            fifo.add(new StepContext.Output(q, delivered(peer, s.saddr(), s.daddr(), s.proto(), s.l4())));
+        }
     }
 
     /** Moves the clock and runs the timers due. */
@@ -130,6 +153,7 @@ final class TcpHarness {
     private void finish(StepContext c) {
         fifo.addAll(c.outputs());
         for (SkbEvent e : c.events()) {
+            if (e.skbId() != 0 && e.fate() == null && e.queue().isEmpty()) fateless.add(e.netns() + " skb " + e.skbId() + " " + e.trace());
             if (e.fate() instanceof io.netstack.stack.Fate.Dropped d) drops.add(e.netns() + " " + d + " " + e.trace());
             for (SkbEvent.StatDelta d : e.stats()) {
                 if (!d.isLinkStat()) counters.computeIfAbsent(e.netns(), k -> new HashMap<>()).merge(d.name(), d.delta(), Long::sum);
@@ -147,11 +171,7 @@ final class TcpHarness {
                     Sent s = new Sent(skb.netns(), saddr, skb.cb().daddr, skb.cb().ipProtocol, skb.dataBytes(), now, skb.cb().df);
                     sent.add(s);
                     if (logging) log.add(now / 1_000_000 + "ms " + tcpdump(s));
-                    String peer = peerOf.get(skb.netns());
-                    if (peer != null && !lose.test(s)) {
-                        KernelQueue q = s.proto() == 6 ? KernelQueue.INET_PROTO_TCP : KernelQueue.INET_PROTO_UDP;
-                        fifo.add(new StepContext.Output(q, delivered(peer, s.saddr(), s.daddr(), s.proto(), s.l4())));
-                    }
+                    cable.accept(s);
                     break;
                 }
                 case SK_SENDMSG:

@@ -4,25 +4,15 @@ import io.netstack.layer.L4Layer;
 import io.netstack.layer.SocketLayer;
 import io.netstack.layer.SocketLayer.Errno;
 import io.netstack.layer.SocketLayer.Result;
-import io.netstack.skb.PktType;
-import io.netstack.skb.RouteResult;
-import io.netstack.skb.SkBuff;
-import io.netstack.stack.KernelQueue;
 import io.netstack.stack.LayerContext;
-import io.netstack.stack.SkbEvent;
-import io.netstack.stack.StepContext;
 import io.netstack.wire.Bytes;
 import io.netstack.wire.Inet;
-import io.netstack.wire.InetChecksum;
 import io.netstack.wire.TcpHeader;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.ByteArrayOutputStream;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,97 +47,48 @@ class TcpStressTest {
     /** A frame on its way: delivered at {@code at} (ties in sending order). */
     record InFlight(long at, long order, String to, int saddr, int daddr, int proto, byte[] l4) {}
 
-    /** Two hosts (l4 + socket layer), a wire of {@link InFlight} frames, a driven clock. */
+    /**
+     * Two hosts (l4 + socket layer, {@link TcpHarness}) on an impaired cable of {@link InFlight}
+     * frames, a driven clock.
+     */
     static final class World {
-        final L4Layer l4 = new L4Layer();
-        final SocketLayer sock = new SocketLayer();
+        final TcpHarness h = new TcpHarness();
+        final L4Layer l4 = h.l4;
+        final SocketLayer sock = h.sock;
         final Random rnd;
         final Impairment imp;
-        long now = 1_000_000_000L;
-        long nextId = 1;
         long order;
         final PriorityQueue<InFlight> wire = new PriorityQueue<>((x, y) -> x.at != y.at
                 ? Long.compare(x.at, y.at) : Long.compare(x.order, y.order));
-        final Deque<StepContext.Output> fifo = new ArrayDeque<>();
-        final Map<String, Map<String, Long>> counters = new HashMap<>();
         final Map<String, Long> stallUntil = new HashMap<>();
-        final List<String> fateless = new ArrayList<>();
-        final List<String> drops = new ArrayList<>();
         long framesSent;
 
         World(long seed, Impairment imp, String sysctlA) {
             this.rnd = new Random(seed);
             this.imp = imp;
-            io.netstack.config.HostConfig a = host(A, "10.0.0.1", sysctlA);
-            io.netstack.config.HostConfig b = host(B, "10.0.0.2", "");
-            l4.configure(a);
-            sock.configure(a);
-            l4.configure(b);
-            sock.configure(b);
+            h.add(host(A, "10.0.0.1", sysctlA));
+            h.add(host(B, "10.0.0.2", ""));
+            h.cable = this::transmit;
         }
 
-        StepContext ctx(String layer) { return new StepContext(layer, "stress", now, () -> nextId++); }
+        long now() { return h.now; }
 
-        <T> T call(Function<LayerContext, T> action) {
-            StepContext c = ctx("socket");
-            T r = action.apply(c);
-            finish(c);
-            drain();
-            return r;
-        }
+        <T> T call(Function<LayerContext, T> action) { return h.call(action); }
 
-        void finish(StepContext c) {
-            fifo.addAll(c.outputs());
-            for (SkbEvent e : c.events()) {
-                if (e.skbId() != 0 && e.fate() == null && e.queue().isEmpty()) {
-                    fateless.add(e.netns() + " skb " + e.skbId() + " " + e.trace());
-                }
-                if (e.fate() instanceof io.netstack.stack.Fate.Dropped d) drops.add(e.netns() + " " + d);
-                for (SkbEvent.StatDelta d : e.stats()) {
-                    if (!d.isLinkStat()) counters.computeIfAbsent(e.netns(), k -> new HashMap<>()).merge(d.name(), d.delta(), Long::sum);
-                }
-            }
-        }
+        List<String> fateless() { return h.fateless; }
 
-        void drain() {
-            StepContext.Output o;
-            while ((o = fifo.poll()) != null) {
-                SkBuff skb = o.skb();
-                switch (o.queue()) {
-                    case IP_LOCAL_OUT:
-                        transmit(skb);
-                        break;
-                    case SK_SENDMSG:
-                    case INET_PROTO_TCP: {
-                        StepContext c = ctx("l4");
-                        c.begin(skb);
-                        l4.receive(o.queue(), skb, c);
-                        finish(c);
-                        break;
-                    }
-                    case SK_RECEIVE_QUEUE: {
-                        StepContext c = ctx("socket");
-                        c.begin(skb);
-                        sock.receive(o.queue(), skb, c);
-                        finish(c);
-                        break;
-                    }
-                    default:
-                        throw new AssertionError("unexpected queue " + o.queue());
-                }
-            }
-        }
+        long counter(String netns, String name) { return h.counter(netns, name); }
 
         /** The wire: loss, duplication, delay with jitter, and stalls that hold everything back. */
-        void transmit(SkBuff skb) {
+        void transmit(TcpHarness.Sent sent) {
             framesSent++;
-            String from = skb.netns();
+            String from = sent.netns();
             String to = A.equals(from) ? B : A;
-            byte[] l4b = skb.dataBytes();
             // IP would refuse a DF segment over the MTU (ip_fragment): so does the wire.
-            assertThat(l4b.length + 20).as("segment over the MTU").isLessThanOrEqualTo(1500);
+            assertThat(sent.l4().length + 20).as("segment over the MTU").isLessThanOrEqualTo(1500);
             if (rnd.nextDouble() * 100 < imp.lossPct()) return;
             int copies = rnd.nextDouble() * 100 < imp.dupPct() ? 2 : 1;
+            long now = h.now;
             long stall = stallUntil.getOrDefault(from, 0L);
             if (rnd.nextDouble() * 100 < imp.stallPct()) {
                 stall = Math.max(stall, now + (long) (rnd.nextDouble() * imp.stallMaxMs()) * 1_000_000L);
@@ -156,8 +97,7 @@ class TcpStressTest {
             for (int i = 0; i < copies; i++) {
                 long at = now + imp.delayMs() * 1_000_000L + (long) (rnd.nextDouble() * imp.jitterMs() * 1_000_000L);
                 at = Math.max(at, stall + i);
-                int saddr = skb.cb().saddr != 0 ? skb.cb().saddr : (A.equals(from) ? ADDR_A : ADDR_B);
-                wire.add(new InFlight(at, order++, to, saddr, skb.cb().daddr, 6, l4b));
+                wire.add(new InFlight(at, order++, to, sent.saddr(), sent.daddr(), sent.proto(), sent.l4()));
             }
         }
 
@@ -167,42 +107,12 @@ class TcpStressTest {
             if (!wire.isEmpty()) next = Math.min(next, wire.peek().at);
             next = Math.min(next, l4.host(A).tcp().nextDeadline());
             next = Math.min(next, l4.host(B).tcp().nextDeadline());
-            now = Math.max(now, next);
-            while (!wire.isEmpty() && wire.peek().at <= now) {
+            h.now = Math.max(h.now, next);
+            while (!wire.isEmpty() && wire.peek().at <= h.now) {
                 InFlight f = wire.poll();
-                fifo.add(new StepContext.Output(KernelQueue.INET_PROTO_TCP, delivered(f)));
-                drain();
+                h.arrive(f.to(), f.saddr(), f.daddr(), f.proto(), f.l4());
             }
-            StepContext c = ctx("l4");
-            l4.tick(c);
-            finish(c);
-            drain();
-        }
-
-        SkBuff delivered(InFlight fr) {
-            byte[] f = new byte[20 + fr.l4().length];
-            f[0] = 0x45;
-            Bytes.put16(f, 2, f.length);
-            Bytes.put16(f, 6, 0x4000);
-            f[8] = 64;
-            f[9] = (byte) fr.proto();
-            Bytes.put32(f, 12, fr.saddr());
-            Bytes.put32(f, 16, fr.daddr());
-            Bytes.put16(f, 10, InetChecksum.compute(f, 0, 20));
-            System.arraycopy(fr.l4(), 0, f, 20, fr.l4().length);
-            SkBuff skb = SkBuff.ofFrame(nextId++, fr.to(), f);
-            skb.setDev("eth0");
-            skb.setIif("eth0");
-            skb.setPktType(PktType.PACKET_HOST);
-            skb.resetNetworkHeader();
-            skb.pull(20);
-            skb.resetTransportHeader();
-            skb.cb().route = new RouteResult(RouteResult.RTN_LOCAL, "", 0, 1500, 0, true);
-            return skb;
-        }
-
-        long counter(String netns, String name) {
-            return counters.getOrDefault(netns, Map.of()).getOrDefault(name, 0L);
+            h.advance(0);   // the timers due now
         }
     }
 
@@ -245,10 +155,10 @@ class TcpStressTest {
         boolean echoClosed = false;
         boolean clientEof = false;
         long echoNextRead = 0;
-        long start = w.now;
+        long start = w.now();
         long limit = start + limitMs * 1_000_000L;
         byte[] echoPending = new byte[0];
-        while (w.now < limit && !clientEof) {
+        while (w.now() < limit && !clientEof) {
             // The client: keeps at most 256 KB written and not yet acknowledged, then SHUT_WR (nc -N).
             if (sl.fd(A, cfd).state() == SocketLayer.SockState.CONNECTED) {
                 TcpSock ct = w.l4.host(A).tcp().connection(sl.fd(A, cfd).key());
@@ -285,7 +195,7 @@ class TcpStressTest {
                 Result acc = w.call(c -> sl.accept(c, B, lfd));
                 if (acc.isOk()) sfd = (int) acc.value();
             }
-            if (sfd >= 0 && !echoClosed && w.now >= echoNextRead) {
+            if (sfd >= 0 && !echoClosed && w.now() >= echoNextRead) {
                 final int fd = sfd;
                 // First what a short send left to write back; nothing is read before it is out.
                 while (echoPending.length > 0) {
@@ -299,7 +209,7 @@ class TcpStressTest {
                 }
                 int reads = 0;
                 while (echoPending.length == 0 && !echoReadEof && (SLOW_READ_MS == 0 || reads++ < 1)) {
-                    echoNextRead = w.now + SLOW_READ_MS * 1_000_000L;
+                    echoNextRead = w.now() + SLOW_READ_MS * 1_000_000L;
                     Result r = w.call(c -> sl.recv(c, B, fd, SLOW_READ_MS > 0 ? 8 * 1024 : 64 * 1024));
                     if (!r.isOk()) {
                         assertThat(r.errno()).as("echo recv").isEqualTo(Errno.EAGAIN);
@@ -322,9 +232,9 @@ class TcpStressTest {
                     echoClosed = true;
                 }
             }
-            w.step(echoNextRead > w.now && !echoClosed ? Math.min(limit, echoNextRead) : limit);
+            w.step(echoNextRead > w.now() && !echoClosed ? Math.min(limit, echoNextRead) : limit);
         }
-        return new Outcome(data, echoed.toByteArray(), clientEof, (w.now - start) / 1_000_000, w);
+        return new Outcome(data, echoed.toByteArray(), clientEof, (w.now() - start) / 1_000_000, w);
     }
 
     static String describe(Outcome o) {
@@ -354,7 +264,7 @@ class TcpStressTest {
 
     static void check(Outcome o) {
         String why = describe(o);
-        assertThat(o.w().fateless).as("skbs without a fate\n" + why).isEmpty();
+        assertThat(o.w().fateless()).as("skbs without a fate\n" + why).isEmpty();
         assertThat(o.eof()).as("the echo ended with EOF\n" + why).isTrue();
         assertThat(o.echoed().length).as("bytes back\n" + why).isEqualTo(o.sent().length);
         assertThat(Arrays.equals(o.echoed(), o.sent())).as("the echo is what was sent, in order\n" + why).isTrue();
