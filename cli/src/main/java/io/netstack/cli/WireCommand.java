@@ -155,16 +155,8 @@ public final class WireCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             String bootstrap = target.bootstrap();
             target.publishConfig(bootstrap, out);
-            List<AutoCloseable> open = new ArrayList<>();
-            WireBridge bridge;
-            try {
-                bridge = openUdp(target.host, target.dev, listen, peer, bootstrap, open);
-            } catch (Exception e) {
-                closeAll(open);
-                throw e;
-            }
-            out.printf("wire %s%n", bridge.describe());
-            return runUntilStopped(open, List.of(bridge), target.seconds, out);
+            return openAndRun(opened -> openUdp(target.host, target.dev, listen, peer, bootstrap, opened), null,
+                    target.seconds, out);
         }
     }
 
@@ -204,19 +196,10 @@ public final class WireCommand implements Runnable {
             String bootstrap = target.bootstrap();
             HostConfig hc = target.publishConfig(bootstrap, out);
             TapPeer.Options o = new TapPeer.Options(peerNetns, tap, peerAddr, peerMac, routes);
-            List<AutoCloseable> open = new ArrayList<>();
-            WireBridge bridge;
-            try {
-                bridge = openTap(target.host, target.dev, o, bootstrap, open, out);
-            } catch (Exception e) {
-                closeAll(open);
-                throw e;
-            }
-            out.printf("wire %s%n", bridge.describe());
             String ours = hc == null ? "<the host's address>" : hc.iface(target.dev).flatMap(HostConfig.Interface::primaryAddress)
                     .map(a -> io.netstack.wire.Inet.format(a.address())).orElse("<its address>");
-            out.printf("try:  ip netns exec %s ping %s%n", peerNetns, ours);
-            return runUntilStopped(open, List.of(bridge), target.seconds, out);
+            return openAndRun(opened -> openTap(target.host, target.dev, o, bootstrap, opened, out),
+                    "try:  ip netns exec " + peerNetns + " ping " + ours, target.seconds, out);
         }
     }
 
@@ -272,6 +255,30 @@ public final class WireCommand implements Runnable {
             }
             return runUntilStopped(open, bridges, target.seconds, out);
         }
+    }
+
+    /** Opens one wire's bridge, given the list to put what it opens in (to be closed at the end). */
+    @FunctionalInterface
+    interface Opening {
+        WireBridge open(List<AutoCloseable> opened) throws Exception;
+    }
+
+    /**
+     * Opens a bridge (what it opened is closed again if that fails), says what it is (and
+     * {@code hint}, if any), and runs until stopped.
+     */
+    static int openAndRun(Opening opening, String hint, long seconds, PrintWriter out) throws Exception {
+        List<AutoCloseable> opened = new ArrayList<>();
+        WireBridge bridge;
+        try {
+            bridge = opening.open(opened);
+        } catch (Exception e) {
+            closeAll(opened);
+            throw e;
+        }
+        out.printf("wire %s%n", bridge.describe());
+        if (hint != null) out.println(hint);
+        return runUntilStopped(opened, List.of(bridge), seconds, out);
     }
 
     static WireBridge openUdp(String host, String dev, String listen, String peer, String bootstrap,
