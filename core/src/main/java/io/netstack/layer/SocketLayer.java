@@ -72,6 +72,36 @@ public final class SocketLayer implements java.io.Serializable, Layer {
 
     private final Map<String, Map<String, Sock>> hosts = new ConcurrentHashMap<>();
 
+    /**
+     * Who sleeps on a socket's wait queue (sk_sleep): the API's blocked calls. The layer wakes
+     * exactly the socket that changed, as sk_data_ready, sk_state_change and sk_write_space do,
+     * so a blocked call costs nothing while other sockets are busy.
+     */
+    public interface Wakeups {
+        /** The socket {@code fd} of {@code netns} changed: data, a connection, a state, room to write. */
+        void wake(String netns, int fd);
+
+        /** The host's whole socket table was replaced (restored or reset): every waiter looks again. */
+        void wakeHost(String netns);
+
+        Wakeups NONE = new Wakeups() {
+            @Override public void wake(String netns, int fd) { }
+
+            @Override public void wakeHost(String netns) { }
+        };
+    }
+
+    private transient volatile Wakeups wakeups = Wakeups.NONE;
+
+    /** Where the layer's wake-ups go (one receiver; the socket API's waits). */
+    public void onWakeup(Wakeups w) {
+        this.wakeups = w == null ? Wakeups.NONE : w;
+    }
+
+    private void wakeUp(String netns, BsdSocket b) {
+        if (b != null) wakeups.wake(netns, b.fd);
+    }
+
     @Override public String name() { return "socket"; }
 
     @Override public Set<KernelQueue> inputs() { return Set.of(KernelQueue.SK_RECEIVE_QUEUE); }
@@ -117,6 +147,8 @@ public final class SocketLayer implements java.io.Serializable, Layer {
         }
         ctx.count(skb, Snmp.UdpInDatagrams);
         ctx.deliver(skb, sk.key(), Inet.format(skb.cb().saddr) + ":" + skb.cb().sport, payload);
+        HostSockets h = api.get(skb.netns());
+        if (h != null) wakeUp(skb.netns(), h.byKey.get(sk.key()));   // sock_def_readable
     }
 
     /**
@@ -198,6 +230,7 @@ public final class SocketLayer implements java.io.Serializable, Layer {
     @Override public void remove(String netns) {
         hosts.remove(netns);
         api.remove(netns);
+        wakeups.wakeHost(netns);
     }
 
     /** The host's socket table: every socket with its receive queue, accept queue and state. */
@@ -220,14 +253,15 @@ public final class SocketLayer implements java.io.Serializable, Layer {
         if (state == null) {
             remove(netns);
             configure(cfg);
-            return;
+        } else {
+            Object[] s = (Object[]) io.netstack.state.StateCodec.read(state,
+                    java.util.Map.of("config", cfg, "sysctl", cfg.sysctl()));
+            HostSockets hs = (HostSockets) s[1];
+            hs.config = cfg;
+            api.put(netns, hs);
+            hosts.put(netns, Collections.synchronizedMap((Map<String, Sock>) s[0]));
         }
-        Object[] s = (Object[]) io.netstack.state.StateCodec.read(state,
-                java.util.Map.of("config", cfg, "sysctl", cfg.sysctl()));
-        HostSockets hs = (HostSockets) s[1];
-        hs.config = cfg;
-        api.put(netns, hs);
-        hosts.put(netns, Collections.synchronizedMap((Map<String, Sock>) s[0]));
+        wakeups.wakeHost(netns);
     }
 
     // ---------------------------------------------------------------------------------
@@ -586,6 +620,7 @@ public final class SocketLayer implements java.io.Serializable, Layer {
             emit(ctx, netns, b.key, ControlBlock.SOCK_OP_SHUTDOWN, b, 0, 0);
         }
         if (how != 1) b.eof = true;
+        wakeUp(netns, b);
         return Result.ok(0);
     }
 
@@ -609,6 +644,7 @@ public final class SocketLayer implements java.io.Serializable, Layer {
             emit(ctx, netns, b.key, ControlBlock.SOCK_OP_CLOSE, b, b.rcvQueued, 0);
         }
         b.state = SockState.CLOSED;
+        wakeUp(netns, b);
         return Result.ok(0);
     }
 
@@ -721,6 +757,15 @@ public final class SocketLayer implements java.io.Serializable, Layer {
             ctx.drop(skb, SkbDropReason.NO_SOCKET);
             return;
         }
+        try {
+            tcpQueue(ctx, h, b, skb);
+        } finally {
+            wakeUp(skb.netns(), b);   // sk_data_ready / sk_state_change / sk_write_space
+        }
+    }
+
+    private void tcpQueue(LayerContext ctx, HostSockets h, BsdSocket b, SkBuff skb) {
+        ControlBlock cb = skb.cb();
         synchronized (b) {
             switch (cb.sockOp) {
                 case ControlBlock.SOCK_OP_ACCEPT_READY: {

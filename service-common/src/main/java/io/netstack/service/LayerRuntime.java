@@ -81,7 +81,6 @@ public final class LayerRuntime implements SmartLifecycle {
     private final KafkaMessageListenerContainer<byte[], byte[]> container;
     private final List<String> inputTopics;
     private final Map<String, Long> gaveUpWaiting = new HashMap<>();
-    private final List<Runnable> visitListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Per-host state: the changelog, what this instance last committed to it, the partitions it owns. */
     private final boolean stateful;
     private final String stateTopic;
@@ -272,7 +271,8 @@ public final class LayerRuntime implements SmartLifecycle {
             } finally {
                 layerLock.unlock();
             }
-            Map<String, byte[]> written = writeSnapshots(hosts, template, sends);
+            Map<String, byte[]> written = changedSnapshots(hosts);
+            sendSnapshots(written, template, sends);
             if (exactlyOnce && org.springframework.transaction.support.TransactionSynchronizationManager
                     .isSynchronizationActive()) {
                 // The batch's transaction commits (or rolls back) after this returns: the state
@@ -318,13 +318,11 @@ public final class LayerRuntime implements SmartLifecycle {
     }
 
     /**
-     * Snapshots of the hosts a visit touched, those that changed since the last commit, sent to
-     * the layer's changelog with {@code ops} (in the visit's transaction).
-     * @return what was sent, to be remembered once it commits
+     * Snapshots of the hosts a visit touched that changed since the last commit (compared with
+     * the committed bytes); only these go to the changelog.
      */
-    private Map<String, byte[]> writeSnapshots(java.util.Set<String> hosts, KafkaOperations<byte[], byte[]> ops,
-                                               List<CompletableFuture<?>> sends) {
-        Map<String, byte[]> written = new HashMap<>();
+    private Map<String, byte[]> changedSnapshots(java.util.Set<String> hosts) {
+        Map<String, byte[]> changed = new HashMap<>();
         for (String netns : hosts) {
             if (!owns(netns)) continue;
             byte[] state;
@@ -335,12 +333,19 @@ public final class LayerRuntime implements SmartLifecycle {
                 layerLock.unlock();
             }
             if (state == null || java.util.Arrays.equals(state, committedState.get(netns))) continue;
-            track(sends, ops.send(new ProducerRecord<>(stateTopic, Topics.hostPartition(netns, cpus),
-                    netns.getBytes(StandardCharsets.UTF_8), state)));
-            metrics.stateWritten(state.length);
-            written.put(netns, state);
+            changed.put(netns, state);
         }
-        return written;
+        return changed;
+    }
+
+    /** The changed snapshots to the layer's changelog with {@code ops} (in the visit's transaction). */
+    private void sendSnapshots(Map<String, byte[]> changed, KafkaOperations<byte[], byte[]> ops,
+                               List<CompletableFuture<?>> sends) {
+        for (Map.Entry<String, byte[]> e : changed.entrySet()) {
+            track(sends, ops.send(new ProducerRecord<>(stateTopic, Topics.hostPartition(e.getKey(), cpus),
+                    e.getKey().getBytes(StandardCharsets.UTF_8), e.getValue())));
+            metrics.stateWritten(e.getValue().length);
+        }
     }
 
     /** A transaction rolled back: its hosts' state goes back to what the changelog holds. */
@@ -470,7 +475,6 @@ public final class LayerRuntime implements SmartLifecycle {
         if (ctx != null) {
             publish(ctx.ctx(), queue, template, sends);
             observeAfterCommit(ctx);
-            visited();
             return;
         }
         log.warn("{}-{}@{} to {}{}: {}", r.topic(), r.partition(), r.offset(), r.topic(), Topics.DLT_SUFFIX,
@@ -588,21 +592,7 @@ public final class LayerRuntime implements SmartLifecycle {
             // A timer that acted on a host (sent, dropped) changed its state; a silent timer
             // (a neighbour going STALE) is redone by a successor from the restored deadlines.
             hosts = stateful ? hostsOf(ctx) : java.util.Set.of();
-            final java.util.Set<String> dirty = hosts;
-            visited();
-            Map<String, byte[]> written;
-            if (exactlyOnce) {
-                written = template.executeInTransaction(ops -> {
-                    publish(ctx, "timer", ops, null);
-                    return writeSnapshots(dirty, ops, null);
-                });
-            } else {
-                List<CompletableFuture<?>> sends = new ArrayList<>();
-                publish(ctx, "timer", template, sends);
-                written = writeSnapshots(dirty, template, sends);
-                awaitSends(sends);
-            }
-            committedState.putAll(written);
+            commit(ctx, "timer", changedSnapshots(hosts));
             // Published (and committed): the counters the timer moved count now; a timer has no origin.
             observe(new Visit(ctx, -1));
         } catch (Throwable t) {
@@ -611,6 +601,27 @@ public final class LayerRuntime implements SmartLifecycle {
         } finally {
             if (stateful) txLock.unlock();
         }
+    }
+
+    /**
+     * Publishes a visit that ran outside a batch (a timer, an API action) with the snapshots it
+     * changed: one Kafka transaction (exactly-once) or acknowledged sends (at-least-once); the
+     * snapshots count as committed once this returns.
+     */
+    private void commit(StepContext ctx, String tag, Map<String, byte[]> changed) {
+        if (exactlyOnce) {
+            template.executeInTransaction(ops -> {
+                publish(ctx, tag, ops, null);
+                sendSnapshots(changed, ops, null);
+                return null;
+            });
+        } else {
+            List<CompletableFuture<?>> sends = new ArrayList<>();
+            publish(ctx, tag, template, sends);
+            sendSnapshots(changed, template, sends);
+            awaitSends(sends);
+        }
+        committedState.putAll(changed);
     }
 
     /** The hosts a visit's outputs and events are about. */
@@ -671,48 +682,19 @@ public final class LayerRuntime implements SmartLifecycle {
             // The host the action is about, or, when the caller does not say, every owned host
             // is a candidate; only those whose snapshot changed are written.
             if (stateful) hosts = netns != null ? java.util.Set.of(netns) : new java.util.HashSet<>(hostConfigs.configured());
-            final java.util.Set<String> dirty = hosts;
-            if (!ctx.outputs().isEmpty() || !ctx.events().isEmpty() || !dirty.isEmpty()) {
-                Map<String, byte[]> written;
-                if (exactlyOnce) {
-                    written = template.executeInTransaction(ops -> {
-                        publish(ctx, tag, ops, null);
-                        return writeSnapshots(dirty, ops, null);
-                    });
-                } else {
-                    List<CompletableFuture<?>> sends = new ArrayList<>();
-                    publish(ctx, tag, template, sends);
-                    written = writeSnapshots(dirty, template, sends);
-                    awaitSends(sends);
-                }
-                committedState.putAll(written);
+            Map<String, byte[]> changed = changedSnapshots(hosts);
+            // A call that changed nothing and sent nothing (an accept that finds no connection)
+            // commits nothing: it costs no transaction.
+            if (!ctx.outputs().isEmpty() || !ctx.events().isEmpty() || !changed.isEmpty()) {
+                commit(ctx, tag, changed);
                 observe(new Visit(ctx, 0));   // published and, in exactly-once mode, committed by now
             }
-            visited();
             return result;
         } catch (RuntimeException e) {
             rollBackState(hosts);
             throw e;
         } finally {
             if (stateful) txLock.unlock();
-        }
-    }
-
-    /**
-     * Called after every visit (a record, a timer run, an action): a caller waiting for the
-     * layer's state to change (a blocking accept or recv) re-checks it then, instead of polling.
-     */
-    public void onVisit(Runnable listener) {
-        visitListeners.add(listener);
-    }
-
-    private void visited() {
-        for (Runnable r : visitListeners) {
-            try {
-                r.run();
-            } catch (RuntimeException e) {
-                log.warn("visit listener failed: {}", e.toString());
-            }
         }
     }
 

@@ -33,9 +33,9 @@ public class SocketApiConfiguration {
     }
 
     @Bean
-    public ApiWaits apiWaits(LayerRuntime runtime) {
+    public ApiWaits apiWaits(SocketAppsLayer layer) {
         ApiWaits waits = new ApiWaits();
-        runtime.onVisit(waits::signal);
+        layer.socketLayer().onWakeup(waits);
         return waits;
     }
 

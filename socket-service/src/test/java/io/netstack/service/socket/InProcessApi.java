@@ -35,6 +35,8 @@ final class InProcessApi implements AutoCloseable {
     final InProcessStack stack;
     final SocketLayer socketLayer;
     final ApiWaits waits = new ApiWaits();
+    /** Visits of the socket layer by API calls so far (a blocked call must not make any). */
+    final java.util.concurrent.atomic.AtomicLong apiVisits = new java.util.concurrent.atomic.AtomicLong();
     private final Object lock = new Object();
     private final Deque<WireFrame> onWire = new ArrayDeque<>();
     private final Map<String, String> peerOf = new HashMap<>();
@@ -55,6 +57,7 @@ final class InProcessApi implements AutoCloseable {
         List<Layer> layers = Layers.standard();
         stack = new InProcessStack(layers, 0);
         socketLayer = (SocketLayer) layers.stream().filter(l -> l instanceof SocketLayer).findFirst().orElseThrow();
+        socketLayer.onWakeup(waits);
         stack.onTransmit(f -> {
             String peer = peerOf.get(f.netns());
             if (peer != null) onWire.add(new WireFrame(peer, f.dev(), f.frame(), f.timeNanos()));
@@ -63,11 +66,11 @@ final class InProcessApi implements AutoCloseable {
             @Override
             public <T> T visit(String netns, Function<LayerContext, T> action) {
                 Object[] out = new Object[1];
+                apiVisits.incrementAndGet();
                 synchronized (lock) {
                     stack.run("socket", ctx -> out[0] = action.apply(ctx));
                     pumpWire();
                 }
-                waits.signal();
                 @SuppressWarnings("unchecked") T t = (T) out[0];
                 return t;
             }
@@ -85,7 +88,6 @@ final class InProcessApi implements AutoCloseable {
                     stack.advance(2_000_000L);
                     pumpWire();
                 }
-                waits.signal();
             }
         }, "in-process-clock");
         clock.setDaemon(true);

@@ -143,6 +143,56 @@ class NetstackSocketTest {
         }
     }
 
+    /**
+     * Two accepts and a recv blocked on one host, while the clock runs the stack's timers: none
+     * of them visits the layer again until its own socket changes (before, every visit woke
+     * every waiter, and the waiters' own visits woke each other without end). A connection to
+     * one listener wakes that accept alone.
+     */
+    @Test
+    void blockedCallsWaitWithoutVisitingUntilTheirSocketChanges() throws Exception {
+        try (NetstackSocket web = api.tcp("b"); NetstackSocket echo = api.tcp("b"); NetstackSocket udp = api.udp("b")) {
+            web.bind("0.0.0.0", 80).listen(16);
+            echo.bind("0.0.0.0", 7).listen(16);
+            udp.bind("0.0.0.0", 53);
+            long before = stack.apiVisits.get();
+            CompletableFuture<NetstackSocket> webAccept = CompletableFuture.supplyAsync(() -> accept(web));
+            CompletableFuture<NetstackSocket> echoAccept = CompletableFuture.supplyAsync(() -> accept(echo));
+            CompletableFuture<byte[]> udpRecv = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return udp.recv(100);
+                } catch (ErrnoException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            // Each blocked call has made its one look at its socket.
+            while (stack.apiVisits.get() < before + 3) Thread.sleep(10);
+            Thread.sleep(300);
+            long blocked = stack.apiVisits.get();
+            Thread.sleep(500);
+            assertThat(stack.apiVisits.get()).as("visits while three calls are blocked").isEqualTo(blocked);
+
+            try (NetstackSocket c = api.tcp("a")) {
+                c.connect("10.0.0.2", 80);
+                try (NetstackSocket accepted = webAccept.get()) {
+                    assertThat(accepted.peer().addr()).isEqualTo("10.0.0.1");
+                }
+            }
+            assertThat(echoAccept).isNotDone();
+            assertThat(udpRecv).isNotDone();
+            echoAccept.cancel(true);
+            udpRecv.cancel(true);
+        }
+    }
+
+    private static NetstackSocket accept(NetstackSocket listener) {
+        try {
+            return listener.accept();
+        } catch (ErrnoException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     static String sha(byte[] b) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
     }

@@ -1,33 +1,63 @@
 package io.netstack.service.socket.api;
 
+import io.netstack.layer.SocketLayer;
+
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Where blocking API calls wait: a generation count the runtime bumps after every visit of the
- * socket layer (an SK_RECEIVE_QUEUE record, a timer, another API call). A caller reads the
- * generation, checks the socket (accept, recv, the connect state), and if it must wait, waits
- * for the generation to move on: no state change is missed, and nobody polls.
+ * Where blocking API calls sleep: a socket's wait queue. Each socket (host and fd) has a
+ * generation that the socket layer bumps when that socket changes ({@link SocketLayer.Wakeups}:
+ * data or a connection queued, a state change, room to write), and each host one that moves
+ * when its whole table is replaced (a restore after a rebalance). A caller reads the
+ * generation, checks its socket, and if it must wait, waits for the generation to move on:
+ * no change is missed, nobody polls, and a call blocked on one socket is not woken by
+ * traffic on another (before, every visit of the layer woke every waiter, and two blocked
+ * accepts woke each other forever).
  */
-public final class ApiWaits {
+public final class ApiWaits implements SocketLayer.Wakeups {
 
-    private long generation;
+    private record SocketId(String netns, int fd) {}
 
-    /** The layer's state may have changed: every waiter re-checks. */
-    public synchronized void signal() {
-        generation++;
+    private final Map<SocketId, Long> sockets = new HashMap<>();
+    private final Map<String, Long> hosts = new HashMap<>();
+    /** Bumped for every waiter at once: a client went away (its call must notice). */
+    private long everyone;
+
+    /** What a waiter remembers: the three generations its socket's wait depends on. */
+    public record Seen(long socket, long host, long everyone) {}
+
+    @Override
+    public synchronized void wake(String netns, int fd) {
+        sockets.merge(new SocketId(netns, fd), 1L, Long::sum);
         notifyAll();
     }
 
-    public synchronized long generation() { return generation; }
+    @Override
+    public synchronized void wakeHost(String netns) {
+        hosts.merge(netns, 1L, Long::sum);
+        notifyAll();
+    }
+
+    /** Every waiter looks again (a cancelled call, on the transport's thread). */
+    public synchronized void wakeAll() {
+        everyone++;
+        notifyAll();
+    }
+
+    public synchronized Seen generation(String netns, int fd) {
+        return new Seen(sockets.getOrDefault(new SocketId(netns, fd), 0L), hosts.getOrDefault(netns, 0L), everyone);
+    }
 
     /**
-     * Waits until the generation differs from {@code seen} or {@code deadlineNanos}
-     * (System.nanoTime; Long.MAX_VALUE = no limit) passes; false once the deadline has passed
-     * (even if the generation moved: a caller that keeps seeing changes still times out).
+     * Waits until socket {@code fd} of {@code netns} changed since {@code seen}, or
+     * {@code deadlineNanos} (System.nanoTime; Long.MAX_VALUE = no limit) passes; false once the
+     * deadline has passed (even if it changed: a caller that keeps seeing changes still times out).
      */
-    public synchronized boolean await(long seen, long deadlineNanos) throws InterruptedException {
+    public synchronized boolean await(String netns, int fd, Seen seen, long deadlineNanos) throws InterruptedException {
         if (deadlineNanos != Long.MAX_VALUE && System.nanoTime() - deadlineNanos >= 0) return false;
-        while (generation == seen) {
+        while (generation(netns, fd).equals(seen)) {
             if (deadlineNanos == Long.MAX_VALUE) {
                 wait();
                 continue;

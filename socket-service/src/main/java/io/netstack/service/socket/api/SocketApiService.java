@@ -121,7 +121,7 @@ public final class SocketApiService extends SocketApiGrpc.SocketApiImplBase {
 
     /** Wakes the waits when the client goes away (runs on the transport thread, not the call's). */
     private Context.CancellationListener cancelWakesWaits() {
-        Context.CancellationListener l = c -> waits.signal();
+        Context.CancellationListener l = c -> waits.wakeAll();
         Context.current().addListener(l, Runnable::run);
         return l;
     }
@@ -169,10 +169,12 @@ public final class SocketApiService extends SocketApiGrpc.SocketApiImplBase {
             cancelWakesWaits();
             long deadline = deadline(req.getTimeoutMs());
             while (true) {
-                long seen = waits.generation();
+                ApiWaits.Seen seen = waits.generation(req.getNetns(), req.getFd());
                 Result r = visit(req.getNetns(), ctx -> sl.accept(ctx, req.getNetns(), req.getFd()));
                 if (r.errno() != Errno.EAGAIN || req.getTimeoutMs() < 0) return reply(r);
-                if (Context.current().isCancelled() || !waits.await(seen, deadline)) return errno(Errno.EAGAIN);
+                if (Context.current().isCancelled() || !waits.await(req.getNetns(), req.getFd(), seen, deadline)) {
+                    return errno(Errno.EAGAIN);
+                }
             }
         });
     }
@@ -193,10 +195,12 @@ public final class SocketApiService extends SocketApiGrpc.SocketApiImplBase {
             if (r.errno() != Errno.EINPROGRESS || req.getTimeoutMs() < 0) return reply(r);
             long deadline = deadline(req.getTimeoutMs());
             while (true) {
-                long seen = waits.generation();
+                ApiWaits.Seen seen = waits.generation(netns, fd);
                 Result s = visit(netns, ctx -> connectState(netns, fd));
                 if (s.errno() != Errno.EINPROGRESS) return reply(s);
-                if (Context.current().isCancelled() || !waits.await(seen, deadline)) return errno(Errno.EINPROGRESS);
+                if (Context.current().isCancelled() || !waits.await(netns, fd, seen, deadline)) {
+                    return errno(Errno.EINPROGRESS);
+                }
             }
         });
     }
@@ -226,7 +230,7 @@ public final class SocketApiService extends SocketApiGrpc.SocketApiImplBase {
         cancelWakesWaits();
         int done = 0;
         while (true) {
-            long seen = waits.generation();
+            ApiWaits.Seen seen = waits.generation(netns, fd);
             byte[] rest = done == 0 ? data : java.util.Arrays.copyOfRange(data, done, data.length);
             Result r = visit(netns, ctx -> sl.send(ctx, netns, fd, rest));
             if (r.isOk()) {
@@ -237,7 +241,7 @@ public final class SocketApiService extends SocketApiGrpc.SocketApiImplBase {
             if (r.errno() != Errno.EAGAIN) return done > 0 ? Result.ok(done) : r;
             if (Context.current().isCancelled()) return done > 0 ? Result.ok(done) : r;
             // sk_write_space arrives as a visit of the layer, which wakes this; the recheck is a backstop.
-            waits.await(seen, System.nanoTime() + SEND_RECHECK_NANOS);
+            waits.await(netns, fd, seen, System.nanoTime() + SEND_RECHECK_NANOS);
         }
     }
 
@@ -287,9 +291,9 @@ public final class SocketApiService extends SocketApiGrpc.SocketApiImplBase {
                 return;
             }
             while (!obs.isCancelled()) {
-                long seen = waits.generation();
+                ApiWaits.Seen seen = waits.generation(netns, fd);
                 if (!obs.isReady()) {
-                    waits.await(seen, System.nanoTime() + BACKPRESSURE_RECHECK_NANOS);
+                    waits.await(netns, fd, seen, System.nanoTime() + BACKPRESSURE_RECHECK_NANOS);
                     continue;
                 }
                 Result r = visit(netns, ctx -> from ? sl.recvfrom(ctx, netns, fd, max) : sl.recv(ctx, netns, fd, max));
@@ -303,7 +307,7 @@ public final class SocketApiService extends SocketApiGrpc.SocketApiImplBase {
                     continue;
                 }
                 if (r.errno() == Errno.EAGAIN && req.getTimeoutMs() >= 0) {
-                    if (waits.await(seen, deadline)) continue;
+                    if (waits.await(netns, fd, seen, deadline)) continue;
                 }
                 obs.onNext(RecvReply.newBuilder().setErrno(r.errno().name()).build());
                 break;
