@@ -67,17 +67,23 @@ public final class BrokerMain {
         server.join();
     }
 
-    /** Transactions may last this long at most (the services ask for 10 s, a Kafka client by default for 60 s). */
-    static final Duration TRANSACTION_MAX_TIMEOUT = Duration.ofSeconds(60);
+    /**
+     * Transactions may last this long at most. Every netstack producer asks for 10 s
+     * (KafkaSettings.TRANSACTION_TIMEOUT); the bound keeps the janitor's limit short.
+     */
+    static final Duration TRANSACTION_MAX_TIMEOUT = Duration.ofSeconds(15);
 
-    /** Open longer than this on a partition, a transaction is hanging (the coordinator has let go of it). */
-    static final Duration HANGING_AFTER = TRANSACTION_MAX_TIMEOUT.plusSeconds(15);
+    /**
+     * Open longer than this on a partition, a transaction is hanging: the coordinator aborts a
+     * live one within a second of its timeout (cleanup interval), so it has let go of this one.
+     */
+    static final Duration HANGING_AFTER = TRANSACTION_MAX_TIMEOUT.plusSeconds(5);
 
-    /** Looks for hanging transactions every 5 s for the broker's lifetime ({@link TransactionJanitor}). */
+    /** Looks for hanging transactions every 2 s for the broker's lifetime ({@link TransactionJanitor}). */
     private static void startTransactionJanitor(String bootstrap) {
         Thread t = new Thread(() -> {
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-                new TransactionJanitor(admin, HANGING_AFTER, System::nanoTime, System.out).runEvery(Duration.ofSeconds(5));
+                new TransactionJanitor(admin, HANGING_AFTER, System::nanoTime, System.out).runEvery(Duration.ofSeconds(2));
             }
         }, "transaction-janitor");
         t.setDaemon(true);

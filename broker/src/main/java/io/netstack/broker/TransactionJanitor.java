@@ -3,6 +3,7 @@ package io.netstack.broker;
 import org.apache.kafka.clients.admin.AbortTransactionSpec;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.DescribeProducersResult.PartitionProducerState;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.ProducerState;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.TopicPartition;
@@ -28,10 +29,14 @@ import java.util.function.LongSupplier;
  * its last stable offset stops there and every read_committed reader (each layer, the event
  * ledger) waits on it forever. A broker stopped while a produce and the coordinator's record
  * of it were in flight left one behind (the chaos test's broker restart: the events topic stuck
- * at one softirq transaction). No transaction outlives {@code transaction.max.timeout.ms} (the
- * coordinator aborts it then), so one still open on a partition after {@code limit} (longer than
- * that) is hanging, and is aborted with the producer's id, epoch and coordinator epoch as the
- * partition reports them.
+ * at one softirq transaction). The same happens to a transaction's offset commit in
+ * {@code __consumer_offsets}: the group's committed offsets stay unstable, and each consumer of
+ * the group waits for them in poll() (a chaos run's socket layer and l4 stood still for
+ * minutes).
+ *
+ * <p>No transaction outlives {@code transaction.max.timeout.ms} (the coordinator aborts it
+ * then), so one still open on a partition after {@code limit} (longer than that) is hanging, and
+ * is aborted with the producer's id, epoch and coordinator epoch as the partition reports them.
  */
 public final class TransactionJanitor {
 
@@ -53,7 +58,10 @@ public final class TransactionJanitor {
 
     /** One look at every partition of every topic; aborts what has hung; returns what it aborted. */
     public List<Open> scan() throws Exception {
-        Set<String> topics = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+        // Internal topics too: a transactional offset commit left hanging in __consumer_offsets
+        // holds its group's committed offsets (UNSTABLE_OFFSET_COMMIT), so every consumer of that
+        // group waits in poll() forever, a whole layer standing still with nothing logged.
+        Set<String> topics = admin.listTopics(new ListTopicsOptions().listInternal(true)).names().get(30, TimeUnit.SECONDS);
         List<TopicPartition> partitions = new ArrayList<>();
         for (Map.Entry<String, TopicDescription> t : admin.describeTopics(topics).allTopicNames()
                 .get(30, TimeUnit.SECONDS).entrySet()) {

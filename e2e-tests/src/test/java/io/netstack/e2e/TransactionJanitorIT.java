@@ -84,10 +84,59 @@ class TransactionJanitorIT {
         }
     }
 
+    /**
+     * A transaction's offset commit left open in {@code __consumer_offsets} makes the group's
+     * committed offsets unstable: a read_committed consumer of that group waits in poll() and
+     * reads nothing (a whole layer stood still this way after a broker restart). The janitor
+     * finds it in the internal topic and aborts it; the consumer then starts reading.
+     */
+    @Test
+    void aHangingOffsetCommitInTheOffsetsTopicIsAbortedAndTheGroupReadsAgain(@TempDir Path dir) throws Exception {
+        try (KafkaBrokerProcess broker = KafkaBrokerProcess.start(dir.resolve("broker"), RepoRoot.find(), Duration.ofSeconds(180));
+             Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+            String bootstrap = broker.bootstrapServers();
+            String topic = "janitor-offsets";
+            TopicPartition tp = new TopicPartition(topic, 0);
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            try (KafkaProducer<String, String> plain = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+                    new StringSerializer(), new StringSerializer())) {
+                plain.send(new ProducerRecord<>(topic, 0, "k", "first")).get(30, TimeUnit.SECONDS);
+            }
+
+            // The group's offset commit, part of a transaction that never ends.
+            KafkaProducer<String, String> stuck = producer(bootstrap, "stuck-offsets");
+            stuck.initTransactions();
+            stuck.beginTransaction();
+            stuck.sendOffsetsToTransaction(Map.of(tp, new org.apache.kafka.clients.consumer.OffsetAndMetadata(0)),
+                    new org.apache.kafka.clients.consumer.ConsumerGroupMetadata("layer"));
+
+            try (KafkaConsumer<String, String> member = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                    ConsumerConfig.GROUP_ID_CONFIG, "layer",
+                    ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                    ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                    ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
+                    new StringDeserializer(), new StringDeserializer())) {
+                member.assign(List.of(tp));
+                assertThat(poll(member, Duration.ofSeconds(3))).as("held by the unstable offset commit").isEmpty();
+
+                AtomicLong now = new AtomicLong();
+                TransactionJanitor janitor = new TransactionJanitor(admin, Duration.ofSeconds(10), now::get,
+                        new PrintStream(new ByteArrayOutputStream(), true));
+                assertThat(janitor.scan()).isEmpty();
+                now.addAndGet(Duration.ofSeconds(11).toNanos());
+                List<TransactionJanitor.Open> aborted = janitor.scan();
+                assertThat(aborted).extracting(o -> o.partition().topic()).containsExactly("__consumer_offsets");
+
+                assertThat(poll(member, Duration.ofSeconds(20))).as("the group reads again").containsExactly("first");
+            }
+            stuck.close(Duration.ZERO);
+        }
+    }
+
     private static KafkaProducer<String, String> producer(String bootstrap, String txId) {
         return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ProducerConfig.TRANSACTIONAL_ID_CONFIG, txId,
-                ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 30_000),
+                ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 10_000),
                 new StringSerializer(), new StringSerializer());
     }
 

@@ -19,8 +19,11 @@ public final class KafkaSettings {
     /** The largest record a layer writes (a state snapshot); the broker's message.max.bytes matches it. */
     public static final int MAX_RECORD_BYTES = 8 << 20;
 
-    /** Producer: idempotent, acks=all (exactly-once requires both; at-least-once keeps them: nothing lost). */
-    public static Map<String, Object> producer(String bootstrap, String instance) {
+    /**
+     * Producer: idempotent, acks=all (exactly-once requires both; at-least-once keeps them: nothing
+     * lost); a transaction times out after {@code transactionTimeout} (the broker allows 15 s at most).
+     */
+    public static Map<String, Object> producer(String bootstrap, String instance, java.time.Duration transactionTimeout) {
         Map<String, Object> pc = new HashMap<>();
         pc.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         pc.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
@@ -34,6 +37,7 @@ public final class KafkaSettings {
         // A host's state snapshot holds its TCP send buffers (up to two windows each): over the
         // default 1 MB it would fail its transaction, and the layer would retry it forever.
         pc.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, MAX_RECORD_BYTES);
+        pc.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) transactionTimeout.toMillis());
         return pc;
     }
 

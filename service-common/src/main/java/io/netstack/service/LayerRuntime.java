@@ -132,9 +132,7 @@ public final class LayerRuntime implements SmartLifecycle {
         } else {
             backlogLag = null;
         }
-        Map<String, Object> pc = KafkaSettings.producer(bootstrap, instance);
-        pc.put(org.apache.kafka.clients.producer.ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
-                (int) props.getGroup().getTransactionTimeout().toMillis());
+        Map<String, Object> pc = KafkaSettings.producer(bootstrap, instance, props.getGroup().getTransactionTimeout());
         producerFactory = new DefaultKafkaProducerFactory<>(pc);
         if (exactlyOnce) producerFactory.setTransactionIdPrefix("netstack-" + instance + "-");
         template = new KafkaTemplate<>(producerFactory);

@@ -61,7 +61,8 @@ public final class RelayRuntime implements SmartLifecycle {
         String instance = props.getInstance() != null && !props.getInstance().isBlank() ? props.getInstance()
                 : "relay-" + ProcessHandle.current().pid();
 
-        producerFactory = new DefaultKafkaProducerFactory<>(KafkaSettings.producer(bootstrap, instance));
+        producerFactory = new DefaultKafkaProducerFactory<>(KafkaSettings.producer(bootstrap, instance,
+                props.getGroup().getTransactionTimeout()));
         if (exactlyOnce) producerFactory.setTransactionIdPrefix("netstack-" + instance + "-");
         template = new KafkaTemplate<>(producerFactory);
         DefaultKafkaConsumerFactory<byte[], byte[]> cf =

@@ -176,9 +176,9 @@ public final class ChaosRun {
             traffic = false;
             try { tcp.close(); } catch (ErrnoException | RuntimeException e) { notes.add("tcp close: " + e); }
             long trafficEnd = Clock.now();
-            // Drain: every skb born gets its fate. Bounded past the broker's hanging-transaction
-            // limit (75 s): a transaction left open by the broker restart holds read_committed
-            // readers until the broker's janitor aborts it.
+            // Drain: every skb born gets its fate. Bounded well past the broker's hanging-
+            // transaction limit (20 s): a transaction left open by the broker restart holds
+            // read_committed readers until the broker's janitor aborts it.
             long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
             Thread.sleep(2000);
             while (System.nanoTime() < deadline && !ledger.inFlight().isEmpty()) Thread.sleep(500);
