@@ -54,16 +54,40 @@ public final class ChaosRun {
     public record Options(long seed, Duration duration, int rate, Map<String, Integer> scale, int faults, int cpus,
                           Path repoRoot, Path runDir) {}
 
-    /** One fault as scheduled and as it ran (epoch nanos, as the events' clock). */
-    public record Fault(String kind, String layer, String instance, long startNanos, long endNanos, long freezeMillis) {
+    /**
+     * One fault as scheduled and as it ran (epoch nanos, as the events' clock). {@code slot}: when
+     * it is due (faults sharing a slot start together); {@code other}: the second instance of a
+     * kill during a rebalance.
+     */
+    public record Fault(String kind, String layer, String instance, String other, int slot, long startNanos,
+                        long endNanos, long freezeMillis) {
+        public Fault(String kind, String layer, String instance, int slot, long freezeMillis) {
+            this(kind, layer, instance, null, slot, 0, 0, freezeMillis);
+        }
+
         public String describe() {
             return switch (kind) {
                 case "freeze" -> "SIGSTOP/SIGCONT " + freezeMillis + " ms " + instance;
                 case "broker" -> "broker restart (SIGTERM)";
+                case REBALANCE_KILL -> "SIGKILL " + instance + ", " + other + " in the rebalance";
                 default -> kind + " + restart " + instance;
             };
         }
+
+        /** The instances it touches (the broker counts as one). */
+        List<String> instances() {
+            return other == null ? List.of(instance) : List.of(instance, other);
+        }
+
+        Fault ran(long start, long end) {
+            return new Fault(kind, layer, instance, other, slot, start, end, freezeMillis);
+        }
     }
+
+    /** A SIGKILL of one instance and, while its group rebalances, of another of the same layer. */
+    static final String REBALANCE_KILL = "SIGKILL-in-rebalance";
+    /** How long after the first kill of {@link #REBALANCE_KILL} the second comes: inside the session timeout + rebalance. */
+    static final long REBALANCE_KILL_GAP_MILLIS = 1500;
 
     static final Pattern TAKEN = Pattern.compile("partitions \\[([0-9, ]*)] taken");
     static final byte[] MAC_A = {2, 0, 0, 0, 0, 1};
@@ -148,19 +172,25 @@ public final class ChaosRun {
             }
             threads.add(daemon("chaos-ping", () -> pings(stack, pingsSent)));
 
-            List<Fault> plan = schedule(stack, new Random(o.seed() * 31 + 7));
+            Map<String, List<String>> instances = new LinkedHashMap<>();
+            for (String l : StackLauncher.LAYERS) {
+                instances.put(l, stack.instances(l).stream().map(StackLauncher.Service::instance).toList());
+            }
+            String l4a = holder(stack, "l4", Math.floorMod("a".hashCode(), o.cpus())).instance();
+            List<Fault> plan = schedule(o.faults(), instances, l4a, new Random(o.seed() * 31 + 7));
             long durationNanos = o.duration().toNanos();
-            for (int i = 0; i < plan.size(); i++) {
-                long due = t0 + durationNanos * (i + 1) / (plan.size() + 1);
-                long wait = due - Clock.now();
-                if (wait > 0) Thread.sleep(wait / 1_000_000);
-                Fault f = plan.get(i);
-                long start = Clock.now();
-                log.printf("chaos: t=%5.1f s  %s%n", (start - t0) / 1e9, f.describe());
-                inject(stack, f);
-                Fault ran = new Fault(f.kind(), f.layer(), f.instance(), start, Clock.now(), f.freezeMillis());
-                done.add(ran);
-                log.printf("chaos:            back in %d ms%n", (ran.endNanos() - ran.startNanos()) / 1_000_000);
+            int slots = plan.isEmpty() ? 0 : plan.get(plan.size() - 1).slot() + 1;
+            // Each fault starts at its slot's time on its own thread, whatever the others are
+            // doing, so faults overlap (a restart takes seconds); two faults on one instance
+            // still take turns.
+            try (FaultInjector injector = new FaultInjector(stack, log, t0)) {
+                for (Fault f : plan) {
+                    long due = t0 + durationNanos * (f.slot() + 1) / (slots + 1);
+                    long wait = due - Clock.now();
+                    if (wait > 0) Thread.sleep(wait / 1_000_000);
+                    injector.start(f);
+                }
+                done.addAll(injector.awaitAll());
             }
             long end = t0 + durationNanos;
             if (end > Clock.now()) Thread.sleep((end - Clock.now()) / 1_000_000);
@@ -197,44 +227,75 @@ public final class ChaosRun {
 
     // ---- the fault schedule ----
 
-    /** The seeded plan: the l4 holder of host a killed, one broker restart, the rest drawn. */
-    List<Fault> schedule(StackLauncher stack, Random rnd) throws IOException {
-        List<Fault> plan = new ArrayList<>();
-        int n = Math.max(o.faults(), 0);
-        if (n == 0) return plan;
-        StackLauncher.Service l4a = holder(stack, "l4", Math.floorMod("a".hashCode(), o.cpus()));
-        plan.add(new Fault("SIGKILL", "l4", l4a.instance(), 0, 0, 0));
-        if (n > 1) plan.add(new Fault("broker", "broker", "broker", 0, 0, 0));
-        while (plan.size() < n) {
-            String layer = StackLauncher.LAYERS.get(rnd.nextInt(StackLauncher.LAYERS.size()));
-            List<StackLauncher.Service> inst = stack.instances(layer);
-            String instance = inst.get(rnd.nextInt(inst.size())).instance();
-            int k = "socket".equals(layer) ? 2 : rnd.nextInt(3);
-            if (k == 0) plan.add(new Fault("SIGKILL", layer, instance, 0, 0, 0));
-            else if (k == 1) plan.add(new Fault("SIGTERM", layer, instance, 0, 0, 0));
-            else plan.add(new Fault("freeze", layer, instance, 0, 0, 2000 + rnd.nextInt(7) * 1000L));
+    /**
+     * The seeded plan: the l4 holder of host a killed, one broker restart, the rest drawn: a
+     * SIGKILL, SIGTERM or SIGSTOP/SIGCONT (2 to 8 s) of a random instance (the socket service is
+     * only frozen: a killed one breaks the client's gRPC channel), or, for a layer with two
+     * instances or more, a kill during a rebalance. About one fault in six shares its slot with
+     * the one before (several at once).
+     */
+    static List<Fault> schedule(int faults, Map<String, List<String>> instances, String l4Holder, Random rnd) {
+        List<Fault> drawn = new ArrayList<>();
+        int n = Math.max(faults, 0);
+        if (n == 0) return drawn;
+        drawn.add(new Fault("SIGKILL", "l4", l4Holder, 0, 0));
+        if (n > 1) drawn.add(new Fault("broker", "broker", "broker", 0, 0));
+        List<String> layers = List.copyOf(instances.keySet());
+        while (drawn.size() < n) {
+            String layer = layers.get(rnd.nextInt(layers.size()));
+            List<String> inst = instances.get(layer);
+            String instance = inst.get(rnd.nextInt(inst.size()));
+            int k = "socket".equals(layer) ? 2 : rnd.nextInt(inst.size() > 1 ? 4 : 3);
+            if (k == 0) drawn.add(new Fault("SIGKILL", layer, instance, 0, 0));
+            else if (k == 1) drawn.add(new Fault("SIGTERM", layer, instance, 0, 0));
+            else if (k == 2) drawn.add(new Fault("freeze", layer, instance, 0, 2000 + rnd.nextInt(7) * 1000L));
+            else {
+                String other = inst.stream().filter(i -> !i.equals(instance)).toList().get(0);
+                drawn.add(new Fault(REBALANCE_KILL, layer, instance, other, 0, 0, 0, 0));
+            }
         }
         // Shuffle all but keep it seeded; the TCP holder's kill stays somewhere in the middle.
-        java.util.Collections.shuffle(plan, rnd);
+        java.util.Collections.shuffle(drawn, rnd);
+        List<Fault> plan = new ArrayList<>();
+        int slot = -1;
+        for (Fault f : drawn) {
+            boolean together = slot >= 0 && rnd.nextInt(6) == 0
+                    && plan.stream().filter(p -> p.slot() == plan.get(plan.size() - 1).slot())
+                            .noneMatch(p -> p.layer().equals(f.layer()));
+            if (!together) slot++;
+            plan.add(new Fault(f.kind(), f.layer(), f.instance(), f.other(), slot, 0, 0, f.freezeMillis()));
+        }
         return plan;
     }
 
-    private static void inject(StackLauncher stack, Fault f) throws InterruptedException {
+    /** Runs one fault to its end (the instance, or both, ready again). */
+    static void inject(StackLauncher stack, Fault f) throws InterruptedException {
         if ("broker".equals(f.kind())) {
             stack.restartBroker(false);
             return;
         }
-        StackLauncher.Service s = stack.instances(f.layer()).stream()
-                .filter(x -> x.instance().equals(f.instance())).findFirst().orElseThrow();
+        StackLauncher.Service s = instance(stack, f.layer(), f.instance());
         switch (f.kind()) {
             case "SIGKILL" -> stack.restart(s);   // restart() kills the old process first
             case "SIGTERM" -> { stack.terminate(s); stack.restart(s); }
+            case REBALANCE_KILL -> {
+                stack.kill(s);
+                Thread.sleep(REBALANCE_KILL_GAP_MILLIS);
+                StackLauncher.Service t = instance(stack, f.layer(), f.other());
+                stack.kill(t);
+                stack.restart(s);
+                stack.restart(t);
+            }
             default -> {
                 stack.signal(s, "STOP");
                 Thread.sleep(f.freezeMillis());
                 stack.signal(s, "CONT");
             }
         }
+    }
+
+    private static StackLauncher.Service instance(StackLauncher stack, String layer, String name) {
+        return stack.instances(layer).stream().filter(x -> x.instance().equals(name)).findFirst().orElseThrow();
     }
 
     /** The instance whose last assignment took {@code partition} (its log says so). */

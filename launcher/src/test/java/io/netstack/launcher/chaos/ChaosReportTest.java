@@ -27,7 +27,7 @@ class ChaosReportTest {
 
     static ChaosRun.Fault fault(double atSeconds, double lengthSeconds) {
         long start = T0 + (long) (atSeconds * S);
-        return new ChaosRun.Fault("SIGKILL", "l3", "l3-1", start, start + (long) (lengthSeconds * S), 0);
+        return new ChaosRun.Fault("SIGKILL", "l3", "l3-1", null, 0, start, start + (long) (lengthSeconds * S), 0);
     }
 
     @Test
