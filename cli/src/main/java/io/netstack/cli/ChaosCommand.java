@@ -37,8 +37,11 @@ public final class ChaosCommand implements Callable<Integer> {
     @Option(names = "--scale", defaultValue = "l3=2,l4=2", description = "instances per layer, layer=N,... (default: ${DEFAULT-VALUE})")
     String scale;
 
-    @Option(names = "--faults", defaultValue = "8", description = "faults (one is a broker restart, one kills the l4 instance holding the TCP connection) (default: ${DEFAULT-VALUE})")
+    @Option(names = "--faults", defaultValue = "8", description = "faults, some at once (one is a broker restart, one kills the l4 instance holding host a's TCP connections) (default: ${DEFAULT-VALUE})")
     int faults;
+
+    @Option(names = "--connections", defaultValue = "1", description = "TCP connections a -> b:7, each echoing before and after the faults (default: ${DEFAULT-VALUE})")
+    int connections;
 
     @Option(names = "--cpus", defaultValue = "4", description = "emulated CPUs = partitions per topic (default: ${DEFAULT-VALUE})")
     int cpus;
@@ -56,6 +59,9 @@ public final class ChaosCommand implements Callable<Integer> {
         try {
             d = parseDuration(duration);
             sc = ChaosRun.scale(scale);
+            if (rate < 1) throw new IllegalArgumentException("--rate: at least 1 datagram per second, not " + rate);
+            if (faults < 0) throw new IllegalArgumentException("--faults: 0 or more, not " + faults);
+            if (connections < 0) throw new IllegalArgumentException("--connections: 0 or more, not " + connections);
         } catch (IllegalArgumentException e) {
             spec.commandLine().getErr().println(e.getMessage());
             return 2;
@@ -63,7 +69,7 @@ public final class ChaosCommand implements Callable<Integer> {
         Files.createDirectories(out);
         Path runDir = out.toAbsolutePath().resolve("run-" + System.currentTimeMillis());
         PrintStream log = System.out;
-        ChaosReport r = new ChaosRun(new ChaosRun.Options(seed, d, rate, sc, faults, cpus, null, runDir), log).run();
+        ChaosReport r = new ChaosRun(new ChaosRun.Options(seed, d, rate, sc, faults, cpus, connections, null, runDir), log).run();
         r.lines().forEach(l -> log.println("chaos: " + l));
         r.writeJson(out.resolve("chaos-report.json"));
         ChaosChart.write(r, out.resolve("chaos.png"));

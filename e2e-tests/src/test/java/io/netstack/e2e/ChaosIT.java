@@ -31,7 +31,7 @@ class ChaosIT {
         Path out = repo.resolve("e2e-tests/target/chaos-it");
         Path runDir = out.resolve("run-" + System.currentTimeMillis());
         ChaosRun.Options o = new ChaosRun.Options(Long.getLong("chaos.seed", 8), Duration.ofSeconds(75), 20,
-                Map.of("l3", 2, "l4", 2), 8, 4, repo, runDir);
+                Map.of("l3", 2, "l4", 2), 8, 4, 2, repo, runDir);
         ChaosReport r = new ChaosRun(o, System.out).run();
         r.lines().forEach(l -> System.out.println("chaos: " + l));
         r.writeJson(out.resolve("chaos-report.json"));

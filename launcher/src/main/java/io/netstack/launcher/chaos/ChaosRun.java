@@ -39,8 +39,8 @@ import java.util.regex.Pattern;
  * <p>Two hosts, a (10.0.0.1) and b (10.0.0.2, udp-echo and tcp-echo on port 7), wired by a bridge
  * (a reader of the transmit topic that publishes each frame as the peer's received frame). The
  * traffic, seeded: UDP datagrams a -> b:7 from a few sockets at {@code rate} per second in all,
- * pings to a from its peer (wire frames) once a second, and one TCP connection a -> b:7 that
- * echoes 20 000 random bytes before the faults and 20 000 after. The fault schedule, seeded:
+ * pings to a from its peer (wire frames) once a second, and {@code connections} TCP connections
+ * a -> b:7, each echoing 20 000 random bytes before the faults and 20 000 after. The fault schedule, seeded:
  * {@code faults} faults spread evenly over {@code duration}: always one SIGKILL + restart of the
  * l4 instance holding host a (its TCP connection) and one broker restart, the rest drawn from
  * SIGKILL + restart, SIGTERM + restart and SIGSTOP ... SIGCONT (2 to 8 s) of a random instance
@@ -52,7 +52,7 @@ public final class ChaosRun {
 
     /** What a run does. {@code scale}: instances per layer (absent: 1). */
     public record Options(long seed, Duration duration, int rate, Map<String, Integer> scale, int faults, int cpus,
-                          Path repoRoot, Path runDir) {}
+                          int connections, Path repoRoot, Path runDir) {}
 
     /**
      * One fault as scheduled and as it ran (epoch nanos, as the events' clock). {@code slot}: when
@@ -142,7 +142,7 @@ public final class ChaosRun {
         AtomicLong pingsSent = new AtomicLong();
         List<Fault> done = new ArrayList<>();
         List<String> notes = new ArrayList<>();
-        boolean tcpSurvived = false;
+        int tcpSurvived = 0;
         long t0;
         try (StackClient client = stack.client()) {
             log.printf("chaos: stack up in %d ms, logs in %s%n", stack.startupTime().toMillis(), o.runDir());
@@ -159,12 +159,16 @@ public final class ChaosRun {
             }));
             lag = new QueueLag(stack.bootstrapServers(), StackLauncher.LAYERS, 500);
             NetstackApi api = NetstackApi.connect(stack.socketApiAddress());
-            NetstackSocket tcp = connect(api);
             Random rnd = new Random(o.seed());
-            byte[] before = new byte[20_000];
-            rnd.nextBytes(before);
-            String err = echo(tcp, before);
-            if (err != null) notes.add("tcp echo before the faults failed: " + err);
+            List<NetstackSocket> tcp = new ArrayList<>();
+            for (int i = 0; i < o.connections(); i++) {
+                NetstackSocket c = connect(api);
+                tcp.add(c);
+                byte[] before = new byte[20_000];
+                rnd.nextBytes(before);
+                String err = echo(c, before);
+                if (err != null) notes.add("tcp connection " + i + ": echo before the faults failed: " + err);
+            }
             t0 = Clock.now();
             for (int i = 0; i < UDP_SOCKETS; i++) {
                 int k = i;
@@ -195,16 +199,20 @@ public final class ChaosRun {
             long end = t0 + durationNanos;
             if (end > Clock.now()) Thread.sleep((end - Clock.now()) / 1_000_000);
 
-            byte[] after = new byte[20_000];
-            rnd.nextBytes(after);
-            // After outages of tens of seconds the retransmission timer has backed off (RTO doubles
-            // up to TCP_RTO_MAX, 120 s): give the connection that long to come back.
-            tcp.setTimeout(Duration.ofSeconds(240));
-            err = echo(tcp, after);
-            if (err == null) tcpSurvived = true;
-            else notes.add("tcp echo after the faults failed: " + err);
+            for (int i = 0; i < tcp.size(); i++) {
+                byte[] after = new byte[20_000];
+                rnd.nextBytes(after);
+                // After outages of tens of seconds the retransmission timer has backed off (RTO
+                // doubles up to TCP_RTO_MAX, 120 s): give the connection that long to come back.
+                tcp.get(i).setTimeout(Duration.ofSeconds(240));
+                String err = echo(tcp.get(i), after);
+                if (err == null) tcpSurvived++;
+                else notes.add("tcp connection " + i + ": echo after the faults failed: " + err);
+            }
             traffic = false;
-            try { tcp.close(); } catch (ErrnoException | RuntimeException e) { notes.add("tcp close: " + e); }
+            for (NetstackSocket c : tcp) {
+                try { c.close(); } catch (ErrnoException | RuntimeException e) { notes.add("tcp close: " + e); }
+            }
             long trafficEnd = Clock.now();
             // Drain: every skb born gets its fate. Bounded well past the broker's hanging-
             // transaction limit (20 s): a transaction left open by the broker restart holds
@@ -217,7 +225,7 @@ public final class ChaosRun {
             for (Thread t : threads) t.join(5000);
             api.close();
             return ChaosReport.of(o, ledger, done, lag.samples(), t0, trafficEnd,
-                    udpSent.get(), udpEchoed.get(), pingsSent.get(), tcpSurvived ? 1 : 0, 1, notes);
+                    udpSent.get(), udpEchoed.get(), pingsSent.get(), tcpSurvived, tcp.size(), notes);
         } finally {
             on = false;
             if (lag != null) lag.close();
