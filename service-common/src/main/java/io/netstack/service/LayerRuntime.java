@@ -238,6 +238,7 @@ public final class LayerRuntime implements SmartLifecycle {
     @Override
     public void stop() {
         running = false;
+        rebalance.shut();
         hostConfigs.stop();
         if (timer != null) timer.shutdownNow();
         container.stop();
@@ -602,6 +603,20 @@ public final class LayerRuntime implements SmartLifecycle {
     }
 
     /**
+     * Takes the state lock once no rebalance runs: a rebalance begins before it drops the hosts'
+     * state (under this lock), so holding the lock with no rebalance running means the state is
+     * the restored one, never the dropped one.
+     */
+    private void enterAfterRebalance() {
+        while (true) {
+            if (!rebalance.await()) throw new IllegalStateException(instance + " is stopping");
+            txLock.lock();
+            if (!rebalance.rebalancing()) return;
+            txLock.unlock();
+        }
+    }
+
+    /**
      * Publishes a visit that ran outside a batch (a timer, an API action) with the snapshots it
      * changed: one Kafka transaction (exactly-once) or acknowledged sends (at-least-once); the
      * snapshots count as committed once this returns.
@@ -664,8 +679,7 @@ public final class LayerRuntime implements SmartLifecycle {
      */
     public <T> T runAction(String tag, String netns,
                            java.util.function.Function<io.netstack.stack.LayerContext, T> action) {
-        if (stateful) rebalance.await(props.getGroup().getSessionTimeout().multipliedBy(5));
-        if (stateful) txLock.lock();
+        if (stateful) enterAfterRebalance();
         java.util.Set<String> hosts = java.util.Set.of();
         try {
             StepContext ctx;
