@@ -81,12 +81,8 @@ public final class LayerRuntime implements SmartLifecycle {
     private final KafkaMessageListenerContainer<byte[], byte[]> container;
     private final List<String> inputTopics;
     private final Map<String, Long> gaveUpWaiting = new HashMap<>();
-    /** Per-host state: the changelog, what this instance last committed to it, the partitions it owns. */
-    private final boolean stateful;
-    private final String stateTopic;
-    private final String bootstrap;
-    private final Map<String, byte[]> committedState = new java.util.concurrent.ConcurrentHashMap<>();
-    private final java.util.Set<Integer> ownedPartitions = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Per-host state (ownership, the changelog, rollback, restore); null for a stateless layer. */
+    private final HostStateStore state;
     /** The hosts the open batch touched (read and written under layerLock). */
     private final java.util.Set<String> touched = new java.util.HashSet<>();
     /**
@@ -112,10 +108,9 @@ public final class LayerRuntime implements SmartLifecycle {
         this.metrics = metrics;
         this.readiness = readiness;
         this.inputTopics = inputTopics(layer);
-        this.stateful = Topics.STATEFUL_LAYERS.contains(layer.name());
-        this.stateTopic = Topics.stateTopic(layer.name());
-        this.bootstrap = bootstrap;
         this.hostConfigs = new HostConfigs(layer, layerLock, bootstrap, this::configCaughtUp);
+        this.state = Topics.STATEFUL_LAYERS.contains(layer.name())
+                ? new HostStateStore(layer, instance, cpus, bootstrap, txLock, layerLock, hostConfigs, metrics) : null;
         this.hostMetrics = new HostMetrics(metrics.registry(), layer, cpus);
         hostConfigs.setListener(new HostConfigs.Listener() {
             @Override public void configured(io.netstack.config.HostConfig host) { hostMetrics.configured(host); }
@@ -155,20 +150,20 @@ public final class LayerRuntime implements SmartLifecycle {
             @Override public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
                 queueDepth.revoked(partitions);
                 if (!partitions.isEmpty()) rebalance.begin();
-                dropState(partitions);
+                if (state != null) state.drop(partitions);
             }
 
             @Override public void onPartitionsLost(Collection<TopicPartition> partitions) {
                 queueDepth.revoked(partitions);
                 if (!partitions.isEmpty()) rebalance.begin();
-                dropState(partitions);
+                if (state != null) state.drop(partitions);
             }
 
             @Override
             public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
                 log.info("{} assigned {}", instance, partitions);
                 try {
-                    restoreState(partitions);
+                    if (state != null) state.take(partitions);
                 } finally {
                     rebalance.end();
                 }
@@ -251,7 +246,7 @@ public final class LayerRuntime implements SmartLifecycle {
     // ---- data path ----
 
     private void onBatch(List<ConsumerRecord<byte[], byte[]>> records) {
-        if (!stateful) {
+        if (state == null) {
             List<CompletableFuture<?>> sends = new ArrayList<>();
             for (ConsumerRecord<byte[], byte[]> r : records) handle(r, sends);
             if (!exactlyOnce) awaitSends(sends);
@@ -270,8 +265,8 @@ public final class LayerRuntime implements SmartLifecycle {
             } finally {
                 layerLock.unlock();
             }
-            Map<String, byte[]> written = changedSnapshots(hosts);
-            sendSnapshots(written, template, sends);
+            Map<String, byte[]> written = state.changed(hosts);
+            state.send(written, template, sends);
             if (exactlyOnce && org.springframework.transaction.support.TransactionSynchronizationManager
                     .isSynchronizationActive()) {
                 // The batch's transaction commits (or rolls back) after this returns: the state
@@ -281,8 +276,8 @@ public final class LayerRuntime implements SmartLifecycle {
                             @Override
                             public void afterCompletion(int status) {
                                 try {
-                                    if (status == STATUS_COMMITTED) committedState.putAll(written);
-                                    else rollBackState(hosts);
+                                    if (status == STATUS_COMMITTED) state.committed(written);
+                                    else state.rollBack(hosts);
                                 } finally {
                                     txLock.unlock();
                                 }
@@ -291,7 +286,7 @@ public final class LayerRuntime implements SmartLifecycle {
                 deferred = true;
             } else {
                 if (!exactlyOnce) awaitSends(sends);
-                committedState.putAll(written);
+                state.committed(written);
             }
         } catch (RuntimeException e) {
             java.util.Set<String> hosts;
@@ -302,155 +297,11 @@ public final class LayerRuntime implements SmartLifecycle {
             } finally {
                 layerLock.unlock();
             }
-            rollBackState(hosts);
+            state.rollBack(hosts);
             throw e;
         } finally {
             if (!deferred) txLock.unlock();
         }
-    }
-
-    // ---- per-host state ----
-
-    /** Is the host's state this instance's to keep (its partition assigned here)? */
-    private boolean owns(String netns) {
-        return ownedPartitions.contains(Topics.hostPartition(netns, cpus));
-    }
-
-    /**
-     * Snapshots of the hosts a visit touched that changed since the last commit (compared with
-     * the committed bytes); only these go to the changelog.
-     */
-    private Map<String, byte[]> changedSnapshots(java.util.Set<String> hosts) {
-        Map<String, byte[]> changed = new HashMap<>();
-        for (String netns : hosts) {
-            if (!owns(netns)) continue;
-            byte[] state;
-            layerLock.lock();
-            try {
-                state = layer.snapshot(netns);
-            } finally {
-                layerLock.unlock();
-            }
-            if (state == null || java.util.Arrays.equals(state, committedState.get(netns))) continue;
-            changed.put(netns, state);
-        }
-        return changed;
-    }
-
-    /** The changed snapshots to the layer's changelog with {@code ops} (in the visit's transaction). */
-    private void sendSnapshots(Map<String, byte[]> changed, KafkaOperations<byte[], byte[]> ops,
-                               List<CompletableFuture<?>> sends) {
-        for (Map.Entry<String, byte[]> e : changed.entrySet()) {
-            track(sends, ops.send(new ProducerRecord<>(stateTopic, Topics.hostPartition(e.getKey(), cpus),
-                    e.getKey().getBytes(StandardCharsets.UTF_8), e.getValue())));
-            metrics.stateWritten(e.getValue().length);
-        }
-    }
-
-    /** A transaction rolled back: its hosts' state goes back to what the changelog holds. */
-    private void rollBackState(java.util.Set<String> hosts) {
-        if (hosts.isEmpty()) return;
-        layerLock.lock();
-        try {
-            for (String netns : hosts) {
-                if (owns(netns)) layer.restore(netns, committedState.get(netns));
-            }
-        } finally {
-            layerLock.unlock();
-        }
-        log.warn("{}: transaction rolled back; state of {} restored to the last commit", instance, hosts);
-    }
-
-    /**
-     * Partitions assigned: the hosts they carry are this instance's now; their latest committed
-     * snapshots are read from the changelog (read_committed, to its end) and restored before
-     * the first record of those partitions is processed.
-     */
-    private void restoreState(Collection<TopicPartition> partitions) {
-        if (!stateful) return;
-        java.util.Set<Integer> parts = new java.util.TreeSet<>();
-        for (TopicPartition tp : partitions) parts.add(tp.partition());
-        parts.removeAll(ownedPartitions);
-        if (parts.isEmpty()) return;
-        long t0 = System.nanoTime();
-        Map<String, byte[]> latest = readChangelog(parts);
-        txLock.lock();
-        layerLock.lock();
-        try {
-            ownedPartitions.addAll(parts);
-            int restored = 0;
-            for (String netns : hostConfigs.configured()) {
-                if (!parts.contains(Topics.hostPartition(netns, cpus))) continue;
-                byte[] state = latest.get(netns);
-                try {
-                    layer.restore(netns, state);
-                    if (state != null) {
-                        committedState.put(netns, state);
-                        restored++;
-                    } else {
-                        committedState.remove(netns);
-                    }
-                } catch (RuntimeException e) {
-                    log.error("{}: snapshot of {} not restorable, host starts empty: {}", instance, netns, e.toString());
-                    layer.restore(netns, null);
-                }
-            }
-            long ms = (System.nanoTime() - t0) / 1_000_000;
-            metrics.stateRestored(ms);
-            log.info("{}: partitions {} taken: {} host snapshots restored from {} in {} ms", instance, parts, restored,
-                    stateTopic, ms);
-        } finally {
-            layerLock.unlock();
-            txLock.unlock();
-        }
-    }
-
-    /** Partitions gone to another instance: their hosts' state is dropped (fresh), it is not ours to act on. */
-    private void dropState(Collection<TopicPartition> partitions) {
-        if (!stateful) return;
-        java.util.Set<Integer> parts = new java.util.TreeSet<>();
-        for (TopicPartition tp : partitions) parts.add(tp.partition());
-        txLock.lock();
-        layerLock.lock();
-        try {
-            ownedPartitions.removeAll(parts);
-            for (String netns : hostConfigs.configured()) {
-                if (!parts.contains(Topics.hostPartition(netns, cpus))) continue;
-                layer.restore(netns, null);
-                committedState.remove(netns);
-            }
-        } finally {
-            layerLock.unlock();
-            txLock.unlock();
-        }
-    }
-
-    /** The latest committed snapshot of every host in those changelog partitions. */
-    private Map<String, byte[]> readChangelog(java.util.Set<Integer> parts) {
-        Map<String, Object> cc = KafkaSettings.consumer(bootstrap, 500);
-        cc.remove(org.apache.kafka.clients.consumer.ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG);
-        cc.remove(org.apache.kafka.clients.consumer.ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG);
-        Map<String, byte[]> latest = new HashMap<>();
-        try (org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> c =
-                     new org.apache.kafka.clients.consumer.KafkaConsumer<>(cc)) {
-            List<TopicPartition> tps = new ArrayList<>();
-            for (int p : parts) tps.add(new TopicPartition(stateTopic, p));
-            c.assign(tps);
-            c.seekToBeginning(tps);
-            Map<TopicPartition, Long> end = c.endOffsets(tps, Duration.ofSeconds(30));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (System.nanoTime() < deadline) {
-                boolean done = true;
-                for (TopicPartition tp : tps) if (c.position(tp) < end.get(tp)) done = false;
-                if (done) break;
-                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
-                    String netns = new String(r.key(), StandardCharsets.UTF_8);
-                    if (r.value() == null) latest.remove(netns);
-                    else latest.put(netns, r.value());
-                }
-            }
-        }
-        return latest;
     }
 
     private void handle(ConsumerRecord<byte[], byte[]> r, List<CompletableFuture<?>> sends) {
@@ -576,7 +427,7 @@ public final class LayerRuntime implements SmartLifecycle {
     // ---- timers ----
 
     private void tick() {
-        if (stateful) txLock.lock();
+        if (state != null) txLock.lock();
         java.util.Set<String> hosts = java.util.Set.of();
         try {
             StepContext ctx;
@@ -590,15 +441,15 @@ public final class LayerRuntime implements SmartLifecycle {
             if (ctx.outputs().isEmpty() && ctx.events().isEmpty()) return;
             // A timer that acted on a host (sent, dropped) changed its state; a silent timer
             // (a neighbour going STALE) is redone by a successor from the restored deadlines.
-            hosts = stateful ? hostsOf(ctx) : java.util.Set.of();
-            commit(ctx, "timer", changedSnapshots(hosts));
+            hosts = state != null ? hostsOf(ctx) : java.util.Set.of();
+            commit(ctx, "timer", changed(hosts));
             // Published (and committed): the counters the timer moved count now; a timer has no origin.
             observe(new Visit(ctx, -1));
         } catch (Throwable t) {
             log.warn("timer of {} failed: {}", layer.name(), t.toString());
-            rollBackState(hosts);
+            if (state != null) state.rollBack(hosts);
         } finally {
-            if (stateful) txLock.unlock();
+            if (state != null) txLock.unlock();
         }
     }
 
@@ -625,16 +476,21 @@ public final class LayerRuntime implements SmartLifecycle {
         if (exactlyOnce) {
             template.executeInTransaction(ops -> {
                 publish(ctx, tag, ops, null);
-                sendSnapshots(changed, ops, null);
+                if (state != null) state.send(changed, ops, null);
                 return null;
             });
         } else {
             List<CompletableFuture<?>> sends = new ArrayList<>();
             publish(ctx, tag, template, sends);
-            sendSnapshots(changed, template, sends);
+            if (state != null) state.send(changed, template, sends);
             awaitSends(sends);
         }
-        committedState.putAll(changed);
+        if (state != null) state.committed(changed);
+    }
+
+    /** The owned hosts among {@code hosts} whose state changed since the last commit (none for a stateless layer). */
+    private Map<String, byte[]> changed(java.util.Set<String> hosts) {
+        return state == null ? Map.of() : state.changed(hosts);
     }
 
     /** The hosts a visit's outputs and events are about. */
@@ -679,7 +535,7 @@ public final class LayerRuntime implements SmartLifecycle {
      */
     public <T> T runAction(String tag, String netns,
                            java.util.function.Function<io.netstack.stack.LayerContext, T> action) {
-        if (stateful) enterAfterRebalance();
+        if (state != null) enterAfterRebalance();
         java.util.Set<String> hosts = java.util.Set.of();
         try {
             StepContext ctx;
@@ -693,8 +549,8 @@ public final class LayerRuntime implements SmartLifecycle {
             }
             // The host the action is about, or, when the caller does not say, every owned host
             // is a candidate; only those whose snapshot changed are written.
-            if (stateful) hosts = netns != null ? java.util.Set.of(netns) : new java.util.HashSet<>(hostConfigs.configured());
-            Map<String, byte[]> changed = changedSnapshots(hosts);
+            if (state != null) hosts = netns != null ? java.util.Set.of(netns) : new java.util.HashSet<>(hostConfigs.configured());
+            Map<String, byte[]> changed = changed(hosts);
             // A call that changed nothing and sent nothing (an accept that finds no connection)
             // commits nothing: it costs no transaction.
             if (!ctx.outputs().isEmpty() || !ctx.events().isEmpty() || !changed.isEmpty()) {
@@ -703,10 +559,10 @@ public final class LayerRuntime implements SmartLifecycle {
             }
             return result;
         } catch (RuntimeException e) {
-            rollBackState(hosts);
+            if (state != null) state.rollBack(hosts);
             throw e;
         } finally {
-            if (stateful) txLock.unlock();
+            if (state != null) txLock.unlock();
         }
     }
 
