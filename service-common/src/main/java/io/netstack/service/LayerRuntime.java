@@ -18,18 +18,12 @@ import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
-import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
 import org.springframework.kafka.core.DefaultKafkaProducerFactory;
 import org.springframework.kafka.core.KafkaOperations;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.listener.BatchConsumerAwareMessageListener;
-import org.springframework.kafka.listener.ContainerProperties;
 import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
-import org.springframework.kafka.listener.DefaultAfterRollbackProcessor;
-import org.springframework.kafka.listener.DefaultErrorHandler;
 import org.springframework.kafka.listener.KafkaMessageListenerContainer;
-import org.springframework.kafka.transaction.KafkaTransactionManager;
-import org.springframework.util.backoff.FixedBackOff;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -127,64 +121,43 @@ public final class LayerRuntime implements SmartLifecycle {
         } else {
             backlogLag = null;
         }
-        Map<String, Object> pc = KafkaSettings.producer(bootstrap, instance, props.getGroup().getTransactionTimeout());
-        producerFactory = new DefaultKafkaProducerFactory<>(pc);
-        if (exactlyOnce) producerFactory.setTransactionIdPrefix("netstack-" + instance + "-");
+        producerFactory = ListenerContainers.producers(bootstrap, instance, props.getGroup().getTransactionTimeout(),
+                exactlyOnce);
         template = new KafkaTemplate<>(producerFactory);
         deadLetters = new DeadLetterPublishingRecoverer(template,
                 (r, e) -> new TopicPartition(r.topic() + Topics.DLT_SUFFIX, -1));
 
         Map<String, Object> cc = KafkaSettings.consumer(bootstrap, props.getMaxPollRecords());
         KafkaSettings.group(cc, props, instance);
-        DefaultKafkaConsumerFactory<byte[], byte[]> cf = new DefaultKafkaConsumerFactory<>(cc);
+        container = ListenerContainers.create("netstack-" + layer.name(), layer.name(), instance,
+                inputTopics.toArray(String[]::new), cc, producerFactory, exactlyOnce,
+                (BatchConsumerAwareMessageListener<byte[], byte[]>) (records, consumer) -> {
+                    onBatch(records);
+                    queueDepth.observe(consumer);
+                },
+                new ConsumerRebalanceListener() {
+                    @Override public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                        queueDepth.revoked(partitions);
+                        if (!partitions.isEmpty()) rebalance.begin();
+                        if (state != null) state.drop(partitions);
+                    }
 
-        ContainerProperties cp = new ContainerProperties(inputTopics.toArray(String[]::new));
-        cp.setGroupId(layer.name());
-        cp.setClientId("netstack-" + instance);
-        cp.setPollTimeout(KafkaSettings.POLL_TIMEOUT_MS);
-        cp.setMessageListener((BatchConsumerAwareMessageListener<byte[], byte[]>) (records, consumer) -> {
-            onBatch(records);
-            queueDepth.observe(consumer);
-        });
-        cp.setConsumerRebalanceListener(new ConsumerRebalanceListener() {
-            @Override public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-                queueDepth.revoked(partitions);
-                if (!partitions.isEmpty()) rebalance.begin();
-                if (state != null) state.drop(partitions);
-            }
+                    @Override public void onPartitionsLost(Collection<TopicPartition> partitions) {
+                        onPartitionsRevoked(partitions);
+                    }
 
-            @Override public void onPartitionsLost(Collection<TopicPartition> partitions) {
-                queueDepth.revoked(partitions);
-                if (!partitions.isEmpty()) rebalance.begin();
-                if (state != null) state.drop(partitions);
-            }
-
-            @Override
-            public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-                log.info("{} assigned {}", instance, partitions);
-                try {
-                    if (state != null) state.take(partitions);
-                } finally {
-                    rebalance.end();
-                }
-                metrics.rebalanced();
-                readiness.partitionsAssigned();
-            }
-        });
-        // Kafka itself failing (not a record): roll back / re-poll and try again, never give up.
-        FixedBackOff forever = new FixedBackOff(500, FixedBackOff.UNLIMITED_ATTEMPTS);
-        if (exactlyOnce) {
-            cp.setKafkaAwareTransactionManager(new KafkaTransactionManager<>(producerFactory));
-        } else {
-            cp.setAckMode(ContainerProperties.AckMode.BATCH);
-        }
-        container = new KafkaMessageListenerContainer<>(cf, cp);
-        container.setBeanName("netstack-" + layer.name());
-        if (exactlyOnce) {
-            container.setAfterRollbackProcessor(new DefaultAfterRollbackProcessor<>(forever));
-        } else {
-            container.setCommonErrorHandler(new DefaultErrorHandler(forever));
-        }
+                    @Override
+                    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                        log.info("{} assigned {}", instance, partitions);
+                        try {
+                            if (state != null) state.take(partitions);
+                        } finally {
+                            rebalance.end();
+                        }
+                        metrics.rebalanced();
+                        readiness.partitionsAssigned();
+                    }
+                });
     }
 
     /** The topics the layer reads: its queues, and the wire for the layer that takes frames. */

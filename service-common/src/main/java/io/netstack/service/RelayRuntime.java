@@ -8,16 +8,10 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
-import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
 import org.springframework.kafka.core.DefaultKafkaProducerFactory;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.listener.BatchMessageListener;
-import org.springframework.kafka.listener.ContainerProperties;
-import org.springframework.kafka.listener.DefaultAfterRollbackProcessor;
-import org.springframework.kafka.listener.DefaultErrorHandler;
 import org.springframework.kafka.listener.KafkaMessageListenerContainer;
-import org.springframework.kafka.transaction.KafkaTransactionManager;
-import org.springframework.util.backoff.FixedBackOff;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -61,40 +55,21 @@ public final class RelayRuntime implements SmartLifecycle {
         String instance = props.getInstance() != null && !props.getInstance().isBlank() ? props.getInstance()
                 : "relay-" + ProcessHandle.current().pid();
 
-        producerFactory = new DefaultKafkaProducerFactory<>(KafkaSettings.producer(bootstrap, instance,
-                props.getGroup().getTransactionTimeout()));
-        if (exactlyOnce) producerFactory.setTransactionIdPrefix("netstack-" + instance + "-");
+        producerFactory = ListenerContainers.producers(bootstrap, instance, props.getGroup().getTransactionTimeout(),
+                exactlyOnce);
         template = new KafkaTemplate<>(producerFactory);
-        DefaultKafkaConsumerFactory<byte[], byte[]> cf =
-                new DefaultKafkaConsumerFactory<>(KafkaSettings.consumer(bootstrap, props.getMaxPollRecords()));
+        container = ListenerContainers.create("netstack-relay", "relay-" + from, instance, new String[] {from},
+                KafkaSettings.consumer(bootstrap, props.getMaxPollRecords()), producerFactory, exactlyOnce,
+                (BatchMessageListener<byte[], byte[]>) this::onBatch,
+                new ConsumerRebalanceListener() {
+                    @Override public void onPartitionsRevoked(Collection<TopicPartition> partitions) {}
 
-        ContainerProperties cp = new ContainerProperties(from);
-        cp.setGroupId("relay-" + from);
-        cp.setClientId("netstack-" + instance);
-        cp.setPollTimeout(KafkaSettings.POLL_TIMEOUT_MS);
-        cp.setMessageListener((BatchMessageListener<byte[], byte[]>) this::onBatch);
-        cp.setConsumerRebalanceListener(new ConsumerRebalanceListener() {
-            @Override public void onPartitionsRevoked(Collection<TopicPartition> partitions) {}
-
-            @Override
-            public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-                log.info("relay {} assigned {}", instance, partitions);
-                readiness.partitionsAssigned();
-            }
-        });
-        FixedBackOff forever = new FixedBackOff(500, FixedBackOff.UNLIMITED_ATTEMPTS);
-        if (exactlyOnce) {
-            cp.setKafkaAwareTransactionManager(new KafkaTransactionManager<>(producerFactory));
-        } else {
-            cp.setAckMode(ContainerProperties.AckMode.BATCH);
-        }
-        container = new KafkaMessageListenerContainer<>(cf, cp);
-        container.setBeanName("netstack-relay");
-        if (exactlyOnce) {
-            container.setAfterRollbackProcessor(new DefaultAfterRollbackProcessor<>(forever));
-        } else {
-            container.setCommonErrorHandler(new DefaultErrorHandler(forever));
-        }
+                    @Override
+                    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                        log.info("relay {} assigned {}", instance, partitions);
+                        readiness.partitionsAssigned();
+                    }
+                });
         readiness.configCaughtUp(); // a relay reads no configuration
     }
 
