@@ -1,4 +1,6 @@
-package io.netstack.replay;
+package io.netstack.replay.judge;
+
+import io.netstack.replay.Judge;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,46 +12,39 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Judges a result.json against a scenario's expected.json with the corpus's own judge,
- * {@code python3 compare.py SCENARIO_DIR result.json} (shared/conformance/compare.py): one
- * authority, so the Java side cannot drift from it. Without python3 the verdict says that it
- * could not judge; it never passes by default.
+ * An external judge: {@code python3 compare.py SCENARIO_DIR result.json -q}, the compare.py a
+ * corpus may come with (the public corpus's ../shared/conformance/compare.py). The project judges
+ * with {@link Judge#builtIn()}; this one is for `netstack replay --compare PATH` and for the
+ * test that holds the built-in judge to the reference one. Without python3 the verdict says
+ * that it could not judge; it never passes by default.
  */
-public final class Judge {
-
-    /** The verdict and compare.py's lines (one per difference). */
-    public record Verdict(Status status, List<String> differences) {
-        public boolean passed() { return status == Status.PASS; }
-    }
-
-    public enum Status {
-        PASS,
-        FAIL,
-        /** compare.py could not be run (no python3) or crashed: nothing was judged. */
-        ERROR
-    }
+public final class CompareScriptJudge implements Judge {
 
     private final Path compareScript;
     private final String python;
 
     /**
-     * @param conformanceRoot the folder holding compare.py and decode.py
-     * @param python          the interpreter, "python3" on the PATH unless told
+     * @param compareScriptOrDir compare.py, or the folder holding it and its decode.py
+     * @param python             the interpreter, "python3" on the PATH unless told
      */
-    public Judge(Path conformanceRoot, String python) {
-        this.compareScript = conformanceRoot.resolve("compare.py");
+    public CompareScriptJudge(Path compareScriptOrDir, String python) {
+        this.compareScript = Files.isDirectory(compareScriptOrDir) ? compareScriptOrDir.resolve("compare.py") : compareScriptOrDir;
         this.python = python;
     }
 
     /** python3 from the PATH, or $NETSTACK_PYTHON. */
-    public Judge(Path conformanceRoot) {
-        this(conformanceRoot, System.getenv().getOrDefault("NETSTACK_PYTHON", "python3"));
+    public CompareScriptJudge(Path compareScriptOrDir) {
+        this(compareScriptOrDir, System.getenv().getOrDefault("NETSTACK_PYTHON", "python3"));
     }
 
     public Path compareScript() { return compareScript; }
 
-    /** Whether the interpreter runs at all. */
+    @Override
+    public String name() { return python + " " + compareScript; }
+
+    /** Whether the script exists and the interpreter runs at all. */
     public boolean available() {
+        if (!Files.isRegularFile(compareScript)) return false;
         try {
             Process p = new ProcessBuilder(python, "--version").redirectErrorStream(true).start();
             p.getInputStream().readAllBytes();
@@ -63,6 +58,7 @@ public final class Judge {
     }
 
     /** compare.py SCENARIO_DIR RESULT_JSON -q: exit 0 identical, 1 differences, else an error. */
+    @Override
     public Verdict judge(Path scenarioDir, Path resultJson) {
         if (!Files.isRegularFile(compareScript)) {
             return new Verdict(Status.ERROR, List.of("cannot judge: " + compareScript + " not found"));
