@@ -1,6 +1,8 @@
 package io.netstack.replay;
 
 import io.netstack.replay.judge.CompareScriptJudge;
+import io.netstack.replay.judge.FrameDecoder;
+import io.netstack.replay.judge.JsonValues;
 import io.netstack.replay.judge.ResultComparison;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -114,6 +116,111 @@ class JudgeAgreesWithCompareScriptTest {
         Judge.Verdict fail = reference.judge(counter.reference(), counter.candidate());
         assertThat(fail.status()).isEqualTo(Judge.Status.FAIL);
         assertThat(fail.differences()).isEqualTo(Judge.builtIn().judge(counter.reference(), counter.candidate()).differences());
+    }
+
+    /** Decodes every list of frames given in a JSON file (hex) with decode.decode_frames(). */
+    private static final String DECODE_DRIVER = String.join("\n",
+            "import json, sys",
+            "sys.path.insert(0, sys.argv[1])",
+            "import decode",
+            "lists = json.load(open(sys.argv[2]))",
+            "json.dump([decode.decode_frames([bytes.fromhex(h) for h in l]) for l in lists], open(sys.argv[3], 'w'))");
+
+    /**
+     * IPv6 frames the corpus has none of (it is IPv4 only) yet decode.py decodes: neighbour
+     * discovery with options, MLDv2, a router advertisement, extension headers (hop-by-hop,
+     * routing type 0, fragments of one datagram), an ICMPv6 error quoting a packet, a redirect.
+     */
+    static final List<List<String>> IPV6_FRAMES = List.of(
+            List.of("3333ff00000202000000009986dd6000000000203aff fe800000000000000000000000000099 ff0200000000000000000001ff000002"
+                    + " 87000000 00000000 20010db8000000000000000000000002 0101020000000099"),
+            List.of("333300000016020000000001 86dd 6000000000240001 fe8000000000000000000000fffe0001 ff020000000000000000000000000016"
+                    + " 3a00 0502 0000 0100 8f000000 0000 0001 04000000 ff0200000000000000000000000000fb"),
+            List.of("333300000001020000000099 86dd 6000000000403aff fe800000000000000000000000000099 ff020000000000000000000000000001"
+                    + " 86000000 40c00708 00000000 00000000 0101020000000099 0304 40c0 00278d00 00093a80 00000000"
+                    + " 20010db8000000000000000000000000 0501 0000 000005dc"),
+            List.of("020000000001020000000099 86dd 60012345000c2b40 20010db8000000000000000000000001 20010db8000000000000000000000002"
+                    + " 11000001 00000000", "020000000001020000000099 86dd 6000000000182b40 20010db8000000000000000000000001"
+                    + " 20010db8000000000000000000000002 11020001 00000000 20010db8000000000000000000000009 9c400035000c0000 68656c6c"),
+            List.of("020000000001020000000099 86dd 6000000000182c40 20010db8000000000000000000000001 20010db8000000000000000000000002"
+                    + " 11000001 0000abcd 9c4000350018 0000 0011223344556677",
+                    "020000000001020000000099 86dd 6000000000102c40 20010db8000000000000000000000001 20010db8000000000000000000000002"
+                    + " 11000010 0000abcd 8899aabbccddeeff"),
+            List.of("020000000099020000000001 86dd 6000000000303a40 20010db8000000000000000000000002 20010db8000000000000000000000001"
+                    + " 01040000 00000000 6000000000091140 20010db8000000000000000000000001 20010db8000000000000000000000002"
+                    + " 9c40270f00090000"),
+            List.of("020000000099020000000001 86dd 6000000000383aff fe800000000000000000000000000001 20010db8000000000000000000000001"
+                    + " 89000000 00000000 20010db8000000000000000000000003 20010db8000000000000000000000009"
+                    + " 0401 000000000000 0101 020000000001"),
+            List.of("020000000099020000000001 86dd 6000000000103a40 20010db8000000000000000000000002 0000000000000000000000000000ffff"
+                    + "c0000201 8000 0000 0001 0001 6869 6a6b 6c6d 6e6f"));
+
+    /**
+     * The judge's decoder against decode.py, field for field and in key order, on every frame of
+     * both corpora (inputs and outputs, each scenario's outputs as one list, for fragments), the
+     * IPv6 frames above, and mutants of each: cut at random lengths, a random byte changed.
+     */
+    @Test
+    void theDecoderAgreesWithDecodePyOnEveryFrameAndItsMutants() throws Exception {
+        Path shared = ConformanceInProcessTest.outsideCorpus();
+        CompareScriptJudge reference = Judge.compareScript(shared);
+        Assumptions.assumeTrue(Files.isRegularFile(shared.resolve("decode.py")),
+                "no decode.py at " + shared + ": the decoder is NOT cross-checked against it");
+        Assumptions.assumeTrue(reference.available(), "python3 does not run: the decoder is NOT cross-checked against decode.py");
+
+        Path repo = ConformanceInProcessTest.repoRoot();
+        List<List<byte[]>> lists = new ArrayList<>();
+        HexFormat hex = HexFormat.of();
+        for (String corpus : List.of("conformance/public", "conformance/recorded")) {
+            for (Path dir : ConformanceInProcessTest.scenarioDirs(repo.resolve(corpus))) {
+                Scenario s = Scenario.load(dir);
+                lists.add(s.frames().stream().map(Scenario.Frame::bytes).toList());
+                @SuppressWarnings("unchecked")
+                List<Object> tx = (List<Object>) ResultComparison.load(dir).getOrDefault("transmitted", List.of());
+                lists.add(tx.stream().map(f -> hex.parseHex((String) ((Map<?, ?>) f).get("hex"))).toList());
+            }
+        }
+        for (List<String> l : IPV6_FRAMES) lists.add(l.stream().map(h -> hex.parseHex(h.replace(" ", ""))).toList());
+        java.util.Random random = new java.util.Random(20261207);
+        List<List<byte[]>> mutants = new ArrayList<>();
+        for (List<byte[]> l : lists) {
+            for (byte[] f : l) {
+                for (int k = 0; k < 4; k++) {
+                    mutants.add(List.of(java.util.Arrays.copyOf(f, random.nextInt(f.length + 1))));
+                    byte[] changed = f.clone();
+                    if (changed.length > 0) changed[random.nextInt(changed.length)] = (byte) random.nextInt(256);
+                    mutants.add(List.of(changed));
+                }
+            }
+        }
+        lists.addAll(mutants);
+
+        Path work = Files.createDirectories(Paths.get("target", "judge-agreement").toAbsolutePath());
+        Path input = work.resolve("frames.json");
+        Path output = work.resolve("decode-py-results.json");
+        Files.writeString(input, MAPPER.writeValueAsString(lists.stream().map(l -> l.stream().map(hex::formatHex).toList()).toList()));
+        String python = System.getenv().getOrDefault("NETSTACK_PYTHON", "python3");
+        Process proc = new ProcessBuilder(python, "-c", DECODE_DRIVER, shared.toString(), input.toString(), output.toString())
+                .redirectErrorStream(true).start();
+        String log = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(proc.waitFor(10, TimeUnit.MINUTES)).as("decode.py finished").isTrue();
+        assertThat(proc.exitValue()).as(log).isZero();
+        List<?> theirs = MAPPER.readValue(Files.readString(output), List.class);
+        assertThat(theirs).hasSameSizeAs(lists);
+
+        List<String> disagreements = new ArrayList<>();
+        int frames = 0;
+        for (int i = 0; i < lists.size(); i++) {
+            String ref = JsonValues.dumps(theirs.get(i));
+            String mine = JsonValues.dumps(FrameDecoder.decodeFrames(lists.get(i)));
+            frames += lists.get(i).size();
+            if (!mine.equals(ref) && disagreements.size() < 20) {
+                disagreements.add(lists.get(i).stream().map(hex::formatHex).toList() + "\n    decode.py: " + ref
+                        + "\n    ours:      " + mine);
+            }
+        }
+        System.out.printf("[judge-agreement] %d frame(s) in %d list(s) decoded by both decoders%n", frames, lists.size());
+        assertThat(disagreements).as("frames the built-in decoder and decode.py decode differently").isEmpty();
     }
 
     /** compare.compare() of every pair, in one python3 process. */

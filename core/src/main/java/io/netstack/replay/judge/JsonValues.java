@@ -16,7 +16,7 @@ import java.util.Map;
  * escaped; {@link #str} writes a counter's value as a Python program prints it (7, 1.5, True,
  * None).
  */
-final class JsonValues {
+public final class JsonValues {
     private JsonValues() {}
 
     /** Integers as Long (BigInteger past its range), nested maps and lists copied in order. */
@@ -82,7 +82,7 @@ final class JsonValues {
     }
 
     /** The value as JSON: {"a": 1, "b": [true, null]}, strings with non-ASCII and control characters escaped. */
-    static String dumps(Object v) {
+    public static String dumps(Object v) {
         StringBuilder s = new StringBuilder();
         dumps(v, s);
         return s.toString();
