@@ -142,8 +142,10 @@ public final class ReplayCommand implements Callable<Integer> {
                     }
                 }
                 for (String note : run.notes()) o.println("    note: " + note);
-                if (run.notes().isEmpty() && r.accounting().inFlight() != 0) {
-                    o.println("    note: " + r.accounting().inFlight() + " skb(s) without a fate at the end");
+                // An skb Linux too would still hold at the end (arp_queue, reassembly) is named with the fate it met later.
+                for (ReplayResult.Held h : r.accounting().held()) o.println("    note: " + h.describe());
+                if (run.notes().isEmpty() && r.accounting().unaccounted() != 0) {
+                    o.println("    note: " + r.accounting().unaccounted() + " skb(s) without a fate at the end");
                 }
                 o.flush();
             }
