@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What a replayed host did, in the shape of expected.json (shared/conformance/FORMAT.md):
+ * What a replayed host did, in the shape of expected.json (conformance/README.md):
  * the frames it transmitted, its non-zero SNMP counters, its link statistics, what its
  * sockets received; and beside it the fate accounting that proves nothing was lost.
  *

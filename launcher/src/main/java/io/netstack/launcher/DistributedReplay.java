@@ -23,7 +23,7 @@ import java.util.function.Consumer;
 
 /**
  * Replays a {@link Scenario} through a running distributed stack, the way the recording harness
- * drove real Linux (shared/conformance/FORMAT.md):
+ * drove real Linux (conformance/README.md):
  * <ol>
  *   <li>a fresh host: netns {@code <scenario>-<random>}, its host.yaml published on the
  *       configuration topic;</li>
