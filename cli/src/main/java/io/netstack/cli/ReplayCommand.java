@@ -14,7 +14,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -29,12 +28,13 @@ import java.util.stream.Stream;
  * distributed stack unless --in-process: the one `netstack up` started, else one started for the
  * command; several scenarios side by side, each its own host), writes
  * DIR/&lt;scenario&gt;/result.json and out-&lt;iface&gt;.pcap, and judges each against its
- * expected.json with the corpus's compare.py. Exit 0 when every judged scenario passed, 1 when
+ * expected.json with the project's own judge ({@link Judge#builtIn()}; an external compare.py
+ * with --compare). Exit 0 when every judged scenario passed, 1 when
  * any failed or could not be judged or loaded, 2 on a usage error.
  */
 @Command(name = "replay", mixinStandardHelpOptions = true,
         description = {"Replay conformance scenarios and judge them against what Linux did.",
-                "A directory that is not a scenario but holds scenarios is replayed whole."})
+                "A directory that is not a scenario but holds scenarios (at any depth) is replayed whole."})
 public final class ReplayCommand implements Callable<Integer> {
 
     @Parameters(arity = "1..*", paramLabel = "SCENARIO_DIR", description = "scenario directories (FORMAT.md)")
@@ -55,7 +55,7 @@ public final class ReplayCommand implements Callable<Integer> {
     StackOptions stack = new StackOptions();
 
     @Option(names = "--compare", paramLabel = "COMPARE_PY",
-            description = "the compare.py to judge with (default: the one in a folder above the scenario)")
+            description = "judge with this external compare.py (python3) instead of the built-in judge")
     Path compare;
 
     @CommandLine.Spec
@@ -67,6 +67,7 @@ public final class ReplayCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         List<Path> scenarios = expand(dirs, err);
         if (scenarios == null) return 2;
+        Judge judge = compare != null ? Judge.compareScript(compare.toAbsolutePath()) : Judge.builtIn();
         ReplayBackend backend;
         try {
             backend = backend(inProcess, stack, parallel, err);
@@ -129,13 +130,7 @@ public final class ReplayCommand implements Callable<Integer> {
                     o.println("DONE " + name + ": no expected.json to judge against; wrote " + target + time);
                     unjudged++;
                 } else {
-                    Path compareDir = compare != null ? compare.toAbsolutePath().getParent() : findCompare(dir);
-                    if (compareDir == null) {
-                        o.println("FAIL " + name + ": NOT judged: no compare.py above " + dir + " (give --compare)");
-                        failed++;
-                        continue;
-                    }
-                    Judge.Verdict v = new Judge(compareDir).judge(dir, target.resolve("result.json"));
+                    Judge.Verdict v = judge.judge(dir, target.resolve("result.json"));
                     if (v.passed()) {
                         o.println("PASS " + name + time);
                         passed++;
@@ -147,8 +142,10 @@ public final class ReplayCommand implements Callable<Integer> {
                     }
                 }
                 for (String note : run.notes()) o.println("    note: " + note);
-                if (run.notes().isEmpty() && r.accounting().inFlight() != 0) {
-                    o.println("    note: " + r.accounting().inFlight() + " skb(s) without a fate at the end");
+                // An skb Linux too would still hold at the end (arp_queue, reassembly) is named with the fate it met later.
+                for (ReplayResult.Held h : r.accounting().held()) o.println("    note: " + h.describe());
+                if (run.notes().isEmpty() && r.accounting().unaccounted() != 0) {
+                    o.println("    note: " + r.accounting().unaccounted() + " skb(s) without a fate at the end");
                 }
                 o.flush();
             }
@@ -157,7 +154,8 @@ public final class ReplayCommand implements Callable<Integer> {
         }
         String wall = timed ? String.format(" in %.1f s", (System.nanoTime() - t0) / 1e9) : "";
         o.println(scenarios.size() + " scenario(s) on " + backend.name() + wall + ": " + passed + " passed, " + failed + " failed"
-                + (unjudged > 0 ? ", " + unjudged + " not judged (no expected.json)" : "") + "; results in " + out);
+                + (unjudged > 0 ? ", " + unjudged + " not judged (no expected.json)" : "")
+                + (compare != null ? " (judged by " + judge.name() + ")" : "") + "; results in " + out);
         o.flush();
         return failed > 0 ? 1 : 0;
     }
@@ -172,7 +170,10 @@ public final class ReplayCommand implements Callable<Integer> {
         return DistributedBackend.open(stack, Math.max(1, parallel), err);
     }
 
-    /** Each argument: a scenario directory, or a directory holding scenario directories. */
+    /**
+     * Each argument: a scenario directory, or a directory holding scenario directories at any
+     * depth (conformance/ holds public/ and recorded/), in path order.
+     */
     static List<Path> expand(List<Path> dirs, PrintWriter err) throws IOException {
         List<Path> out = new ArrayList<>();
         for (Path d : dirs) {
@@ -181,8 +182,8 @@ public final class ReplayCommand implements Callable<Integer> {
                 continue;
             }
             if (Files.isDirectory(d)) {
-                try (Stream<Path> s = Files.list(d)) {
-                    List<Path> inner = s.filter(Scenario::isScenario).sorted().toList();
+                try (Stream<Path> s = Files.walk(d)) {
+                    List<Path> inner = s.filter(p -> !p.equals(d) && Scenario.isScenario(p)).sorted().toList();
                     if (!inner.isEmpty()) {
                         out.addAll(inner);
                         continue;
@@ -194,16 +195,5 @@ public final class ReplayCommand implements Callable<Integer> {
             return null;
         }
         return out;
-    }
-
-    /** The folder holding compare.py: the scenario's ancestors (corpus/scenarios/x), then $NETSTACK_CONFORMANCE. */
-    static Path findCompare(Path scenarioDir) {
-        Path p = scenarioDir.toAbsolutePath().normalize().getParent();
-        for (int i = 0; i < 4 && p != null; i++, p = p.getParent()) {
-            if (Files.isRegularFile(p.resolve("compare.py"))) return p;
-        }
-        String env = System.getenv("NETSTACK_CONFORMANCE");
-        if (env != null && Files.isRegularFile(Paths.get(env, "compare.py"))) return Paths.get(env);
-        return null;
     }
 }

@@ -3,6 +3,7 @@ package io.netstack.cli;
 import io.netstack.pcap.PcapReader;
 import io.netstack.pcap.PcapRecord;
 import io.netstack.replay.Judge;
+import io.netstack.replay.judge.CompareScriptJudge;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -14,13 +15,17 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 class CommandsTest {
 
-    static final Path CONFORMANCE = Paths.get("").toAbsolutePath().getParent().resolve("../shared/conformance").normalize();
+    /** The repository (surefire runs in cli/). */
+    static final Path REPO = Paths.get("").toAbsolutePath().getParent();
+    /** A corpus beside the repository with its own compare.py: optional, for --compare only. */
+    static final Path SHARED = REPO.resolve("../shared/conformance").normalize();
 
     record Run(int exit, String out, String err) {}
 
@@ -88,17 +93,31 @@ class CommandsTest {
     /**
      * Without expected.json the replay only writes; with its own result as expected.json it
      * passes (the replay is repeatable and the judge agrees); with a counter Linux never had it fails
-     * and prints compare.py's line.
+     * and prints the judge's line. The built-in judge: nothing outside the repository is needed.
      */
     @Test
     void replayWritesJudgesAndFails() throws IOException {
-        Assumptions.assumeTrue(Files.isRegularFile(CONFORMANCE.resolve("compare.py")), "no compare.py at " + CONFORMANCE);
-        Assumptions.assumeTrue(new Judge(CONFORMANCE).available(), "python3 does not run: judging NOT checked");
+        replayWritesJudgesAndFails(new String[0]);
+    }
+
+    /** The same judged by an external compare.py (--compare), when the corpus beside the repository has one. */
+    @Test
+    void replayJudgesWithAnExternalCompareScriptWhenGivenOne() throws IOException {
+        CompareScriptJudge external = Judge.compareScript(SHARED.resolve("compare.py"));
+        Assumptions.assumeTrue(external.available(), "no compare.py at " + SHARED + " or no python3: --compare NOT checked"
+                + " (an optional extra: the built-in judge is checked by replayWritesJudgesAndFails)");
+        Run pass = replayWritesJudgesAndFails("--compare", external.compareScript().toString());
+        assertThat(pass.out()).contains("judged by ").contains("compare.py");
+    }
+
+    private Run replayWritesJudgesAndFails(String... judge) throws IOException {
         Path dir = scenario();
         Path out = tmp.resolve("o");
-        String compare = CONFORMANCE.resolve("compare.py").toString();
+        List<String> args = new ArrayList<>(List.of("replay", dir.toString(), "--in-process", "--out", out.toString()));
+        args.addAll(List.of(judge));
+        String[] replay = args.toArray(String[]::new);
 
-        Run first = run("replay", dir.toString(), "--in-process", "--out", out.toString(), "--compare", compare);
+        Run first = run(replay);
         assertThat(first.exit()).as(first.out()).isZero();
         assertThat(first.out()).contains("DONE echo: no expected.json");
         Path result = out.resolve("echo/result.json");
@@ -109,16 +128,38 @@ class CommandsTest {
         String own = Files.readString(result).stripTrailing();
         Files.writeString(dir.resolve("expected.json"), own.substring(0, own.length() - 1)
                 + ", \"volatile\": [\"transmitted[0].decoded.ipv4.id\", \"transmitted[0].decoded.ipv4.checksum\"]\n}\n");
-        Run pass = run("replay", dir.toString(), "--in-process", "--out", out.toString(), "--compare", compare);
+        Run pass = run(replay);
         assertThat(pass.exit()).as(pass.out()).isZero();
         assertThat(pass.out()).contains("PASS echo").contains("1 passed, 0 failed");
 
         String expected = Files.readString(dir.resolve("expected.json"));
         Files.writeString(dir.resolve("expected.json"), expected.replace("\"counters\" : {", "\"counters\" : { \"TestOnlyCounter\" : 7,")
                 .replace(",\n  }", "\n  }").replace("7, }", "7 }"));
-        Run fail = run("replay", dir.toString(), "--in-process", "--out", out.toString(), "--compare", compare);
+        Run fail = run(replay);
         assertThat(fail.exit()).as(fail.out()).isEqualTo(1);
         assertThat(fail.out()).contains("FAIL echo (1 difference(s)").contains("counters.TestOnlyCounter: reference 7 != candidate 0");
+        return pass;
+    }
+
+    /**
+     * A clone with nothing beside it judges its own corpus: a public scenario and a recorded one
+     * pass with the built-in judge, and a whole corpus folder (conformance/ holds public/ and
+     * recorded/) is found scenario by scenario.
+     */
+    @Test
+    void replayJudgesTheRepositorysOwnCorpus() throws IOException {
+        Run r = run("replay", REPO.resolve("conformance/public/icmp-echo-request").toString(),
+                REPO.resolve("conformance/recorded/arp-announce-0").toString(), "--in-process", "--out", tmp.resolve("o").toString());
+        assertThat(r.exit()).as(r.out()).isZero();
+        assertThat(r.out()).contains("PASS icmp-echo-request").contains("PASS arp-announce-0")
+                .contains("2 passed, 0 failed").doesNotContain("NOT judged");
+        // arp-announce-0's echo reply waits on the arp_queue when the window ends, as on Linux: named, with its
+        // later fate, never "without a fate" (which means lost).
+        assertThat(r.out()).doesNotContain("without a fate")
+                .contains("held past settle_ms in __neigh_event_send").contains("Dropped NEIGH_FAILED").contains("not lost");
+        assertThat(ReplayCommand.expand(List.of(REPO.resolve("conformance")), new PrintWriter(new StringWriter())))
+                .contains(REPO.resolve("conformance/public/icmp-echo-request"), REPO.resolve("conformance/recorded/arp-announce-0"))
+                .hasSizeGreaterThan(250);
     }
 
     @Test

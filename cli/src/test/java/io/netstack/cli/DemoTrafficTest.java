@@ -2,16 +2,13 @@ package io.netstack.cli;
 
 import io.netstack.wire.Bytes;
 import io.netstack.wire.InetChecksum;
-import org.junit.jupiter.api.Assumptions;
+import io.netstack.replay.judge.FrameDecoder;
 import org.junit.jupiter.api.Test;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.Paths;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.stream.Collectors;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -58,38 +55,27 @@ class DemoTrafficTest {
                         + "020000000099" + "c0000201" + "000000000000" + "c0000202");
     }
 
-    /** The corpus's own decoder agrees: every checksum_valid true but the deliberate one. */
+    /**
+     * The judge's decoder (written apart from the stack's header code) agrees: every
+     * checksum_valid true but the deliberate one.
+     */
     @Test
-    void decodePyAgreesOnEveryChecksum() throws Exception {
-        Path conformance = Paths.get("").toAbsolutePath().getParent().resolve("../shared/conformance").normalize();
-        Assumptions.assumeTrue(Files.isRegularFile(conformance.resolve("decode.py")), "no decode.py at " + conformance);
-        String frames = MIX.stream().map(p -> "'" + HexFormat.of().formatHex(p.frame()) + "'").collect(Collectors.joining(","));
-        String script = String.join("\n",
-                "import sys, json",
-                "sys.path.insert(0, sys.argv[1])",
-                "import decode",
-                "def walk(d, p, out):",
-                "    if isinstance(d, dict):",
-                "        for k, v in d.items():",
-                "            if k == 'checksum_valid': out.append(p + '.' + k + '=' + str(v))",
-                "            walk(v, p + '.' + k, out)",
-                "out = []",
-                "for i, d in enumerate(decode.decode_frames([bytes.fromhex(h) for h in [" + frames + "]])):",
-                "    walk(d, str(i), out)",
-                "print('\\n'.join(out))");
-        Process p;
-        try {
-            p = new ProcessBuilder("python3", "-c", script, conformance.toString()).redirectErrorStream(true).start();
-        } catch (java.io.IOException e) {
-            Assumptions.abort("python3 does not run: decode.py cross-check NOT done");
-            return;
-        }
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor()).as(out).isZero();
-        List<String> lines = out.lines().toList();
+    void theJudgesDecoderAgreesOnEveryChecksum() {
+        List<Map<String, Object>> decoded = FrameDecoder.decodeFrames(MIX.stream().map(DemoTraffic.Packet::frame).toList());
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < decoded.size(); i++) checksumValidities(decoded.get(i), String.valueOf(i), lines);
         assertThat(lines).hasSizeGreaterThan(10);
-        assertThat(lines.stream().filter(l -> l.endsWith("=False")).toList())
-                .containsExactly(BAD_IP_CSUM + ".ipv4.checksum_valid=False");
-        assertThat(lines).allMatch(l -> l.endsWith("=True") || l.endsWith("=False"));
+        assertThat(lines.stream().filter(l -> l.endsWith("=false")).toList())
+                .containsExactly(BAD_IP_CSUM + ".ipv4.checksum_valid=false");
+        assertThat(lines).allMatch(l -> l.endsWith("=true") || l.endsWith("=false"));
+    }
+
+    /** "path.checksum_valid=value" for every checksum_valid in a decoding. */
+    private static void checksumValidities(Object node, String path, List<String> out) {
+        if (!(node instanceof Map<?, ?> m)) return;
+        m.forEach((k, v) -> {
+            if (k.equals("checksum_valid")) out.add(path + "." + k + "=" + v);
+            checksumValidities(v, path + "." + k, out);
+        });
     }
 }

@@ -8,7 +8,7 @@ import java.util.Optional;
 
 /**
  * One emulated host (a network namespace) as host.yaml describes it
- * (schema: shared/conformance/FORMAT.md). Immutable; a change is a new HostConfig
+ * (schema: conformance/README.md). Immutable; a change is a new HostConfig
  * sent over the configuration topic, as netlink carries a change in Linux.
  *
  * @param netns    the host's name; every skb of this host carries it

@@ -23,7 +23,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Reads host.yaml (schema: shared/conformance/FORMAT.md). Anything it cannot use is refused
+ * Reads host.yaml (schema: conformance/README.md). Anything it cannot use is refused
  * with the file, the line and what is wrong: an unknown key, a bad address, a missing field.
  */
 public final class HostConfigParser {

@@ -1,101 +1,77 @@
 package io.netstack.replay;
 
+import io.netstack.replay.judge.CompareScriptJudge;
+import io.netstack.replay.judge.ResultComparison;
+
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
- * Judges a result.json against a scenario's expected.json with the corpus's own judge,
- * {@code python3 compare.py SCENARIO_DIR result.json} (shared/conformance/compare.py): one
- * authority, so the Java side cannot drift from it. Without python3 the verdict says that it
- * could not judge; it never passes by default.
+ * Judges a replay's result.json against a scenario's expected.json (conformance/README.md
+ * "Judging"). The project's own judge, {@link #builtIn()}, needs nothing outside the
+ * repository; {@link #compareScript(Path)} runs an external compare.py instead (a corpus that
+ * comes with its own judge, or a cross-check of ours). A judge never passes what it could not
+ * judge: that verdict is {@link Status#ERROR}.
  */
-public final class Judge {
+public interface Judge {
 
-    /** The verdict and compare.py's lines (one per difference). */
-    public record Verdict(Status status, List<String> differences) {
+    /** The verdict and one line per difference (or, for ERROR, why nothing was judged). */
+    record Verdict(Status status, List<String> differences) {
         public boolean passed() { return status == Status.PASS; }
     }
 
-    public enum Status {
+    enum Status {
         PASS,
         FAIL,
-        /** compare.py could not be run (no python3) or crashed: nothing was judged. */
+        /** Nothing was judged: a file is missing or malformed, or the external judge did not run. */
         ERROR
     }
 
-    private final Path compareScript;
-    private final String python;
+    /** Judges {@code resultJson} against {@code scenarioDir}/expected.json. */
+    Verdict judge(Path scenarioDir, Path resultJson);
+
+    /** Who judges, for a report: "the built-in judge", "python3 /path/compare.py". */
+    String name();
+
+    /** The project's own judge ({@link ResultComparison}), in this JVM. */
+    static Judge builtIn() {
+        return BuiltIn.INSTANCE;
+    }
 
     /**
-     * @param conformanceRoot the folder holding compare.py and decode.py
-     * @param python          the interpreter, "python3" on the PATH unless told
+     * An external compare.py ({@code compare.py REFERENCE CANDIDATE}, exit 0 identical, 1
+     * different), run with python3 or $NETSTACK_PYTHON.
+     *
+     * @param compareScriptOrDir the script, or the folder holding it (and its decode.py)
      */
-    public Judge(Path conformanceRoot, String python) {
-        this.compareScript = conformanceRoot.resolve("compare.py");
-        this.python = python;
+    static CompareScriptJudge compareScript(Path compareScriptOrDir) {
+        return new CompareScriptJudge(compareScriptOrDir);
     }
 
-    /** python3 from the PATH, or $NETSTACK_PYTHON. */
-    public Judge(Path conformanceRoot) {
-        this(conformanceRoot, System.getenv().getOrDefault("NETSTACK_PYTHON", "python3"));
-    }
+    /** The built-in judge: expected.json and result.json read, compared, every difference listed. */
+    final class BuiltIn implements Judge {
+        static final BuiltIn INSTANCE = new BuiltIn();
 
-    public Path compareScript() { return compareScript; }
+        private BuiltIn() {}
 
-    /** Whether the interpreter runs at all. */
-    public boolean available() {
-        try {
-            Process p = new ProcessBuilder(python, "--version").redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
-
-    /** compare.py SCENARIO_DIR RESULT_JSON -q: exit 0 identical, 1 differences, else an error. */
-    public Verdict judge(Path scenarioDir, Path resultJson) {
-        if (!Files.isRegularFile(compareScript)) {
-            return new Verdict(Status.ERROR, List.of("cannot judge: " + compareScript + " not found"));
-        }
-        if (!Files.isRegularFile(scenarioDir.resolve("expected.json"))) {
-            return new Verdict(Status.ERROR, List.of("cannot judge: no expected.json in " + scenarioDir));
-        }
-        Process p;
-        try {
-            p = new ProcessBuilder(python, compareScript.toString(), scenarioDir.toString(), resultJson.toString(), "-q")
-                    .redirectErrorStream(true).start();
-        } catch (IOException e) {
-            return new Verdict(Status.ERROR, List.of("cannot judge: '" + python + "' does not run (" + e.getMessage()
-                    + "); install python3 or set NETSTACK_PYTHON"));
-        }
-        try (InputStream in = p.getInputStream()) {
-            String out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(120, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return new Verdict(Status.ERROR, List.of("cannot judge: compare.py did not finish in 120 s"));
+        @Override
+        public Verdict judge(Path scenarioDir, Path resultJson) {
+            Path expected = scenarioDir.resolve("expected.json");
+            if (!Files.isRegularFile(expected)) {
+                return new Verdict(Status.ERROR, List.of("cannot judge: no expected.json in " + scenarioDir));
             }
-            List<String> lines = new ArrayList<>(out.lines().filter(l -> !l.isBlank()).toList());
-            int rc = p.exitValue();
-            if (rc == 0 && lines.isEmpty()) return new Verdict(Status.PASS, List.of());
-            if (rc == 1) return new Verdict(Status.FAIL, List.copyOf(lines));
-            lines.add(0, "cannot judge: compare.py exited with " + rc);
-            return new Verdict(Status.ERROR, List.copyOf(lines));
-        } catch (IOException e) {
-            return new Verdict(Status.ERROR, List.of("cannot judge: " + e.getMessage()));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            p.destroyForcibly();
-            return new Verdict(Status.ERROR, List.of("cannot judge: interrupted"));
+            List<String> differences;
+            try {
+                differences = ResultComparison.differences(ResultComparison.load(expected), ResultComparison.load(resultJson));
+            } catch (IOException | RuntimeException e) {
+                return new Verdict(Status.ERROR, List.of("cannot judge: " + e.getMessage()));
+            }
+            return differences.isEmpty() ? new Verdict(Status.PASS, List.of()) : new Verdict(Status.FAIL, List.copyOf(differences));
         }
+
+        @Override
+        public String name() { return "the built-in judge"; }
     }
 }

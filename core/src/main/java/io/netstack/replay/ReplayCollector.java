@@ -8,9 +8,11 @@ import io.netstack.stats.LinkStat;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 
@@ -37,6 +39,10 @@ public final class ReplayCollector implements Consumer<SkbEvent> {
     private final Map<String, Long> drops = new TreeMap<>();
     private long entered;
     private long spawned;
+    /** Skbs born here without a fate yet, each with the kernel function it was last seen in. */
+    private final Map<Long, String> unfated = new LinkedHashMap<>();
+    /** Skbs that met their fate (a spawned skb's own events may be read before its parent's). */
+    private final Set<Long> fated = new HashSet<>();
     /** When each input frame was injected (index = input number), on the clock of the events. */
     private final List<Long> inputTimes = new ArrayList<>();
 
@@ -89,6 +95,18 @@ public final class ReplayCollector implements Consumer<SkbEvent> {
             else counters.merge(d.name(), d.delta(), Long::sum);
         }
         Fate f = e.fate();
+        String lastSeen = e.trace().isEmpty() ? e.layer() : e.trace().get(e.trace().size() - 1).function();
+        if (e.skbId() != 0) {
+            if (f != null) {
+                fated.add(e.skbId());
+                unfated.remove(e.skbId());
+            } else if (!fated.contains(e.skbId())) {
+                unfated.put(e.skbId(), lastSeen);
+            }
+        }
+        for (long child : e.spawned()) {
+            if (!fated.contains(child)) unfated.putIfAbsent(child, lastSeen);
+        }
         if (f == null) return;
         fates.merge(f.getClass().getSimpleName(), 1L, Long::sum);
         if (f instanceof Fate.Transmitted t) {
@@ -147,6 +165,11 @@ public final class ReplayCollector implements Consumer<SkbEvent> {
         long f = 0;
         for (long v : fates.values()) f += v;
         return entered + spawned - f;
+    }
+
+    /** The skbs born here that have no fate yet, each with the kernel function it was last seen in. */
+    public Map<Long, String> unfated() {
+        return new LinkedHashMap<>(unfated);
     }
 
     /** The result as it stands now. */

@@ -18,7 +18,7 @@ import java.util.Map;
 
 /**
  * Writes a {@link ReplayResult} as result.json, in the shape and key order of expected.json
- * (shared/conformance/FORMAT.md), and the transmitted frames as out-&lt;iface&gt;.pcap, one per
+ * (conformance/README.md), and the transmitted frames as out-&lt;iface&gt;.pcap, one per
  * interface of the host (empty when it sent nothing), with FORMAT.md's synthetic timestamps:
  * input k at k × 2 ms, each output 1 µs after the input it followed.
  */

@@ -26,7 +26,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * One conformance scenario (shared/conformance/FORMAT.md): the host (host.yaml), the frames
+ * One conformance scenario (conformance/README.md): the host (host.yaml), the frames
  * to put on its wires (scenario.yaml's ordered {@code inputs}, each a pcap of one interface)
  * and how long to wait after the last one ({@code settle_ms}). A file that cannot be used is
  * refused with its name and the line (YAML) or byte offset (pcap) of the fault.

@@ -23,12 +23,15 @@ final class SeedFrames {
     /** A seed frame and where it came from (printed with a failure). */
     record Seed(String name, byte[] frame) {}
 
-    /** The scenarios directory: -Dfuzz.scenarios, else shared/conformance/scenarios above the working directory. */
+    /**
+     * The scenarios directory: -Dfuzz.scenarios, else the repository's conformance/public (the
+     * public scenarios, in the clone) above the working directory.
+     */
     static Path scenariosDir() {
         String prop = System.getProperty("fuzz.scenarios");
         if (prop != null && !prop.isBlank()) return Path.of(prop);
         for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            Path d = p.resolve("shared/conformance/scenarios");
+            Path d = p.resolve("conformance/public");
             if (Files.isDirectory(d)) return d;
         }
         return null;
@@ -38,7 +41,7 @@ final class SeedFrames {
     static List<Seed> fromScenarios(Path dir) {
         List<Seed> out = new ArrayList<>();
         if (dir == null || !Files.isDirectory(dir)) {
-            System.out.println("[fuzz] scenario pcaps SKIPPED: no shared/conformance/scenarios directory found"
+            System.out.println("[fuzz] scenario pcaps SKIPPED: no conformance/public directory found"
                     + " (set -Dfuzz.scenarios=<dir>); mutating built frames only");
             return out;
         }

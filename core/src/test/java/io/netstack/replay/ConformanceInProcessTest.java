@@ -17,11 +17,15 @@ import static org.assertj.core.api.Assertions.fail;
 
 /**
  * The conformance corpus replayed in-process, one test per scenario, each judged by the
- * corpus's compare.py. conformance/known-failures.txt lists the scenarios that do not pass
- * yet; the list may only shrink (see {@link KnownFailures}).
+ * project's own judge ({@link Judge#builtIn()}): the public scenarios (conformance/public) and
+ * those recorded on this project's harness (conformance/recorded), both in the repository, so
+ * that a clone with nothing beside it checks its conformance. conformance/known-failures.txt
+ * lists the scenarios that do not pass yet as {@code public/<name>} and {@code recorded/<name>};
+ * the list may only shrink (see {@link KnownFailures}).
  *
- * <p>The corpus is at {@code -Dnetstack.conformance=DIR}, else at ../shared/conformance beside
- * the repository. Without it the tests are skipped (reported as aborted), never passed.
+ * <p>A corpus outside the repository ({@code -Dnetstack.conformance=DIR}, else
+ * ../shared/conformance beside it, if there) is replayed as well, as an extra: its known
+ * failures are listed as {@code shared/<name>}; without it that part is skipped, saying so.
  */
 class ConformanceInProcessTest {
 
@@ -31,7 +35,8 @@ class ConformanceInProcessTest {
         return Files.isRegularFile(here.resolve("mvnw")) ? here : here.getParent();
     }
 
-    static Path conformanceRoot() {
+    /** The corpus outside the repository, if any: -Dnetstack.conformance, else ../shared/conformance. */
+    static Path outsideCorpus() {
         String prop = System.getProperty("netstack.conformance");
         return prop != null && !prop.isBlank() ? Paths.get(prop).toAbsolutePath()
                 : repoRoot().resolve("../shared/conformance").normalize();
@@ -40,52 +45,52 @@ class ConformanceInProcessTest {
     /** The scenario directories: under scenarios/ if the root has one, else directly under the root. */
     static List<Path> scenarioDirs(Path root) throws IOException {
         Path base = Files.isDirectory(root.resolve("scenarios")) ? root.resolve("scenarios") : root;
+        if (!Files.isDirectory(base)) return List.of();
         try (Stream<Path> s = Files.list(base)) {
             return s.filter(Scenario::isScenario).sorted().toList();
         }
     }
 
+    /** The public scenarios (recorded on Linux 6.18), copied into conformance/public. */
     @TestFactory
-    Stream<DynamicTest> replayEveryScenarioInProcess() throws IOException {
-        Path root = conformanceRoot();
-        if (!Files.isDirectory(root)) {
-            return skipped("no conformance corpus at " + root + " (set -Dnetstack.conformance=DIR): conformance NOT checked");
-        }
-        List<Path> dirs = scenarioDirs(root);
-        if (dirs.isEmpty()) return skipped("no scenario under " + root + ": conformance NOT checked");
-        return replayAll(root, dirs, "");
+    Stream<DynamicTest> replayEveryPublicScenarioInProcess() throws IOException {
+        return replayCorpus(repoRoot().resolve("conformance/public"), "public/");
     }
 
-    /**
-     * The scenarios recorded on a real kernel by tools/make_scenarios.py (conformance/recorded/ in this
-     * repository), judged by the same compare.py. Their known failures are listed in the same
-     * known-failures.txt with the prefix {@code recorded/}.
-     */
+    /** The scenarios recorded on a real kernel by tools/make_scenarios.py (conformance/recorded). */
     @TestFactory
     Stream<DynamicTest> replayEveryRecordedScenarioInProcess() throws IOException {
-        Path root = conformanceRoot();
-        if (!Files.isRegularFile(root.resolve("compare.py"))) {
-            return skipped("no compare.py at " + root + " (set -Dnetstack.conformance=DIR): recorded scenarios NOT checked");
-        }
-        Path recorded = repoRoot().resolve("conformance/recorded");
-        if (!Files.isDirectory(recorded)) return skipped("no " + recorded + ": recorded scenarios NOT checked");
-        List<Path> dirs = scenarioDirs(recorded);
-        if (dirs.isEmpty()) return skipped("no scenario under " + recorded);
-        return replayAll(root, dirs, "recorded/");
+        return replayCorpus(repoRoot().resolve("conformance/recorded"), "recorded/");
     }
 
-    private static Stream<DynamicTest> replayAll(Path root, List<Path> dirs, String prefix) throws IOException {
-        Judge judge = new Judge(root);
-        boolean pythonRuns = judge.available();
+    /** An extra: the corpus beside the repository (or -Dnetstack.conformance), when there is one. */
+    @TestFactory
+    Stream<DynamicTest> replayTheCorpusOutsideTheRepositoryIfAny() throws IOException {
+        Path root = outsideCorpus();
+        List<Path> dirs = scenarioDirs(root);
+        if (dirs.isEmpty()) {
+            return skipped("no corpus outside the repository at " + root + " (an optional extra;"
+                    + " conformance/public and conformance/recorded are checked without it)");
+        }
+        return replayAll(dirs, "shared/");
+    }
+
+    /** Every scenario of a corpus in the repository: a missing or empty corpus fails (it is part of the clone). */
+    private static Stream<DynamicTest> replayCorpus(Path corpus, String prefix) throws IOException {
+        List<Path> dirs = scenarioDirs(corpus);
+        if (dirs.isEmpty()) {
+            return Stream.of(DynamicTest.dynamicTest(prefix + "corpus", () -> fail("no scenario under " + corpus)));
+        }
+        return replayAll(dirs, prefix);
+    }
+
+    private static Stream<DynamicTest> replayAll(List<Path> dirs, String prefix) throws IOException {
+        Judge judge = Judge.builtIn();
         KnownFailures known = KnownFailures.read(repoRoot().resolve("conformance/known-failures.txt"));
         Path out = Paths.get("target", "conformance-in-process").toAbsolutePath();
         // -Dnetstack.only=SUBSTRING replays only the scenarios whose name contains it (while fixing one).
         String only = System.getProperty("netstack.only", "");
         return dirs.stream().filter(d -> d.getFileName().toString().contains(only)).map(dir -> DynamicTest.dynamicTest(prefix + dir.getFileName(), () -> {
-            if (!pythonRuns) {
-                fail("python3 does not run, so compare.py cannot judge " + dir.getFileName()
-                        + ": install python3 (or set NETSTACK_PYTHON); the scenario is NOT judged");
-            }
             String name = prefix + dir.getFileName();
             Path outDir = out.resolve(name);
             Judge.Verdict verdict = replayAndJudge(dir, outDir, judge);

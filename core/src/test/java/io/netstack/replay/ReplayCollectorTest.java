@@ -119,4 +119,21 @@ class ReplayCollectorTest {
             assertThat(conn.eof()).isTrue();
         });
     }
+
+    /**
+     * The skbs without a fate, each with the function it was last seen in; a spawned skb whose
+     * own fate was read before its parent's event (events of two visits, out of order on the
+     * topic) is not taken for one still waiting.
+     */
+    @Test
+    void namesTheSkbsWithoutAFateByWhereTheyWereLastSeen() {
+        ReplayCollector c = new ReplayCollector(HOST, "test");
+        c.accept(new SkbEvent("h1", 1, 0, "l3", "test", 0, true, List.of(), List.of(new SkbEvent.TraceEntry("ip_rcv", 0),
+                new SkbEvent.TraceEntry("inet_frag_queue_insert", 0)), List.of(), null, ""));
+        c.accept(event("h1", 3, false, List.of(), List.of(), new Fate.Consumed("icmp_socket_deliver")));
+        c.accept(new SkbEvent("h1", 2, 0, "l4", "test", 0, true, List.of(3L, 4L),
+                List.of(new SkbEvent.TraceEntry("icmp_echo", 0)), List.of(), new Fate.Consumed("icmp_echo"), ""));
+        assertThat(c.unfated()).isEqualTo(Map.of(1L, "inet_frag_queue_insert", 4L, "icmp_echo"));
+        assertThat(c.inFlight()).isEqualTo(2);
+    }
 }

@@ -10,7 +10,6 @@ import io.netstack.replay.KnownFailures;
 import io.netstack.replay.ResultJson;
 import io.netstack.replay.Scenario;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.TestInstance;
@@ -38,14 +37,14 @@ import static org.assertj.core.api.Assertions.fail;
  * The whole conformance corpus through ONE running distributed stack (broker + five services,
  * {@link SharedStack}): every scenario a fresh host, its frames on the wire topic one by one,
  * the result collected from the events topic ({@link DistributedReplay}), several scenarios side
- * by side; each judged by the corpus's compare.py with the rule of
+ * by side; each judged by the project's own judge ({@link Judge#builtIn()}) with the rule of
  * conformance/known-failures.txt (the same list as in-process: the runtime must behave as the
  * in-process stack does, so a scenario that passes in-process and fails here is a bug).
  *
- * <p>Scenarios: {@code -Dnetstack.conformance=DIR} (a corpus root with scenarios/, or a folder of
- * scenario directories), else ../shared/conformance/scenarios beside the repository; plus every
- * scenario under conformance/recorded/ of the repository if it exists. Without a corpus the
- * test is reported as skipped, never passed.
+ * <p>Scenarios: the repository's corpus, conformance/public and conformance/recorded; plus, as
+ * an optional extra, a corpus outside it ({@code -Dnetstack.conformance=DIR}: a corpus root with
+ * scenarios/ or a folder of scenario directories; else ../shared/conformance/scenarios beside
+ * the repository, if there), listed in known-failures.txt as {@code shared/<name>}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @ExtendWith(SharedStack.class)
@@ -67,29 +66,28 @@ class ConformanceDistributedIT {
         if (client != null) client.close();
     }
 
-    static List<Path> scenarioDirs(Path repo) throws IOException {
+    /** The corpora, each with the prefix its scenarios have in known-failures.txt. */
+    static Map<String, Path> corpora(Path repo) {
+        Map<String, Path> corpora = new LinkedHashMap<>();
+        corpora.put("public/", repo.resolve("conformance/public"));
+        corpora.put("recorded/", repo.resolve("conformance/recorded"));
         String prop = System.getProperty("netstack.conformance");
-        Path root = prop != null && !prop.isBlank() ? Path.of(prop).toAbsolutePath()
+        Path outside = prop != null && !prop.isBlank() ? Path.of(prop).toAbsolutePath()
                 : repo.resolve("../shared/conformance/scenarios").normalize();
-        List<Path> dirs = new ArrayList<>();
-        for (Path base : List.of(Files.isDirectory(root.resolve("scenarios")) ? root.resolve("scenarios") : root,
-                repo.resolve("conformance/recorded"))) {
-            if (!Files.isDirectory(base)) continue;
-            try (Stream<Path> s = Files.list(base)) {
-                s.filter(Scenario::isScenario).sorted().forEach(dirs::add);
+        corpora.put("shared/", Files.isDirectory(outside.resolve("scenarios")) ? outside.resolve("scenarios") : outside);
+        return corpora;
+    }
+
+    /** Scenario name as known-failures.txt lists it ("public/icmp-echo-request") to its directory. */
+    static Map<String, Path> scenarioDirs(Path repo) throws IOException {
+        Map<String, Path> dirs = new LinkedHashMap<>();
+        for (Map.Entry<String, Path> corpus : corpora(repo).entrySet()) {
+            if (!Files.isDirectory(corpus.getValue())) continue;
+            try (Stream<Path> s = Files.list(corpus.getValue())) {
+                s.filter(Scenario::isScenario).sorted().forEach(d -> dirs.put(corpus.getKey() + d.getFileName(), d));
             }
         }
         return dirs;
-    }
-
-    /** The folder holding compare.py: above the scenario, else the shared corpus's. */
-    static Path compareDir(Path scenario, Path repo) {
-        Path p = scenario.toAbsolutePath().normalize().getParent();
-        for (int i = 0; i < 4 && p != null; i++, p = p.getParent()) {
-            if (Files.isRegularFile(p.resolve("compare.py"))) return p;
-        }
-        Path shared = repo.resolve("../shared/conformance").normalize();
-        return Files.isRegularFile(shared.resolve("compare.py")) ? shared : null;
     }
 
     record Replayed(Scenario scenario, DistributedReplay.Run run) {}
@@ -97,12 +95,9 @@ class ConformanceDistributedIT {
     @TestFactory
     Stream<DynamicTest> replayEveryScenarioThroughTheRunningStack() throws IOException {
         Path repo = RepoRoot.find();
-        List<Path> dirs = scenarioDirs(repo);
-        if (dirs.isEmpty()) {
-            String why = "no conformance scenarios (set -Dnetstack.conformance=DIR): distributed conformance NOT checked";
-            System.out.println("[conformance-distributed] SKIPPED: " + why);
-            return Stream.of(DynamicTest.dynamicTest("conformance corpus", () -> Assumptions.abort(why)));
-        }
+        Map<String, Path> dirs = scenarioDirs(repo);
+        assertThat(dirs.keySet()).as("the repository's corpus (conformance/public, conformance/recorded)")
+                .anyMatch(n -> n.startsWith("public/")).anyMatch(n -> n.startsWith("recorded/"));
         KnownFailures known = KnownFailures.read(repo.resolve("conformance/known-failures.txt"));
         Path out = repo.resolve("e2e-tests/target/conformance-distributed");
 
@@ -115,7 +110,7 @@ class ConformanceDistributedIT {
         // Every scenario starts now, PARALLEL at a time; each test below waits for its own.
         long t0 = System.nanoTime();
         Map<String, Future<Replayed>> runs = new LinkedHashMap<>();
-        for (Path dir : dirs) {
+        for (Path dir : dirs.values()) {
             runs.put(dir.toString(), pool.submit(() -> {
                 Scenario s = Scenario.load(dir);
                 return new Replayed(s, replay.run(s, e -> { }));
@@ -124,10 +119,10 @@ class ConformanceDistributedIT {
         long[] lastDone = {t0};
 
         List<DynamicTest> tests = new ArrayList<>();
-        for (Path dir : dirs) {
-            // Recorded scenarios are listed in known-failures.txt as "recorded/<name>", as in-process.
-            String name = (dir.getParent().getFileName().toString().equals("recorded") ? "recorded/" : "")
-                    + dir.getFileName().toString();
+        Judge judge = Judge.builtIn();
+        for (Map.Entry<String, Path> scenario : dirs.entrySet()) {
+            String name = scenario.getKey();
+            Path dir = scenario.getValue();
             tests.add(DynamicTest.dynamicTest(name, () -> {
                 Replayed r;
                 try {
@@ -140,10 +135,6 @@ class ConformanceDistributedIT {
                 ResultJson.write(target, r.run().result(), r.scenario().host().interfaces().stream().map(i -> i.name()).toList());
                 System.out.printf("[conformance-distributed] %-45s %5d ms  host %s%s%n", name, r.run().wallTime().toMillis(),
                         r.run().netns(), r.run().notes().isEmpty() ? "" : "  notes: " + r.run().notes());
-                Path compare = compareDir(dir, repo);
-                if (compare == null) fail(name + ": no compare.py to judge with: NOT judged");
-                Judge judge = new Judge(compare);
-                Assumptions.assumeTrue(judge.available(), "python3 does not run: " + name + " NOT judged");
                 Judge.Verdict v = judge.judge(dir, target.resolve("result.json"));
                 if (v.status() == Judge.Status.ERROR && !known.contains(name)) {
                     fail(name + ": could not be judged:\n  " + String.join("\n  ", v.differences()));

@@ -61,11 +61,9 @@ class StackE2eIT {
 
     @BeforeAll
     void connect() {
-        Path repo = RepoRoot.find();
-        String shared = System.getProperty("netstack.shared");
-        Path sharedDir = shared != null ? Path.of(shared) : repo.resolve("..").resolve("shared");
-        scenario = sharedDir.resolve("conformance/scenarios/icmp-echo-request").normalize();
-        assertThat(scenario.resolve("host.yaml")).as("scenario (set -Dnetstack.shared=...)").exists();
+        // The public scenario, in the repository's own corpus: the clone needs nothing beside it.
+        scenario = RepoRoot.find().resolve("conformance/public/icmp-echo-request");
+        assertThat(scenario.resolve("host.yaml")).as("scenario").exists();
         stack = SharedStack.get();
         client = stack.client();
     }
@@ -86,7 +84,7 @@ class StackE2eIT {
     /**
      * The echo request of the icmp-echo-request scenario, through all five services: the reply
      * Linux sent (byte for byte but the IP id and so the header checksum, which Linux picks at
-     * random: FORMAT.md "volatile"), the counters and link statistics of expected.json, and the
+     * random: conformance/README.md "volatile"), the counters and link statistics of expected.json, and the
      * bookkeeping.
      */
     @Test

@@ -17,12 +17,13 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 
 /**
  * Replays a {@link Scenario} through a running distributed stack, the way the recording harness
- * drove real Linux (shared/conformance/FORMAT.md):
+ * drove real Linux (conformance/README.md):
  * <ol>
  *   <li>a fresh host: netns {@code <scenario>-<random>}, its host.yaml published on the
  *       configuration topic;</li>
@@ -99,8 +100,14 @@ public final class DistributedReplay {
             Thread.sleep(s.settleMs());
             ReplayResult r = h.result();
             if (r.accounting().inFlight() != 0) {
+                // Named by where each was last seen: on a neighbour's arp_queue or in a reassembly queue, as
+                // Linux would hold it too (the in-process replay follows such an skb to its fate; here the
+                // wall clock would have to wait for it).
+                List<String> where = new ArrayList<>();
+                h.unfated().forEach((id, function) -> where.add("skb " + id + " last in " + function + ", "
+                        + ReplayResult.Held.whereHeld(function)));
                 notes.add(r.accounting().inFlight() + " skb(s) without a fate after settle_ms " + s.settleMs()
-                        + " (held by a layer, or still on their way)");
+                        + " (held by a layer, or still on their way)" + (where.isEmpty() ? "" : ": " + String.join("; ", where)));
             }
             return new Run(netns, r, Duration.ofNanos(System.nanoTime() - t0), List.copyOf(notes));
         } finally {
@@ -172,6 +179,10 @@ public final class DistributedReplay {
         synchronized String describeWait(int k) {
             if (enteredFromWire < k) return "not seen at the NIC";
             return queued.size() + " skb(s) still on their way in a queue " + queued;
+        }
+
+        synchronized Map<Long, String> unfated() {
+            return collector.unfated();
         }
 
         synchronized ReplayResult result() {
