@@ -84,10 +84,15 @@ public final class SocketLayer implements java.io.Serializable, Layer {
         /** The host's whole socket table was replaced (restored or reset): every waiter looks again. */
         void wakeHost(String netns);
 
+        /** The socket {@code fd} of {@code netns} was closed: whoever waits on it looks again, and it is forgotten. */
+        void closed(String netns, int fd);
+
         Wakeups NONE = new Wakeups() {
             @Override public void wake(String netns, int fd) { }
 
             @Override public void wakeHost(String netns) { }
+
+            @Override public void closed(String netns, int fd) { }
         };
     }
 
@@ -644,7 +649,7 @@ public final class SocketLayer implements java.io.Serializable, Layer {
             emit(ctx, netns, b.key, ControlBlock.SOCK_OP_CLOSE, b, b.rcvQueued, 0);
         }
         b.state = SockState.CLOSED;
-        wakeUp(netns, b);
+        wakeups.closed(netns, b.fd);
         return Result.ok(0);
     }
 

@@ -36,6 +36,19 @@ public final class ApiWaits implements SocketLayer.Wakeups {
 
     @Override
     public synchronized void wakeHost(String netns) {
+        // The host's generation wakes every waiter there; its sockets' queues start afresh.
+        sockets.keySet().removeIf(id -> id.netns().equals(netns));
+        hosts.merge(netns, 1L, Long::sum);
+        notifyAll();
+    }
+
+    /**
+     * Its wait queue goes with the socket (a long-running server would otherwise keep one per
+     * connection it ever had); a waiter on it, if any, is woken through its host's generation.
+     */
+    @Override
+    public synchronized void closed(String netns, int fd) {
+        sockets.remove(new SocketId(netns, fd));
         hosts.merge(netns, 1L, Long::sum);
         notifyAll();
     }
