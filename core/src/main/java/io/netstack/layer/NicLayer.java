@@ -1,5 +1,6 @@
 package io.netstack.layer;
 
+import io.netstack.config.SysctlRegistry;
 import io.netstack.config.HostConfig;
 import io.netstack.drivers.Veth;
 import io.netstack.net.core.BacklogDepth;
@@ -83,7 +84,7 @@ public final class NicLayer implements Layer, WireReceiver {
             return;
         }
         HostConfig host = hosts.get(frame.netns());
-        int maxBacklog = host.sysctl().getInt("net.core.netdev_max_backlog", Dev.NETDEV_MAX_BACKLOG_DEFAULT);
+        int maxBacklog = host.sysctl().get(SysctlRegistry.NETDEV_MAX_BACKLOG);
         veth.vethRx(skb, iface.get(), maxBacklog, backlogDepth, ctx);
     }
 

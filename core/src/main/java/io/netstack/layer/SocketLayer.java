@@ -1,5 +1,6 @@
 package io.netstack.layer;
 
+import io.netstack.config.SysctlRegistry;
 import io.netstack.config.HostConfig;
 import io.netstack.skb.ControlBlock;
 import io.netstack.skb.SkBuff;
@@ -159,7 +160,7 @@ public final class SocketLayer implements java.io.Serializable, Layer {
 
     @Override
     public void configure(HostConfig host) {
-        int rcvbuf = host.sysctl().getInt("net.core.rmem_default", 212992);
+        int rcvbuf = host.sysctl().get(SysctlRegistry.RMEM_DEFAULT);
         Map<String, Sock> old = hosts.getOrDefault(host.netns(), Collections.emptyMap());
         Map<String, Sock> socks = new LinkedHashMap<>();
         for (HostConfig.SocketSpec s : host.sockets()) {
@@ -187,7 +188,7 @@ public final class SocketLayer implements java.io.Serializable, Layer {
                 b.lport = s.port();
                 b.backlog = s.backlog();
                 b.key = s.key();
-                b.rcvbuf = host.sysctl().getInts("net.ipv4.tcp_rmem", 4096, 131072, 6291456)[1];
+                b.rcvbuf = host.sysctl().get(SysctlRegistry.TCP_RMEM)[1];
                 hs.fds.put(b.fd, b);
                 hs.byKey.put(b.key, b);
             }
@@ -337,8 +338,8 @@ public final class SocketLayer implements java.io.Serializable, Layer {
         HostSockets h = hs(netns);
         BsdSocket b = new BsdSocket(h.nextFd++, proto);
         b.rcvbuf = "tcp".equals(proto)
-                ? h.config.sysctl().getInts("net.ipv4.tcp_rmem", 4096, 131072, 6291456)[1]
-                : h.config.sysctl().getInt("net.core.rmem_default", 212992);
+                ? h.config.sysctl().get(SysctlRegistry.TCP_RMEM)[1]
+                : h.config.sysctl().get(SysctlRegistry.RMEM_DEFAULT);
         h.fds.put(b.fd, b);
         return Result.ok(b.fd);
     }
@@ -481,7 +482,7 @@ public final class SocketLayer implements java.io.Serializable, Layer {
         if (data.length == 0) return Result.ok(0);
         // tcp_sendmsg_locked / sk_stream_memory_free: what fits in the send buffer is taken
         // (a short count), nothing fits: EAGAIN (a blocking caller waits for sk_write_space).
-        int sndbuf = b.sndbuf > 0 ? b.sndbuf : h.config.sysctl().getInts("net.ipv4.tcp_wmem", 4096, 16384, 4194304)[1];
+        int sndbuf = b.sndbuf > 0 ? b.sndbuf : h.config.sysctl().get(SysctlRegistry.TCP_WMEM)[1];
         long room = sndbuf - (b.sndSent - b.sndAcked);
         if (room <= 0) return Result.err(Errno.EAGAIN);
         int n = (int) Math.min(data.length, room);
@@ -640,7 +641,7 @@ public final class SocketLayer implements java.io.Serializable, Layer {
         long arg;
         switch (opt) {
             case ControlBlock.SO_RCVBUF: {
-                long v = Math.min(value, h.config.sysctl().getInt("net.core.rmem_max", 212992));
+                long v = Math.min(value, h.config.sysctl().get(SysctlRegistry.RMEM_MAX));
                 b.rcvbuf = (int) Math.max(v * 2, 2304);
                 b.rcvbufSet = true;
                 arg = b.rcvbuf;
@@ -832,7 +833,7 @@ public final class SocketLayer implements java.io.Serializable, Layer {
      * an offset that depends on the host.
      */
     private int ephemeralPort(HostSockets h, String proto, int addr, boolean connect) {
-        int[] range = h.config.sysctl().getInts("net.ipv4.ip_local_port_range", 32768, 60999);
+        int[] range = h.config.sysctl().get(SysctlRegistry.IP_LOCAL_PORT_RANGE);
         int low = range[0];
         int high = range[1];
         int n = high - low + 1;

@@ -280,7 +280,7 @@ class RouterTopologyTest {
         // sysctl -w net.ipv4.tcp_sack=0 on both ends while the connection is up.
         stack.configure(host("a", A_YAML + "  net.ipv4.tcp_sack: 0\n"));
         stack.configure(host("b", B_YAML + "  net.ipv4.tcp_sack: 0\n"));
-        assertThat(l4.host("a").config().sysctl().getInt("net.ipv4.tcp_sack", 1)).isZero();
+        assertThat(l4.host("a").config().sysctl().raw("net.ipv4.tcp_sack")).isEqualTo("0");
         assertThat(l4.host("a").tcp().connections()).containsExactly(conn);
         assertThat(conn.state()).isEqualTo(TcpSock.TCP_ESTABLISHED);
 

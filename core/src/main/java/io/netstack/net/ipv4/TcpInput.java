@@ -1,5 +1,6 @@
 package io.netstack.net.ipv4;
 
+import io.netstack.config.SysctlRegistry;
 import io.netstack.skb.ControlBlock;
 import io.netstack.skb.SkBuff;
 import io.netstack.skb.SkbDropReason;
@@ -526,7 +527,7 @@ final class TcpInput implements java.io.Serializable {
      */
     boolean tcpOowRateLimited(LayerContext ctx, TcpSock tp, Seg s, String mib) {
         if (s.seq != s.endSeq && !s.syn()) return false;
-        long limit = tcp.sysctl("net.ipv4.tcp_invalid_ratelimit", 500) * 1_000_000L;
+        long limit = tcp.sysctl(SysctlRegistry.TCP_INVALID_RATELIMIT) * 1_000_000L;
         if (ctx.nowNanos() - tp.lastOowAckNanos < limit) {
             ctx.count(tp.netns, mib, 1);
             return true;
@@ -788,7 +789,7 @@ final class TcpInput implements java.io.Serializable {
                 tcpTryUndoDsack(ctx, tp);
                 if (isDupack) {
                     tp.dupAcks++;
-                    if (tp.dupAcks >= tcp.sysctl("net.ipv4.tcp_reordering", 3) && !tp.rtxQueue.isEmpty()) {
+                    if (tp.dupAcks >= tcp.sysctl(SysctlRegistry.TCP_REORDERING) && !tp.rtxQueue.isEmpty()) {
                         ctx.count(tp.netns, tp.sackOk ? "TcpExtTCPSackRecovery" : "TcpExtTCPRenoRecovery", 1);
                         TcpCong.tcpEnterRecovery(ctx, tp);
                         tcpMarkHeadLost(tp);

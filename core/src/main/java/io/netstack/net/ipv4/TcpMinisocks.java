@@ -1,5 +1,6 @@
 package io.netstack.net.ipv4;
 
+import io.netstack.config.SysctlRegistry;
 import io.netstack.skb.SkBuff;
 import io.netstack.skb.SkbDropReason;
 import io.netstack.stack.LayerContext;
@@ -76,7 +77,7 @@ final class TcpMinisocks implements java.io.Serializable {
         // 4. In window: only a RST or a bare ACK.
         if (!pawsReject && s.seq == tw.rcvNxt && (s.seq == s.endSeq || s.rst())) {
             if (s.rst()) {
-                if (tcp.sysctl("net.ipv4.tcp_rfc1337", 0) == 0) return kill(ctx, tcp, tw, TwVerdict.SUCCESS);
+                if (tcp.sysctl(SysctlRegistry.TCP_RFC1337) == 0) return kill(ctx, tcp, tw, TwVerdict.SUCCESS);
             }
             tw.twDeadline = ctx.nowNanos() + TcpTimer.TCP_TIMEWAIT_LEN;
             if (s.sawTstamp) {

@@ -1,5 +1,6 @@
 package io.netstack.net.ipv4;
 
+import io.netstack.config.SysctlRegistry;
 import io.netstack.skb.SkBuff;
 import io.netstack.stack.KernelQueue;
 import io.netstack.stack.LayerContext;
@@ -193,9 +194,9 @@ final class TcpOutput implements java.io.Serializable {
     void tcpConnect(LayerContext ctx, TcpSock tp, SkBuff parent) {
         int advmss = TcpIpv4.dstMetricAdvmss(tcp.routeMtu(tp.raddr, null));
         tp.advmss = advmss;
-        tp.tstampOk = tcp.sysctl("net.ipv4.tcp_timestamps", 1) != 0;
-        tp.sackOk = tcp.sysctl("net.ipv4.tcp_sack", 1) != 0;
-        tp.wscaleOk = tcp.sysctl("net.ipv4.tcp_window_scaling", 1) != 0;
+        tp.tstampOk = tcp.sysctl(SysctlRegistry.TCP_TIMESTAMPS) != 0;
+        tp.sackOk = tcp.sysctl(SysctlRegistry.TCP_SACK) != 0;
+        tp.wscaleOk = tcp.sysctl(SysctlRegistry.TCP_WINDOW_SCALING) != 0;
         tp.tsOff = tp.tstampOk ? tcp.initTsOff(tp.laddr, tp.raddr) : 0;
         tp.mssClamp = advmss;
         long fullSpace = TcpIpv4.tcpWinFromSpace(tp.rcvbuf);

@@ -1,5 +1,6 @@
 package io.netstack.net.ipv4;
 
+import io.netstack.config.SysctlRegistry;
 import io.netstack.skb.ControlBlock;
 import io.netstack.stack.LayerContext;
 import io.netstack.stats.Snmp;
@@ -143,11 +144,11 @@ final class TcpTimer implements java.io.Serializable {
         if (tp.retransmits == 0) return false;
         long timeout;
         if (tp.state == TcpSock.TCP_SYN_SENT || tp.state == TcpSock.TCP_SYN_RECV) {
-            timeout = tcpModelTimeout(tcp.sysctl("net.ipv4.tcp_syn_retries", 6), TCP_TIMEOUT_INIT);
+            timeout = tcpModelTimeout(tcp.sysctl(SysctlRegistry.TCP_SYN_RETRIES), TCP_TIMEOUT_INIT);
         } else {
-            int retries = tcp.sysctl("net.ipv4.tcp_retries2", 15);
+            int retries = tcp.sysctl(SysctlRegistry.TCP_RETRIES2);
             if (tp.dead) {
-                int orphan = tcp.sysctl("net.ipv4.tcp_orphan_retries", 0);
+                int orphan = tcp.sysctl(SysctlRegistry.TCP_ORPHAN_RETRIES);
                 retries = orphan == 0 ? 8 : orphan;
             }
             timeout = tcpModelTimeout(retries, TCP_RTO_MIN);
@@ -177,7 +178,7 @@ final class TcpTimer implements java.io.Serializable {
         if (tp.retransStampNanos == 0) tp.retransStampNanos = tp.rtxQueue.peekFirst().sentNanos;
         if (tcpWriteTimeout(ctx, tp)) return;
         ctx.count(tp.netns, Snmp.TcpExtTCPTimeouts, 1);
-        TcpCong.tcpEnterLoss(ctx, tp, tcp.sysctl("net.ipv4.tcp_frto", 2) != 0);
+        TcpCong.tcpEnterLoss(ctx, tp, tcp.sysctl(SysctlRegistry.TCP_FRTO) != 0);
         for (TcpSock.TxSeg s : tp.rtxQueue) s.lost = true;
         TcpSock.TxSeg head = tp.rtxQueue.peekFirst();
         head.lost = false;
@@ -202,7 +203,7 @@ final class TcpTimer implements java.io.Serializable {
             tp.probesOut = 0;
             return;
         }
-        int maxProbes = tcp.sysctl("net.ipv4.tcp_retries2", 15);
+        int maxProbes = tcp.sysctl(SysctlRegistry.TCP_RETRIES2);
         if (tp.probesOut >= maxProbes) {
             tcpWriteErr(ctx, tp);
             return;
@@ -238,8 +239,8 @@ final class TcpTimer implements java.io.Serializable {
         tp.keepaliveDeadline = 0;
         if (!tp.keepalive || tp.state != TcpSock.TCP_ESTABLISHED && tp.state != TcpSock.TCP_CLOSE_WAIT) return;
         long time = tcp.keepaliveTime();
-        long intvl = tcp.sysctl("net.ipv4.tcp_keepalive_intvl", 75) * 1000 * MS;
-        int probes = tcp.sysctl("net.ipv4.tcp_keepalive_probes", 9);
+        long intvl = tcp.sysctl(SysctlRegistry.TCP_KEEPALIVE_INTVL) * 1000 * MS;
+        int probes = tcp.sysctl(SysctlRegistry.TCP_KEEPALIVE_PROBES);
         if (!tp.rtxQueue.isEmpty() || TcpSock.before(tp.sndNxt, tp.writeSeq)) {
             tp.keepaliveDeadline = ctx.nowNanos() + time;
             return;

@@ -1,5 +1,6 @@
 package io.netstack.net.ipv6;
 
+import io.netstack.config.SysctlRegistry;
 import io.netstack.config.HostConfig;
 import io.netstack.skb.PktType;
 import io.netstack.skb.SkBuff;
@@ -44,8 +45,7 @@ public final class Ip6Input {
         ctx.count(skb, Ip6InReceives);
         ctx.count(skb, Ip6InOctets, skb.len());
         // 3.
-        String key = "net.ipv6.conf." + skb.dev() + ".disable_ipv6";
-        if (host.sysctl().getInt(key, host.sysctl().getInt("net.ipv6.conf.default.disable_ipv6", 1)) != 0) {
+        if (host.sysctl().conf(skb.dev(), SysctlRegistry.IPV6_CONF_DISABLE_IPV6) != 0) {
             ctx.count(skb, Ip6InDiscards);
             ctx.drop(skb, SkbDropReason.IPV6DISABLED);
             return;
