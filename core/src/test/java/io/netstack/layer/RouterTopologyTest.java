@@ -5,6 +5,7 @@ import io.netstack.config.HostConfigParser;
 import io.netstack.net.core.Neighbour;
 import io.netstack.net.ipv4.RawIcmp;
 import io.netstack.net.ipv4.TcpSock;
+import io.netstack.net.ipv4.TcpState;
 import io.netstack.net.netfilter.IpTables;
 import io.netstack.net.netfilter.NfConntrack;
 import io.netstack.stack.Fate;
@@ -282,7 +283,7 @@ class RouterTopologyTest {
         stack.configure(host("b", B_YAML + "  net.ipv4.tcp_sack: 0\n"));
         assertThat(l4.host("a").config().sysctl().raw("net.ipv4.tcp_sack")).isEqualTo("0");
         assertThat(l4.host("a").tcp().connections()).containsExactly(conn);
-        assertThat(conn.state()).isEqualTo(TcpSock.TCP_ESTABLISHED);
+        assertThat(conn.state()).isEqualTo(TcpState.TCP_ESTABLISHED);
 
         SocketLayer.Result[] acc = new SocketLayer.Result[1];
         stack.run("socket", ctx -> acc[0] = sock.accept(ctx, "b", fd[0]));

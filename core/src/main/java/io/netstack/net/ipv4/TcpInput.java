@@ -121,9 +121,9 @@ final class TcpInput implements java.io.Serializable {
         ctx.trace(skb, "tcp_v4_do_rcv");
         tp.traceSkb = skb;
         Seg s = parse(skb, th);
-        if (s.sawTstamp && !tp.tstampOk && tp.state != TcpSock.TCP_SYN_SENT) s.sawTstamp = false;
+        if (s.sawTstamp && !tp.tstampOk && tp.state() != TcpState.TCP_SYN_SENT) s.sawTstamp = false;
         boolean reset;
-        if (tp.state == TcpSock.TCP_ESTABLISHED) {
+        if (tp.state() == TcpState.TCP_ESTABLISHED) {
             reset = tcpRcvEstablished(ctx, tp, s);
         } else {
             reset = tcpRcvStateProcess(ctx, tp, s);
@@ -184,7 +184,7 @@ final class TcpInput implements java.io.Serializable {
         }
         tp.lastRcvNanos = ctx.nowNanos();
         tcpDataQueue(ctx, tp, s);
-        if (tp.state != TcpSock.TCP_CLOSE) {
+        if (tp.state() != TcpState.TCP_CLOSE) {
             out.tcpWriteXmit(ctx, tp, s.skb);
             tcpAckSndCheck(ctx, tp, s.skb);
         }
@@ -197,11 +197,11 @@ final class TcpInput implements java.io.Serializable {
      */
     boolean tcpRcvStateProcess(LayerContext ctx, TcpSock tp, Seg s) {
         ctx.trace(s.skb, "tcp_rcv_state_process");
-        switch (tp.state) {
-            case TcpSock.TCP_CLOSE:
+        switch (tp.state()) {
+            case TCP_CLOSE:
                 ctx.drop(s.skb, SkbDropReason.TCP_CLOSE);
                 return false;
-            case TcpSock.TCP_SYN_SENT:
+            case TCP_SYN_SENT:
                 return tcpRcvSynsentStateProcess(ctx, tp, s);
             default:
                 break;
@@ -216,20 +216,20 @@ final class TcpInput implements java.io.Serializable {
         // 3. step 5: the ACK field.
         int r = tcpAck(ctx, tp, s, FLAG_SLOWPATH);
         if (r <= 0) {
-            if (tp.state == TcpSock.TCP_SYN_RECV) return true;
+            if (tp.state() == TcpState.TCP_SYN_RECV) return true;
             tcpSendChallengeAck(ctx, tp, s);
             ctx.drop(s.skb, SkbDropReason.TCP_OLD_ACK);
             return false;
         }
         tp.lastRcvNanos = ctx.nowNanos();
         boolean finAcked = tp.finQueued && tp.sndUna == tp.writeSeq;
-        switch (tp.state) {
-            case TcpSock.TCP_SYN_RECV:
+        switch (tp.state()) {
+            case TCP_SYN_RECV:
                 // The handshake completes: the window from this ACK, the transfer starts.
                 tp.sndWnd = s.th.window() << tp.sndWscale;
                 tp.sndWl1 = s.seq;
                 tp.maxWindow = Math.max(tp.maxWindow, tp.sndWnd);
-                tp.setState(ctx, TcpSock.TCP_ESTABLISHED);
+                tp.setState(ctx, TcpState.TCP_ESTABLISHED);
                 TcpCong.tcpInitTransfer(ctx, tp);
                 if (tp.keepalive) tp.keepaliveDeadline = ctx.nowNanos() + tcp.keepaliveTime();
                 if (tp.listener == null) {
@@ -246,9 +246,9 @@ final class TcpInput implements java.io.Serializable {
                 }
                 tcp.sockEvent(ctx, tp.listener, ControlBlock.SOCK_OP_ACCEPT_READY, 0, tp.key, tp, s.skb);
                 break;
-            case TcpSock.TCP_FIN_WAIT1:
+            case TCP_FIN_WAIT1:
                 if (finAcked) {
-                    tp.setState(ctx, TcpSock.TCP_FIN_WAIT2);
+                    tp.setState(ctx, TcpState.TCP_FIN_WAIT2);
                     tp.shutdown |= TcpSock.SEND_SHUTDOWN;
                     if (tp.dead) {
                         // An orphan that gets new data after close: RFC 1122 says reset.
@@ -259,21 +259,21 @@ final class TcpInput implements java.io.Serializable {
                         }
                         if (!s.fin()) {
                             // tcp_time_wait(TCP_FIN_WAIT2, tcp_fin_timeout): a minisock waits for the FIN.
-                            TcpMinisocks.tcpTimeWait(ctx, tcp, tp, TcpSock.TCP_FIN_WAIT2, tcp.finTimeout());
+                            TcpMinisocks.tcpTimeWait(ctx, tcp, tp, TcpState.TCP_FIN_WAIT2, tcp.finTimeout());
                             ctx.consume(s.skb);
                             return false;
                         }
                     }
                 }
                 break;
-            case TcpSock.TCP_CLOSING:
+            case TCP_CLOSING:
                 if (finAcked) {
-                    TcpMinisocks.tcpTimeWait(ctx, tcp, tp, TcpSock.TCP_TIME_WAIT, TcpTimer.TCP_TIMEWAIT_LEN);
+                    TcpMinisocks.tcpTimeWait(ctx, tcp, tp, TcpState.TCP_TIME_WAIT, TcpTimer.TCP_TIMEWAIT_LEN);
                     ctx.consume(s.skb);
                     return false;
                 }
                 break;
-            case TcpSock.TCP_LAST_ACK:
+            case TCP_LAST_ACK:
                 if (finAcked) {
                     tcpDone(ctx, tp);
                     ctx.consume(s.skb);
@@ -284,13 +284,13 @@ final class TcpInput implements java.io.Serializable {
                 break;
         }
         // step 7: the segment text.
-        switch (tp.state) {
-            case TcpSock.TCP_CLOSE_WAIT:
-            case TcpSock.TCP_CLOSING:
-            case TcpSock.TCP_LAST_ACK:
+        switch (tp.state()) {
+            case TCP_CLOSE_WAIT:
+            case TCP_CLOSING:
+            case TCP_LAST_ACK:
                 if (!TcpSock.before(s.seq, tp.rcvNxt)) {
                     // Data after the peer's FIN: not queued.
-                    if (tp.state != TcpSock.TCP_CLOSE) {
+                    if (tp.state() != TcpState.TCP_CLOSE) {
                         out.tcpWriteXmit(ctx, tp, s.skb);
                         tcpAckSndCheck(ctx, tp, s.skb);
                     }
@@ -298,8 +298,8 @@ final class TcpInput implements java.io.Serializable {
                     return false;
                 }
                 // fall through
-            case TcpSock.TCP_FIN_WAIT1:
-            case TcpSock.TCP_FIN_WAIT2:
+            case TCP_FIN_WAIT1:
+            case TCP_FIN_WAIT2:
                 if ((tp.shutdown & TcpSock.RCV_SHUTDOWN) != 0 && tp.dead
                         && s.endSeq != s.seq && TcpSock.after(s.endSeq - (s.fin() ? 1 : 0), tp.rcvNxt)) {
                     ctx.count(tp.netns, Snmp.TcpExtTCPAbortOnData, 1);
@@ -307,13 +307,13 @@ final class TcpInput implements java.io.Serializable {
                     return true;
                 }
                 // fall through
-            case TcpSock.TCP_ESTABLISHED:
+            case TCP_ESTABLISHED:
                 tcpDataQueue(ctx, tp, s);
                 break;
             default:
                 ctx.consume(s.skb);
         }
-        if (tp.state != TcpSock.TCP_CLOSE && !tp.tw) {
+        if (tp.state() != TcpState.TCP_CLOSE && !tp.tw) {
             out.tcpWriteXmit(ctx, tp, s.skb);
             tcpAckSndCheck(ctx, tp, s.skb);
         }
@@ -383,7 +383,7 @@ final class TcpInput implements java.io.Serializable {
         }
         if (s.syn()) {
             TcpIpv4.OptionsReceived opt = tcp.tcpParseOptions(s.th);
-            tp.setState(ctx, TcpSock.TCP_SYN_RECV);
+            tp.setState(ctx, TcpState.TCP_SYN_RECV);
             tp.sndWscale = opt.wscaleOk() && tp.wscaleOk ? opt.sndWscale() : 0;
             if (!(opt.wscaleOk() && tp.wscaleOk)) {
                 tp.wscaleOk = false;
@@ -421,7 +421,7 @@ final class TcpInput implements java.io.Serializable {
 
     /** tcp_finish_connect + tcp_init_transfer: ESTABLISHED, initial cwnd, the application told. */
     void tcpFinishConnect(LayerContext ctx, TcpSock tp, SkBuff skb) {
-        tp.setState(ctx, TcpSock.TCP_ESTABLISHED);
+        tp.setState(ctx, TcpState.TCP_ESTABLISHED);
         tp.cwnd = TcpTimer.TCP_INIT_CWND;
         TcpCong.tcpInitTransfer(ctx, tp);
         tp.lastRcvNanos = ctx.nowNanos();
@@ -476,7 +476,7 @@ final class TcpInput implements java.io.Serializable {
         //    simultaneous open (our socket in SYN_RECV from SYN_SENT, with an application: it
         //    repeats the SYN we have and acknowledges ours).
         if (s.syn()) {
-            if (tp.state == TcpSock.TCP_SYN_RECV && tp.listener == null && !tp.dead && s.ack()
+            if (tp.state() == TcpState.TCP_SYN_RECV && tp.listener == null && !tp.dead && s.ack()
                     && s.seq + 1 == s.endSeq && s.seq + 1 == tp.rcvNxt && s.ackSeq == tp.sndNxt) {
                 return true;
             }
@@ -495,8 +495,8 @@ final class TcpInput implements java.io.Serializable {
 
     /** tcp_reset_check: a RST at rcv_nxt - 1 after the peer's FIN (CLOSE_WAIT, LAST_ACK, CLOSING). */
     static boolean tcpResetCheck(TcpSock tp, Seg s) {
-        return s.seq == tp.rcvNxt - 1 && (tp.state == TcpSock.TCP_CLOSE_WAIT
-                || tp.state == TcpSock.TCP_LAST_ACK || tp.state == TcpSock.TCP_CLOSING);
+        return s.seq == tp.rcvNxt - 1 && (tp.state() == TcpState.TCP_CLOSE_WAIT
+                || tp.state() == TcpState.TCP_LAST_ACK || tp.state() == TcpState.TCP_CLOSING);
     }
 
     /** tcp_sequence: null when the segment overlaps the window, else why not. */
@@ -559,15 +559,15 @@ final class TcpInput implements java.io.Serializable {
     void tcpReset(LayerContext ctx, TcpSock tp, SkBuff skb) {
         ctx.trace(skb, "tcp_reset");
         int err;
-        switch (tp.state) {
-            case TcpSock.TCP_SYN_SENT: err = TcpIpv4.ECONNREFUSED; break;
-            case TcpSock.TCP_CLOSE_WAIT: err = TcpIpv4.EPIPE; break;
-            case TcpSock.TCP_CLOSE: return;
+        switch (tp.state()) {
+            case TCP_SYN_SENT: err = TcpIpv4.ECONNREFUSED; break;
+            case TCP_CLOSE_WAIT: err = TcpIpv4.EPIPE; break;
+            case TCP_CLOSE: return;
             default: err = TcpIpv4.ECONNRESET;
         }
         tp.skErr = err;
         if (!tp.dead) {
-            int op = tp.state == TcpSock.TCP_SYN_SENT ? ControlBlock.SOCK_OP_ERROR : ControlBlock.SOCK_OP_RESET;
+            int op = tp.state() == TcpState.TCP_SYN_SENT ? ControlBlock.SOCK_OP_ERROR : ControlBlock.SOCK_OP_RESET;
             tcp.sockEvent(ctx, tp.key, op, err, null, tp, skb);
         }
         tcpDone(ctx, tp);
@@ -575,10 +575,10 @@ final class TcpInput implements java.io.Serializable {
 
     /** tcp_done: TcpAttemptFails from SYN_SENT or SYN_RECV, CLOSE, timers off, out of the hash. */
     void tcpDone(LayerContext ctx, TcpSock tp) {
-        if (tp.state == TcpSock.TCP_SYN_SENT || tp.state == TcpSock.TCP_SYN_RECV) {
+        if (tp.state() == TcpState.TCP_SYN_SENT || tp.state() == TcpState.TCP_SYN_RECV) {
             ctx.count(tp.netns, Snmp.TcpAttemptFails, 1);
         }
-        tp.setState(ctx, TcpSock.TCP_CLOSE);
+        tp.setState(ctx, TcpState.TCP_CLOSE);
         tp.shutdown = TcpSock.RCV_SHUTDOWN | TcpSock.SEND_SHUTDOWN;
         tp.rtoDeadline = tp.delackDeadline = tp.keepaliveDeadline = tp.probeDeadline = tp.twDeadline = 0;
         tp.rtxQueue.clear();
@@ -876,7 +876,7 @@ final class TcpInput implements java.io.Serializable {
     static boolean tcpPacketDelayed(TcpSock tp, Seg s) {
         if (tp.retransStampTs != 0) return tcpTsoptEcrBefore(tp, s, tp.retransStampTs);
         if (!tp.sackOk && !TcpSock.before(tp.sndUna, tp.highSeq)) return false;
-        return tp.state != TcpSock.TCP_SYN_SENT;
+        return tp.state() != TcpState.TCP_SYN_SENT;
     }
 
     /**
@@ -1007,7 +1007,7 @@ final class TcpInput implements java.io.Serializable {
      * they do for REXMIT_LOST (tcp_xmit_retransmit_queue).
      */
     void tcpXmitRecovery(LayerContext ctx, TcpSock tp, SkBuff parent, int rexmit) {
-        if ((rexmit & (REXMIT_LOST | REXMIT_NEW)) == 0 || tp.state == TcpSock.TCP_SYN_SENT) return;
+        if ((rexmit & (REXMIT_LOST | REXMIT_NEW)) == 0 || tp.state() == TcpState.TCP_SYN_SENT) return;
         if ((rexmit & REXMIT_NEW) != 0) {
             boolean nodelay = tp.nodelay;
             tp.nodelay = true;
@@ -1365,20 +1365,20 @@ final class TcpInput implements java.io.Serializable {
         ctx.trace(skb, "tcp_fin");
         tp.ackPending = true;
         tp.shutdown |= TcpSock.RCV_SHUTDOWN;
-        switch (tp.state) {
-            case TcpSock.TCP_SYN_RECV:
-            case TcpSock.TCP_ESTABLISHED:
-                tp.setState(ctx, TcpSock.TCP_CLOSE_WAIT);
+        switch (tp.state()) {
+            case TCP_SYN_RECV:
+            case TCP_ESTABLISHED:
+                tp.setState(ctx, TcpState.TCP_CLOSE_WAIT);
                 tp.pingpong = true;
                 break;
-            case TcpSock.TCP_FIN_WAIT1:
+            case TCP_FIN_WAIT1:
                 // Simultaneous close: ACK their FIN, wait for the ACK of ours.
                 out.tcpSendAck(ctx, tp, skb);
-                tp.setState(ctx, TcpSock.TCP_CLOSING);
+                tp.setState(ctx, TcpState.TCP_CLOSING);
                 break;
-            case TcpSock.TCP_FIN_WAIT2:
+            case TCP_FIN_WAIT2:
                 out.tcpSendAck(ctx, tp, skb);
-                TcpMinisocks.tcpTimeWait(ctx, tcp, tp, TcpSock.TCP_TIME_WAIT, TcpTimer.TCP_TIMEWAIT_LEN);
+                TcpMinisocks.tcpTimeWait(ctx, tcp, tp, TcpState.TCP_TIME_WAIT, TcpTimer.TCP_TIMEWAIT_LEN);
                 break;
             default:
                 break;

@@ -238,7 +238,7 @@ public final class TcpIpv4 implements java.io.Serializable {
     int sndbufPayload(TcpSock tp) {
         if (tp.sndbuf == 0) {
             tp.sndbuf = wmemDefault();
-            if (tp.state == TcpSock.TCP_ESTABLISHED) tcpSndbufExpand(tp);   // tcp_init_buffer_space
+            if (tp.state() == TcpState.TCP_ESTABLISHED) tcpSndbufExpand(tp);   // tcp_init_buffer_space
         }
         int mss = Math.max(1, tp.mssCache);
         return (int) Math.max(mss, (long) tp.sndbuf * mss / perMssTruesize(tp));
@@ -443,7 +443,7 @@ public final class TcpIpv4 implements java.io.Serializable {
                 if (cb.sockOpt == ControlBlock.SO_KEEPALIVE) {
                     // tcp_set_keepalive: arm or stop the keepalive timer.
                     tp.keepalive = on;
-                    tp.keepaliveDeadline = on && (tp.state == TcpSock.TCP_ESTABLISHED || tp.state == TcpSock.TCP_CLOSE_WAIT)
+                    tp.keepaliveDeadline = on && (tp.state() == TcpState.TCP_ESTABLISHED || tp.state() == TcpState.TCP_CLOSE_WAIT)
                             ? ctx.nowNanos() + keepaliveTime() : 0;
                 }
                 if (cb.sockOpt == ControlBlock.TCP_NODELAY) {
@@ -463,7 +463,7 @@ public final class TcpIpv4 implements java.io.Serializable {
         switch (cb.sockOp) {
             case ControlBlock.SOCK_OP_DATA:
                 // tcp_sendmsg_locked: only in ESTABLISHED or CLOSE_WAIT (or queued while connecting).
-                if ((tp.shutdown & TcpSock.SEND_SHUTDOWN) != 0 || tp.finQueued || tp.state == TcpSock.TCP_CLOSE) {
+                if ((tp.shutdown & TcpSock.SEND_SHUTDOWN) != 0 || tp.finQueued || tp.state() == TcpState.TCP_CLOSE) {
                     ctx.drop(skb, SkbDropReason.NOT_SPECIFIED);
                     break;
                 }
@@ -495,7 +495,7 @@ public final class TcpIpv4 implements java.io.Serializable {
      */
     void tcpCleanupRbuf(LayerContext ctx, TcpSock tp, SkBuff skb, long n) {
         tp.rmemAlloc = Math.max(0, tp.rmemAlloc - n);
-        if (tp.state == TcpSock.TCP_CLOSE || (tp.shutdown & TcpSock.RCV_SHUTDOWN) != 0) return;
+        if (tp.state() == TcpState.TCP_CLOSE || (tp.shutdown & TcpSock.RCV_SHUTDOWN) != 0) return;
         int rcvWindowNow = TcpOutput.tcpReceiveWindow(tp);
         if (2L * rcvWindowNow <= tp.windowClamp) {
             int newWindow = output.tcpSelectWindowRaw(tp);
@@ -505,13 +505,13 @@ public final class TcpIpv4 implements java.io.Serializable {
 
     /** tcp_close_state: the next state on close and whether a FIN goes (TCP_ACTION_FIN). */
     boolean tcpCloseState(LayerContext ctx, TcpSock tp) {
-        int next;
+        TcpState next;
         boolean fin;
-        switch (tp.state) {
-            case TcpSock.TCP_ESTABLISHED: next = TcpSock.TCP_FIN_WAIT1; fin = true; break;
-            case TcpSock.TCP_SYN_RECV: next = TcpSock.TCP_FIN_WAIT1; fin = true; break;
-            case TcpSock.TCP_CLOSE_WAIT: next = TcpSock.TCP_LAST_ACK; fin = true; break;
-            case TcpSock.TCP_SYN_SENT: next = TcpSock.TCP_CLOSE; fin = false; break;
+        switch (tp.state()) {
+            case TCP_ESTABLISHED: next = TcpState.TCP_FIN_WAIT1; fin = true; break;
+            case TCP_SYN_RECV: next = TcpState.TCP_FIN_WAIT1; fin = true; break;
+            case TCP_CLOSE_WAIT: next = TcpState.TCP_LAST_ACK; fin = true; break;
+            case TCP_SYN_SENT: next = TcpState.TCP_CLOSE; fin = false; break;
             default: return false;
         }
         tp.setState(ctx, next);
@@ -523,7 +523,7 @@ public final class TcpIpv4 implements java.io.Serializable {
         ctx.trace(skb, "tcp_shutdown");
         tp.shutdown |= TcpSock.SEND_SHUTDOWN;
         if (tcpCloseState(ctx, tp)) output.tcpSendFin(ctx, tp, skb);
-        if (tp.state == TcpSock.TCP_CLOSE) input.tcpDone(ctx, tp);
+        if (tp.state() == TcpState.TCP_CLOSE) input.tcpDone(ctx, tp);
     }
 
     /**
@@ -535,26 +535,26 @@ public final class TcpIpv4 implements java.io.Serializable {
         ctx.trace(skb, "tcp_close");
         tp.shutdown = TcpSock.RCV_SHUTDOWN | TcpSock.SEND_SHUTDOWN;
         tp.dead = true;
-        if (tp.state == TcpSock.TCP_CLOSE) {
+        if (tp.state() == TcpState.TCP_CLOSE) {
             unhash(tp);
             return;
         }
         if (unread > 0 || tp.rmemAlloc > 0 && unread < 0) {
             // RFC 2525 2.17: closing with unread data resets the connection.
             ctx.count(tp.netns, Snmp.TcpExtTCPAbortOnClose, 1);
-            int old = tp.state;
-            tp.setState(ctx, TcpSock.TCP_CLOSE);
-            if (old != TcpSock.TCP_SYN_SENT) output.tcpSendActiveReset(ctx, tp, skb);
+            TcpState old = tp.state();
+            tp.setState(ctx, TcpState.TCP_CLOSE);
+            if (old != TcpState.TCP_SYN_SENT) output.tcpSendActiveReset(ctx, tp, skb);
             input.tcpDone(ctx, tp);
             return;
         }
         if (tcpCloseState(ctx, tp)) output.tcpSendFin(ctx, tp, skb);
-        if (tp.state == TcpSock.TCP_CLOSE) {
+        if (tp.state() == TcpState.TCP_CLOSE) {
             input.tcpDone(ctx, tp);
             return;
         }
-        if (tp.state == TcpSock.TCP_FIN_WAIT2) {
-            TcpMinisocks.tcpTimeWait(ctx, this, tp, TcpSock.TCP_FIN_WAIT2, finTimeout());
+        if (tp.state() == TcpState.TCP_FIN_WAIT2) {
+            TcpMinisocks.tcpTimeWait(ctx, this, tp, TcpState.TCP_FIN_WAIT2, finTimeout());
         }
     }
 

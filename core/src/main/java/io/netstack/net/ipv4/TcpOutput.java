@@ -215,7 +215,7 @@ final class TcpOutput implements java.io.Serializable {
         tp.bufSeq = tp.iss + 1;
         tp.sndSml = tp.iss;
         tp.mssCache = Math.min(advmss, tp.mssClamp) - (tp.tstampOk ? TcpHeader.TCPOLEN_TSTAMP_ALIGNED : 0);
-        tp.setState(ctx, TcpSock.TCP_SYN_SENT);
+        tp.setState(ctx, TcpState.TCP_SYN_SENT);
         ctx.count(tp.netns, Snmp.TcpActiveOpens, 1);
         tp.retransStampNanos = ctx.nowNanos();
         tcpTransmitSkb(ctx, tp, parent, tp.iss, TcpHeader.SYN, new byte[0], tcpSynOptions(ctx, tp), "tcp_connect");
@@ -231,8 +231,8 @@ final class TcpOutput implements java.io.Serializable {
      * (tcp_event_new_data_sent), the zero-window probe timer when the peer's window stops it.
      */
     void tcpWriteXmit(LayerContext ctx, TcpSock tp, SkBuff parent) {
-        if (tp.state == TcpSock.TCP_SYN_SENT || tp.state == TcpSock.TCP_SYN_RECV || tp.state == TcpSock.TCP_CLOSE
-                || tp.state == TcpSock.TCP_TIME_WAIT) {
+        if (tp.state() == TcpState.TCP_SYN_SENT || tp.state() == TcpState.TCP_SYN_RECV || tp.state() == TcpState.TCP_CLOSE
+                || tp.state() == TcpState.TCP_TIME_WAIT) {
             return;
         }
         int mss = tcpCurrentMss(ctx, tp);
@@ -300,7 +300,7 @@ final class TcpOutput implements java.io.Serializable {
         int flags;
         byte[] synOpts = null;
         if (seg.syn) {
-            flags = TcpHeader.SYN | (tp.state == TcpSock.TCP_SYN_RECV ? TcpHeader.ACK : 0);
+            flags = TcpHeader.SYN | (tp.state() == TcpState.TCP_SYN_RECV ? TcpHeader.ACK : 0);
             synOpts = tcpSynOptions(ctx, tp);
             ctx.count(tp.netns, "TcpExtTCPSynRetrans", 1);
         } else {
@@ -394,7 +394,7 @@ final class TcpOutput implements java.io.Serializable {
 
     /** tcp_send_ack / __tcp_send_ack: a bare ACK of rcv_nxt at snd_nxt (tcp_acceptable_seq). */
     void tcpSendAck(LayerContext ctx, TcpSock tp, SkBuff parent) {
-        if (tp.state == TcpSock.TCP_CLOSE) return;
+        if (tp.state() == TcpState.TCP_CLOSE) return;
         tcpTransmitSkb(ctx, tp, parent, tp.sndNxt, TcpHeader.ACK, new byte[0], null, "tcp_send_ack");
     }
 

@@ -87,9 +87,9 @@ final class TcpTimer implements java.io.Serializable {
             return;
         }
         if (tp.delackDeadline != 0 && now >= tp.delackDeadline) tcpDelackTimer(ctx, tp);
-        if (tp.rtoDeadline != 0 && now >= tp.rtoDeadline && tp.state != TcpSock.TCP_CLOSE) tcpRetransmitTimer(ctx, tp);
-        if (tp.probeDeadline != 0 && now >= tp.probeDeadline && tp.state != TcpSock.TCP_CLOSE) tcpProbeTimer(ctx, tp);
-        if (tp.keepaliveDeadline != 0 && now >= tp.keepaliveDeadline && tp.state != TcpSock.TCP_CLOSE) tcpKeepaliveTimer(ctx, tp);
+        if (tp.rtoDeadline != 0 && now >= tp.rtoDeadline && tp.state() != TcpState.TCP_CLOSE) tcpRetransmitTimer(ctx, tp);
+        if (tp.probeDeadline != 0 && now >= tp.probeDeadline && tp.state() != TcpState.TCP_CLOSE) tcpProbeTimer(ctx, tp);
+        if (tp.keepaliveDeadline != 0 && now >= tp.keepaliveDeadline && tp.state() != TcpState.TCP_CLOSE) tcpKeepaliveTimer(ctx, tp);
     }
 
     /** The earliest deadline of {@code tp}, or Long.MAX_VALUE. */
@@ -143,7 +143,7 @@ final class TcpTimer implements java.io.Serializable {
     boolean tcpWriteTimeout(LayerContext ctx, TcpSock tp) {
         if (tp.retransmits == 0) return false;
         long timeout;
-        if (tp.state == TcpSock.TCP_SYN_SENT || tp.state == TcpSock.TCP_SYN_RECV) {
+        if (tp.state() == TcpState.TCP_SYN_SENT || tp.state() == TcpState.TCP_SYN_RECV) {
             timeout = tcpModelTimeout(tcp.sysctl(SysctlRegistry.TCP_SYN_RETRIES), TCP_TIMEOUT_INIT);
         } else {
             int retries = tcp.sysctl(SysctlRegistry.TCP_RETRIES2);
@@ -237,7 +237,7 @@ final class TcpTimer implements java.io.Serializable {
      */
     void tcpKeepaliveTimer(LayerContext ctx, TcpSock tp) {
         tp.keepaliveDeadline = 0;
-        if (!tp.keepalive || tp.state != TcpSock.TCP_ESTABLISHED && tp.state != TcpSock.TCP_CLOSE_WAIT) return;
+        if (!tp.keepalive || tp.state() != TcpState.TCP_ESTABLISHED && tp.state() != TcpState.TCP_CLOSE_WAIT) return;
         long time = tcp.keepaliveTime();
         long intvl = tcp.sysctl(SysctlRegistry.TCP_KEEPALIVE_INTVL) * 1000 * MS;
         int probes = tcp.sysctl(SysctlRegistry.TCP_KEEPALIVE_PROBES);
