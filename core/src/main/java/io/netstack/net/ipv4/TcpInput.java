@@ -115,22 +115,23 @@ final class TcpInput implements java.io.Serializable {
 
     /**
      * tcp_v4_do_rcv for a full socket: ESTABLISHED goes to tcp_rcv_established, every other
-     * state to tcp_rcv_state_process; a non-zero answer sends a reset (tcp_v4_send_reset).
+     * state to tcp_rcv_state_process; a drop reason from it sends a reset (tcp_v4_send_reset,
+     * never to a RST) and drops the segment with that reason.
      */
     void tcpV4DoRcv(LayerContext ctx, TcpSock tp, SkBuff skb, TcpHeader th) {
         ctx.trace(skb, "tcp_v4_do_rcv");
         tp.traceSkb = skb;
         Seg s = parse(skb, th);
         if (s.sawTstamp && !tp.tstampOk && tp.state() != TcpState.TCP_SYN_SENT) s.sawTstamp = false;
-        boolean reset;
+        SkbDropReason reason = SkbDropReason.NOT_DROPPED_YET;
         if (tp.state() == TcpState.TCP_ESTABLISHED) {
-            reset = tcpRcvEstablished(ctx, tp, s);
+            tcpRcvEstablished(ctx, tp, s);
         } else {
-            reset = tcpRcvStateProcess(ctx, tp, s);
+            reason = tcpRcvStateProcess(ctx, tp, s);
         }
-        if (reset) {
+        if (reason != SkbDropReason.NOT_DROPPED_YET) {
             tcp.tcpV4SendReset(ctx, skb, th, true);
-            ctx.drop(skb, SkbDropReason.NOT_SPECIFIED);
+            ctx.drop(skb, reason);
         }
         tp.traceSkb = null;
     }
@@ -140,7 +141,7 @@ final class TcpInput implements java.io.Serializable {
      * ACK (and PSH) with an unchanged window and timestamps, and nothing unusual is going on
      * (header prediction); else the slow path of RFC 793 "SEGMENT ARRIVES" checks.
      */
-    boolean tcpRcvEstablished(LayerContext ctx, TcpSock tp, Seg s) {
+    void tcpRcvEstablished(LayerContext ctx, TcpSock tp, Seg s) {
         ctx.trace(s.skb, "tcp_rcv_established");
         int flags = s.th.flags() & ~TcpHeader.PSH;
         // pred_flags holds the header length too (tcp_fast_path_on: tcp_header_len << 26): a
@@ -161,7 +162,7 @@ final class TcpInput implements java.io.Serializable {
                 tcpAck(ctx, tp, s, 0);
                 out.tcpWriteXmit(ctx, tp, s.skb);
                 ctx.consume(s.skb);
-                return false;
+                return;
             }
             ctx.count(tp.netns, Snmp.TcpExtTCPHPHits, 1);
             tp.lastRcvNanos = ctx.nowNanos();
@@ -169,18 +170,18 @@ final class TcpInput implements java.io.Serializable {
             tcpDataQueue(ctx, tp, s);
             out.tcpWriteXmit(ctx, tp, s.skb);
             tcpAckSndCheck(ctx, tp, s.skb);
-            return false;
+            return;
         }
         // The slow path.
         if (!s.ack() && !s.rst() && !s.syn()) {
             ctx.drop(s.skb, SkbDropReason.TCP_FLAGS);
-            return false;
+            return;
         }
-        if (!tcpValidateIncoming(ctx, tp, s, true)) return false;
-        int r = tcpAck(ctx, tp, s, FLAG_SLOWPATH);
-        if (r < 0) {
-            ctx.drop(s.skb, r == -2 ? SkbDropReason.TCP_TOO_OLD_ACK : SkbDropReason.TCP_ACK_UNSENT_DATA);
-            return false;
+        if (!tcpValidateIncoming(ctx, tp, s, true)) return;
+        SkbDropReason r = tcpAck(ctx, tp, s, FLAG_SLOWPATH);
+        if (tcpAckRejected(r)) {
+            ctx.drop(s.skb, r);
+            return;
         }
         tp.lastRcvNanos = ctx.nowNanos();
         tcpDataQueue(ctx, tp, s);
@@ -188,19 +189,19 @@ final class TcpInput implements java.io.Serializable {
             out.tcpWriteXmit(ctx, tp, s.skb);
             tcpAckSndCheck(ctx, tp, s.skb);
         }
-        return false;
     }
 
     /**
      * tcp_rcv_state_process for every state but LISTEN (TcpIpv4 answers listeners) and
-     * ESTABLISHED: returns true when the caller must send a reset.
+     * ESTABLISHED: NOT_DROPPED_YET when the segment is dealt with (queued, consumed or dropped
+     * here), else the reason the caller sends a reset and drops it with.
      */
-    boolean tcpRcvStateProcess(LayerContext ctx, TcpSock tp, Seg s) {
+    SkbDropReason tcpRcvStateProcess(LayerContext ctx, TcpSock tp, Seg s) {
         ctx.trace(s.skb, "tcp_rcv_state_process");
         switch (tp.state()) {
             case TCP_CLOSE:
                 ctx.drop(s.skb, SkbDropReason.TCP_CLOSE);
-                return false;
+                return SkbDropReason.NOT_DROPPED_YET;
             case TCP_SYN_SENT:
                 return tcpRcvSynsentStateProcess(ctx, tp, s);
             default:
@@ -209,17 +210,20 @@ final class TcpInput implements java.io.Serializable {
         // 1. Neither ACK, RST nor SYN: nothing to do with it.
         if (!s.ack() && !s.rst() && !s.syn()) {
             ctx.drop(s.skb, SkbDropReason.TCP_FLAGS);
-            return false;
+            return SkbDropReason.NOT_DROPPED_YET;
         }
         // 2. PAWS, sequence, RST and SYN checks.
-        if (!tcpValidateIncoming(ctx, tp, s, false)) return false;
+        if (!tcpValidateIncoming(ctx, tp, s, false)) return SkbDropReason.NOT_DROPPED_YET;
         // 3. step 5: the ACK field.
-        int r = tcpAck(ctx, tp, s, FLAG_SLOWPATH);
-        if (r <= 0) {
-            if (tp.state() == TcpState.TCP_SYN_RECV) return true;
+        SkbDropReason r = tcpAck(ctx, tp, s, FLAG_SLOWPATH);
+        if (r != SkbDropReason.NOT_DROPPED_YET) {
+            // SYN_RECV: one reset, TCP_OLD_ACK for an old ACK, else tcp_ack's reason. (The
+            // kernel goes on with an old ACK in the other states, "accept old ack during
+            // closing"; here it is challenged and dropped as before.)
+            if (tp.state() == TcpState.TCP_SYN_RECV) return r;
             tcpSendChallengeAck(ctx, tp, s);
-            ctx.drop(s.skb, SkbDropReason.TCP_OLD_ACK);
-            return false;
+            ctx.drop(s.skb, r);
+            return SkbDropReason.NOT_DROPPED_YET;
         }
         tp.lastRcvNanos = ctx.nowNanos();
         boolean finAcked = tp.finQueued && tp.sndUna == tp.writeSeq;
@@ -240,7 +244,7 @@ final class TcpInput implements java.io.Serializable {
                     if (s.syn()) {
                         out.tcpWriteXmit(ctx, tp, s.skb);
                         ctx.consume(s.skb);
-                        return false;
+                        return SkbDropReason.NOT_DROPPED_YET;
                     }
                     break;
                 }
@@ -255,13 +259,13 @@ final class TcpInput implements java.io.Serializable {
                         if (s.endSeq != s.seq && TcpSock.after(s.endSeq - (s.fin() ? 1 : 0), tp.rcvNxt)) {
                             ctx.count(tp.netns, Snmp.TcpExtTCPAbortOnData, 1);
                             tcpDone(ctx, tp);
-                            return true;
+                            return SkbDropReason.TCP_ABORT_ON_DATA;
                         }
                         if (!s.fin()) {
                             // tcp_time_wait(TCP_FIN_WAIT2, tcp_fin_timeout): a minisock waits for the FIN.
                             TcpMinisocks.tcpTimeWait(ctx, tcp, tp, TcpState.TCP_FIN_WAIT2, tcp.finTimeout());
                             ctx.consume(s.skb);
-                            return false;
+                            return SkbDropReason.NOT_DROPPED_YET;
                         }
                     }
                 }
@@ -270,14 +274,14 @@ final class TcpInput implements java.io.Serializable {
                 if (finAcked) {
                     TcpMinisocks.tcpTimeWait(ctx, tcp, tp, TcpState.TCP_TIME_WAIT, TcpTimer.TCP_TIMEWAIT_LEN);
                     ctx.consume(s.skb);
-                    return false;
+                    return SkbDropReason.NOT_DROPPED_YET;
                 }
                 break;
             case TCP_LAST_ACK:
                 if (finAcked) {
                     tcpDone(ctx, tp);
                     ctx.consume(s.skb);
-                    return false;
+                    return SkbDropReason.NOT_DROPPED_YET;
                 }
                 break;
             default:
@@ -295,7 +299,7 @@ final class TcpInput implements java.io.Serializable {
                         tcpAckSndCheck(ctx, tp, s.skb);
                     }
                     ctx.drop(s.skb, SkbDropReason.TCP_INVALID_SEQUENCE);
-                    return false;
+                    return SkbDropReason.NOT_DROPPED_YET;
                 }
                 // fall through
             case TCP_FIN_WAIT1:
@@ -304,7 +308,7 @@ final class TcpInput implements java.io.Serializable {
                         && s.endSeq != s.seq && TcpSock.after(s.endSeq - (s.fin() ? 1 : 0), tp.rcvNxt)) {
                     ctx.count(tp.netns, Snmp.TcpExtTCPAbortOnData, 1);
                     tcpReset(ctx, tp, s.skb);
-                    return true;
+                    return SkbDropReason.TCP_ABORT_ON_DATA;
                 }
                 // fall through
             case TCP_ESTABLISHED:
@@ -317,35 +321,33 @@ final class TcpInput implements java.io.Serializable {
             out.tcpWriteXmit(ctx, tp, s.skb);
             tcpAckSndCheck(ctx, tp, s.skb);
         }
-        return false;
+        return SkbDropReason.NOT_DROPPED_YET;
     }
 
     /**
-     * tcp_rcv_synsent_state_process: our SYN is out. An ACK must acknowledge exactly it (else a
-     * reset); a RST with that ACK refuses the connection (ECONNREFUSED); a SYN-ACK completes it
-     * (tcp_finish_connect) and is acknowledged at once.
+     * tcp_rcv_synsent_state_process: our SYN is out. An ACK must acknowledge exactly it (else
+     * reset_and_undo: the reason goes back for a reset, none to a RST); a RST with that ACK
+     * refuses the connection (ECONNREFUSED); a SYN-ACK completes it (tcp_finish_connect) and is
+     * acknowledged at once.
      */
-    boolean tcpRcvSynsentStateProcess(LayerContext ctx, TcpSock tp, Seg s) {
+    SkbDropReason tcpRcvSynsentStateProcess(LayerContext ctx, TcpSock tp, Seg s) {
         ctx.trace(s.skb, "tcp_rcv_synsent_state_process");
         if (s.ack()) {
             // 1. "If SEG.ACK =< ISS, or SEG.ACK > SND.NXT, send a reset" (RFC 793).
+            //    The reason is the caller's, RST or not: tcp_v4_send_reset answers no RST.
             if (!TcpSock.after(s.ackSeq, tp.iss) || TcpSock.after(s.ackSeq, tp.sndNxt)) {
-                if (s.rst()) {
-                    ctx.drop(s.skb, SkbDropReason.TCP_RESET);
-                    return false;
-                }
-                return true;
+                return TcpSock.after(s.ackSeq, tp.sndNxt) ? SkbDropReason.TCP_ACK_UNSENT_DATA : SkbDropReason.TCP_TOO_OLD_ACK;
             }
             // 2. An acceptable RST: the peer refuses.
             if (s.rst()) {
                 tcpReset(ctx, tp, s.skb);
                 ctx.drop(s.skb, SkbDropReason.TCP_RESET);
-                return false;
+                return SkbDropReason.NOT_DROPPED_YET;
             }
             // 3. No SYN: discard.
             if (!s.syn()) {
                 ctx.drop(s.skb, SkbDropReason.TCP_FLAGS);
-                return false;
+                return SkbDropReason.NOT_DROPPED_YET;
             }
             // 4. The SYN-ACK: its options, our ISN acknowledged.
             TcpIpv4.OptionsReceived opt = tcp.tcpParseOptions(s.th);
@@ -374,12 +376,12 @@ final class TcpInput implements java.io.Serializable {
             out.tcpSendAck(ctx, tp, s.skb);
             out.tcpWriteXmit(ctx, tp, s.skb);
             ctx.consume(s.skb);
-            return false;
+            return SkbDropReason.NOT_DROPPED_YET;
         }
         // No ACK: a RST is ignored, a SYN is a simultaneous open.
         if (s.rst()) {
             ctx.drop(s.skb, SkbDropReason.TCP_RESET);
-            return false;
+            return SkbDropReason.NOT_DROPPED_YET;
         }
         if (s.syn()) {
             TcpIpv4.OptionsReceived opt = tcp.tcpParseOptions(s.th);
@@ -403,10 +405,10 @@ final class TcpInput implements java.io.Serializable {
             out.tcpTransmitSkb(ctx, tp, s.skb, tp.iss, TcpHeader.SYN | TcpHeader.ACK, new byte[0],
                     out.tcpSynOptions(ctx, tp), "tcp_send_synack");
             ctx.consume(s.skb);
-            return false;
+            return SkbDropReason.NOT_DROPPED_YET;
         }
         ctx.drop(s.skb, SkbDropReason.TCP_FLAGS);
-        return false;
+        return SkbDropReason.NOT_DROPPED_YET;
     }
 
     /** tcp_sync_mss: the MSS we send, the peer's clamp less the timestamp option. */
@@ -586,28 +588,29 @@ final class TcpInput implements java.io.Serializable {
     }
 
     /**
-     * tcp_ack: returns 1 for an acceptable ACK, 0 for an old one (ignored), -1 for an ACK of
-     * data never sent, -2 for one older than the largest window. Updates the send window
+     * tcp_ack: NOT_DROPPED_YET for an acceptable ACK, TCP_OLD_ACK for an old one (ignored: the
+     * kernel's 0), TCP_ACK_UNSENT_DATA for an ACK of data never sent and TCP_TOO_OLD_ACK for one
+     * older than the largest window (the kernel's negated reasons; {@link #tcpAckRejected}). Updates the send window
      * (tcp_ack_update_window), frees what was acknowledged (tcp_clean_rtx_queue) with an RTT
      * sample (Karn: never from a retransmitted segment), re-arms the RTO timer, counts
      * TCPHPAcks / TCPPureAcks, and runs congestion control and loss recovery.
      */
-    int tcpAck(LayerContext ctx, TcpSock tp, Seg s, int flag) {
+    SkbDropReason tcpAck(LayerContext ctx, TcpSock tp, Seg s, int flag) {
         int priorSndUna = tp.sndUna;
         int ack = s.ackSeq;
-        if (!s.ack()) return 0;
+        if (!s.ack()) return SkbDropReason.TCP_OLD_ACK;   // not reached after tcp_validate_incoming
         // 1. Old or not-yet-sent ACKs.
         if (TcpSock.before(ack, priorSndUna)) {
-            if (TcpSock.before(ack, priorSndUna - tp.maxWindow)) return -2;
+            if (TcpSock.before(ack, priorSndUna - tp.maxWindow)) return SkbDropReason.TCP_TOO_OLD_ACK;
             // old_ack: its SACK blocks are still read, and a D-SACK may undo a reduction.
             if (tp.sackOk && s.numSacks > 0) {
                 int f = flag | tcpCheckDsack(ctx, tp, s, priorSndUna);
                 int rexmit = tcpFastretransAlert(ctx, tp, s, priorSndUna, f, false, 0);
                 tcpXmitRecovery(ctx, tp, s.skb, rexmit);
             }
-            return 0;
+            return SkbDropReason.TCP_OLD_ACK;
         }
-        if (TcpSock.after(ack, tp.sndNxt)) return -1;
+        if (TcpSock.after(ack, tp.sndNxt)) return SkbDropReason.TCP_ACK_UNSENT_DATA;
         int priorPackets = tp.rtxQueue.size();
         int priorInFlight = tp.packetsInFlight();
         // 2. Window update and counters.
@@ -724,7 +727,12 @@ final class TcpInput implements java.io.Serializable {
         }
         // 7. tcp_check_space: what was acknowledged left the send buffer.
         if ((flag & FLAG_DATA_ACKED) != 0) tcp.tcpNewSpace(ctx, tp, s.skb);
-        return 1;
+        return SkbDropReason.NOT_DROPPED_YET;
+    }
+
+    /** tcp_ack's answer is a reason to drop the segment (the kernel's negative return). */
+    static boolean tcpAckRejected(SkbDropReason r) {
+        return r == SkbDropReason.TCP_TOO_OLD_ACK || r == SkbDropReason.TCP_ACK_UNSENT_DATA;
     }
 
     /**
