@@ -1,5 +1,6 @@
 package io.netstack.layer;
 
+import io.netstack.stack.LayerName;
 import io.netstack.config.HostConfig;
 import io.netstack.net.ipv4.Icmp;
 import io.netstack.net.ipv4.TcpIpv4;
@@ -30,7 +31,7 @@ public final class L4Layer implements Layer {
 
     private final Map<String, Host> hosts = new ConcurrentHashMap<>();
 
-    @Override public String name() { return "l4"; }
+    @Override public String name() { return LayerName.L4.id(); }
 
     @Override public Set<KernelQueue> inputs() { return Set.of(KernelQueue.INET_PROTO_ICMP, KernelQueue.INET_PROTO_UDP, KernelQueue.INET_PROTO_TCP, KernelQueue.SK_SENDMSG); }
 

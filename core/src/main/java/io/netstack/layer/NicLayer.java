@@ -1,5 +1,6 @@
 package io.netstack.layer;
 
+import io.netstack.stack.LayerName;
 import io.netstack.config.SysctlRegistry;
 import io.netstack.config.HostConfig;
 import io.netstack.drivers.Veth;
@@ -50,7 +51,7 @@ public final class NicLayer implements Layer, WireReceiver {
         this.veth = new Veth(new Dev(softnet, new PacketTaps(), new SchGeneric()), cpus);
     }
 
-    @Override public String name() { return "nic"; }
+    @Override public String name() { return LayerName.NIC.id(); }
 
     @Override public Set<KernelQueue> inputs() { return Set.of(KernelQueue.HARD_START_XMIT); }
 

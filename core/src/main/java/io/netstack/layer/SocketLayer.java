@@ -1,5 +1,6 @@
 package io.netstack.layer;
 
+import io.netstack.stack.LayerName;
 import io.netstack.config.SysctlRegistry;
 import io.netstack.config.HostConfig;
 import io.netstack.skb.ControlBlock;
@@ -73,7 +74,7 @@ public final class SocketLayer implements java.io.Serializable, Layer {
 
     private final Map<String, Map<String, Sock>> hosts = new ConcurrentHashMap<>();
 
-    @Override public String name() { return "socket"; }
+    @Override public String name() { return LayerName.SOCKET.id(); }
 
     @Override public Set<KernelQueue> inputs() { return Set.of(KernelQueue.SK_RECEIVE_QUEUE); }
 

@@ -1,5 +1,6 @@
 package io.netstack.launcher.chaos;
 
+import io.netstack.stack.LayerName;
 import io.netstack.codec.SkbCodec;
 import io.netstack.launcher.EventLedger;
 import io.netstack.launcher.StackClient;
@@ -133,7 +134,7 @@ public final class ChaosRun {
                     if (on) e.printStackTrace(log);
                 }
             }));
-            lag = new QueueLag(stack.bootstrapServers(), StackLauncher.LAYERS, 500);
+            lag = new QueueLag(stack.bootstrapServers(), LayerName.names(), 500);
             NetstackApi api = NetstackApi.connect(stack.socketApiAddress());
             NetstackSocket tcp = connect(api);
             Random rnd = new Random(o.seed());
@@ -206,7 +207,7 @@ public final class ChaosRun {
         plan.add(new Fault("SIGKILL", "l4", l4a.instance(), 0, 0, 0));
         if (n > 1) plan.add(new Fault("broker", "broker", "broker", 0, 0, 0));
         while (plan.size() < n) {
-            String layer = StackLauncher.LAYERS.get(rnd.nextInt(StackLauncher.LAYERS.size()));
+            String layer = LayerName.names().get(rnd.nextInt(LayerName.names().size()));
             List<StackLauncher.Service> inst = stack.instances(layer);
             String instance = inst.get(rnd.nextInt(inst.size())).instance();
             int k = "socket".equals(layer) ? 2 : rnd.nextInt(3);
@@ -393,13 +394,13 @@ public final class ChaosRun {
         if (spec == null || spec.isBlank()) return m;
         for (String part : spec.split(",")) {
             String[] kv = part.trim().split("=");
-            if (kv.length != 2 || !StackLauncher.LAYERS.contains(kv[0].trim()))
-                throw new IllegalArgumentException("--scale: layer=N[,layer=N], layers " + StackLauncher.LAYERS + ", not " + part);
+            if (kv.length != 2 || !LayerName.names().contains(kv[0].trim()))
+                throw new IllegalArgumentException("--scale: layer=N[,layer=N], layers " + LayerName.names() + ", not " + part);
             m.put(kv[0].trim(), Integer.parseInt(kv[1].trim()));
         }
         return m;
     }
 
-    /** "l3=2,l4=2" as a map (layers of StackLauncher.LAYERS). */
+    /** "l3=2,l4=2" as a map (layers of LayerName.names()). */
     public static Map<String, Integer> scale(String spec) { return parseScale(spec); }
 }
