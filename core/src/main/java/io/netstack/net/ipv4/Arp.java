@@ -1,5 +1,6 @@
 package io.netstack.net.ipv4;
 
+import io.netstack.stats.Snmp;
 import io.netstack.config.SysctlRegistry;
 import io.netstack.config.HostConfig;
 import io.netstack.config.Sysctls;
@@ -20,9 +21,6 @@ import java.util.List;
 
 /** net/ipv4/arp.c: arp_rcv, arp_process, arp_solicit, arp_send. */
 public final class Arp {
-
-    /** LINUX_MIB_ARPFILTER as nstat prints it. */
-    public static final String TcpExtArpFilter = "TcpExtArpFilter";
 
     /** arp_rcv: ARP not for us is consumed quietly; a short or non-Ethernet/IPv4 one is dropped. */
     public void arpRcv(L3Host h, SkBuff skb, LayerContext ctx) {
@@ -234,7 +232,7 @@ public final class Arp {
         Route.Output o = Route.ipRouteOutputKey(h, sip, tip, null);
         if (o.rt() == null) return true;
         if (!o.rt().outDev().equals(dev)) {
-            ctx.count(skb, TcpExtArpFilter);
+            ctx.count(skb, Snmp.TcpExtArpFilter);
             return true;
         }
         return false;

@@ -471,24 +471,24 @@ public final class Icmp implements java.io.Serializable {
     /** ICMPMSGIN/OUT_INC_STATS: IcmpMsg{In,Out}Type&lt;N&gt;, and the Icmp line's per-type column (icmpmibmap, net/ipv4/proc.c). */
     static void countMsg(LayerContext ctx, String netns, int type, boolean in) {
         ctx.count(netns, in ? Snmp.icmpMsgInType(type) : Snmp.icmpMsgOutType(type), 1);
-        String name = icmpMibName(type);
-        if (name != null) ctx.count(netns, (in ? "IcmpIn" : "IcmpOut") + name, 1);
+        String name = icmpMibName(type, in);
+        if (name != null) ctx.count(netns, name, 1);
     }
 
-    /** icmpmibmap, net/ipv4/proc.c */
-    static String icmpMibName(int type) {
+    /** icmpmibmap, net/ipv4/proc.c: the Icmp line's column of a type, received or sent; null for none. */
+    static String icmpMibName(int type, boolean in) {
         switch (type) {
-            case 0: return "EchoReps";
-            case 3: return "DestUnreachs";
-            case 4: return "SrcQuenchs";
-            case 5: return "Redirects";
-            case 8: return "Echos";
-            case 11: return "TimeExcds";
-            case 12: return "ParmProbs";
-            case 13: return "Timestamps";
-            case 14: return "TimestampReps";
-            case 17: return "AddrMasks";
-            case 18: return "AddrMaskReps";
+            case 0: return in ? Snmp.IcmpInEchoReps : Snmp.IcmpOutEchoReps;
+            case 3: return in ? Snmp.IcmpInDestUnreachs : Snmp.IcmpOutDestUnreachs;
+            case 4: return in ? Snmp.IcmpInSrcQuenchs : Snmp.IcmpOutSrcQuenchs;
+            case 5: return in ? Snmp.IcmpInRedirects : Snmp.IcmpOutRedirects;
+            case 8: return in ? Snmp.IcmpInEchos : Snmp.IcmpOutEchos;
+            case 11: return in ? Snmp.IcmpInTimeExcds : Snmp.IcmpOutTimeExcds;
+            case 12: return in ? Snmp.IcmpInParmProbs : Snmp.IcmpOutParmProbs;
+            case 13: return in ? Snmp.IcmpInTimestamps : Snmp.IcmpOutTimestamps;
+            case 14: return in ? Snmp.IcmpInTimestampReps : Snmp.IcmpOutTimestampReps;
+            case 17: return in ? Snmp.IcmpInAddrMasks : Snmp.IcmpOutAddrMasks;
+            case 18: return in ? Snmp.IcmpInAddrMaskReps : Snmp.IcmpOutAddrMaskReps;
             default: return null;
         }
     }

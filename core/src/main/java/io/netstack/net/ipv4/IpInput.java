@@ -22,9 +22,6 @@ public final class IpInput {
     public static final int ICMP_PKT_FILTERED = 13;
     public static final int ICMP_PARAMETERPROB = 12;
 
-    /** LINUX_MIB_IPRPFILTER as nstat prints it. */
-    public static final String TcpExtIPReversePathFilter = "TcpExtIPReversePathFilter";
-
     private final IpOutput out;
     private final IpForward fwd;
 
@@ -121,7 +118,7 @@ public final class IpInput {
             r = Route.ipRouteInputNoref(h, skb, iph.daddr(), iph.saddr(), iph.tos(), dev);
         }
         if (r.reason() != null) {
-            if (r.reason() == SkbDropReason.IP_RPFILTER) ctx.count(skb, TcpExtIPReversePathFilter);
+            if (r.reason() == SkbDropReason.IP_RPFILTER) ctx.count(skb, Snmp.TcpExtIPReversePathFilter);
             ctx.drop(skb, r.reason());
             return;
         }

@@ -442,7 +442,7 @@ final class TcpInput implements java.io.Serializable {
             if (!s.rst()) {
                 if (s.syn()) return synChallenge(ctx, tp, s, synInerr);
                 ctx.count(tp.netns, Snmp.TcpExtPAWSEstab, 1);
-                if (!tcpOowRateLimited(ctx, tp, s, "TcpExtTCPACKSkippedPAWS")) tcpSendDupack(ctx, tp, s);
+                if (!tcpOowRateLimited(ctx, tp, s, Snmp.TcpExtTCPACKSkippedPAWS)) tcpSendDupack(ctx, tp, s);
                 ctx.drop(s.skb, SkbDropReason.TCP_RFC7323_PAWS);
                 return false;
             }
@@ -452,7 +452,7 @@ final class TcpInput implements java.io.Serializable {
         if (seqReason != null) {
             if (!s.rst()) {
                 if (s.syn()) return synChallenge(ctx, tp, s, synInerr);
-                if (!tcpOowRateLimited(ctx, tp, s, "TcpExtTCPACKSkippedSeq")) tcpSendDupack(ctx, tp, s);
+                if (!tcpOowRateLimited(ctx, tp, s, Snmp.TcpExtTCPACKSkippedSeq)) tcpSendDupack(ctx, tp, s);
             } else if (tcpResetCheck(tp, s)) {
                 tcpReset(ctx, tp, s.skb);
                 ctx.drop(s.skb, SkbDropReason.TCP_RESET);
@@ -540,7 +540,7 @@ final class TcpInput implements java.io.Serializable {
 
     /** tcp_send_challenge_ack: RFC 5961 7, rate limited per socket; TCPChallengeACK. */
     void tcpSendChallengeAck(LayerContext ctx, TcpSock tp, Seg s) {
-        if (tcpOowRateLimited(ctx, tp, s, "TcpExtTCPACKSkippedChallenge")) return;
+        if (tcpOowRateLimited(ctx, tp, s, Snmp.TcpExtTCPACKSkippedChallenge)) return;
         ctx.count(tp.netns, Snmp.TcpExtTCPChallengeACK, 1);
         out.tcpSendAck(ctx, tp, s.skb);
     }
@@ -548,7 +548,7 @@ final class TcpInput implements java.io.Serializable {
     /** tcp_send_dupack: old data means our ACK was lost (DelayedACKLost, quick ACK mode); ACK now. */
     void tcpSendDupack(LayerContext ctx, TcpSock tp, Seg s) {
         if (s.endSeq != s.seq && TcpSock.before(s.seq, tp.rcvNxt)) {
-            ctx.count(tp.netns, "TcpExtDelayedACKLost", 1);
+            ctx.count(tp.netns, Snmp.TcpExtDelayedACKLost, 1);
             tcpEnterQuickackMode(tp, TcpOutput.TCP_MAX_QUICKACKS);
         }
         out.tcpSendAck(ctx, tp, s.skb);
@@ -798,7 +798,7 @@ final class TcpInput implements java.io.Serializable {
                 if (isDupack) {
                     tp.dupAcks++;
                     if (tp.dupAcks >= tcp.sysctl(SysctlRegistry.TCP_REORDERING) && !tp.rtxQueue.isEmpty()) {
-                        ctx.count(tp.netns, tp.sackOk ? "TcpExtTCPSackRecovery" : "TcpExtTCPRenoRecovery", 1);
+                        ctx.count(tp.netns, tp.sackOk ? Snmp.TcpExtTCPSackRecovery : Snmp.TcpExtTCPRenoRecovery, 1);
                         TcpCong.tcpEnterRecovery(ctx, tp);
                         tcpMarkHeadLost(tp);
                         return result | REXMIT_LOST;
@@ -912,7 +912,7 @@ final class TcpInput implements java.io.Serializable {
     boolean tcpTryUndoRecovery(LayerContext ctx, TcpSock tp, Seg s) {
         if (tcpMayUndo(tp, s)) {
             TcpCong.tcpUndoCwndReduction(tp, false);
-            ctx.count(tp.netns, tp.caState == TcpCong.TCP_CA_LOSS ? "TcpExtTCPLossUndo" : "TcpExtTCPFullUndo", 1);
+            ctx.count(tp.netns, tp.caState == TcpCong.TCP_CA_LOSS ? Snmp.TcpExtTCPLossUndo : Snmp.TcpExtTCPFullUndo, 1);
         }
         if (tcpIsNonSackPreventingReopen(tp)) return true;
         TcpCong.tcpSetCaState(ctx, tp, TcpCong.TCP_CA_OPEN);
@@ -932,7 +932,7 @@ final class TcpInput implements java.io.Serializable {
     boolean tcpTryUndoDsack(LayerContext ctx, TcpSock tp) {
         if (tp.undoMarker && tp.undoRetrans == 0) {
             TcpCong.tcpUndoCwndReduction(tp, false);
-            ctx.count(tp.netns, "TcpExtTCPDSACKUndo", 1);
+            ctx.count(tp.netns, Snmp.TcpExtTCPDSACKUndo, 1);
             return true;
         }
         return false;
@@ -946,8 +946,8 @@ final class TcpInput implements java.io.Serializable {
     boolean tcpTryUndoLoss(LayerContext ctx, TcpSock tp, Seg s, boolean frtoUndo) {
         if (!frtoUndo && !tcpMayUndo(tp, s)) return false;
         TcpCong.tcpUndoCwndReduction(tp, true);
-        ctx.count(tp.netns, "TcpExtTCPLossUndo", 1);
-        if (frtoUndo) ctx.count(tp.netns, "TcpExtTCPSpuriousRTOs", 1);
+        ctx.count(tp.netns, Snmp.TcpExtTCPLossUndo, 1);
+        if (frtoUndo) ctx.count(tp.netns, Snmp.TcpExtTCPSpuriousRTOs, 1);
         tp.retransmits = 0;
         tp.dupAcks = 0;
         if (frtoUndo || tp.sackOk) TcpCong.tcpSetCaState(ctx, tp, TcpCong.TCP_CA_OPEN);
@@ -966,7 +966,7 @@ final class TcpInput implements java.io.Serializable {
         if (TcpCong.tcpRetransOut(tp) > 0) return true;
         if (!tcpAnyRetransDone(tp)) tp.retransStampTs = 0;
         TcpCong.tcpUndoCwndReduction(tp, true);
-        ctx.count(tp.netns, "TcpExtTCPPartialUndo", 1);
+        ctx.count(tp.netns, Snmp.TcpExtTCPPartialUndo, 1);
         tcpTryKeepOpen(ctx, tp);
         return true;
     }
@@ -980,7 +980,7 @@ final class TcpInput implements java.io.Serializable {
         int fack = tp.sackOk && TcpSock.after(tp.highSacked, tp.sndUna) && !TcpSock.after(tp.highSacked, tp.sndNxt)
                 ? tp.highSacked : tp.sndUna;
         if (!TcpSock.before(lowSeq, fack)) return;
-        ctx.count(tp.netns, ts ? "TcpExtTCPTSReorder" : "TcpExtTCPSACKReorder", 1);
+        ctx.count(tp.netns, ts ? Snmp.TcpExtTCPTSReorder : Snmp.TcpExtTCPSACKReorder, 1);
     }
 
     /** tcp_try_keep_open: back to Open (the kernel's Disorder is Open here), high_seq at snd_nxt if the state changes. */
@@ -1041,19 +1041,19 @@ final class TcpInput implements java.io.Serializable {
         int start0 = s.sacks[0];
         int end0 = s.sacks[1];
         if (TcpSock.before(start0, s.ackSeq)) {
-            ctx.count(tp.netns, "TcpExtTCPDSACKRecv", 1);
+            ctx.count(tp.netns, Snmp.TcpExtTCPDSACKRecv, 1);
         } else if (s.numSacks > 1) {
             if (TcpSock.after(end0, s.sacks[3]) || TcpSock.before(start0, s.sacks[2])) return 0;
-            ctx.count(tp.netns, "TcpExtTCPDSACKOfoRecv", 1);
+            ctx.count(tp.netns, Snmp.TcpExtTCPDSACKOfoRecv, 1);
         } else {
             return 0;
         }
         int dupSegs = tcpDsackSeen(tp, start0, end0);
         if (dupSegs == 0) {
-            ctx.count(tp.netns, "TcpExtTCPDSACKIgnoredDubious", 1);
+            ctx.count(tp.netns, Snmp.TcpExtTCPDSACKIgnoredDubious, 1);
             return 0;
         }
-        ctx.count(tp.netns, "TcpExtTCPDSACKRecvSegs", dupSegs);
+        ctx.count(tp.netns, Snmp.TcpExtTCPDSACKRecvSegs, dupSegs);
         if (tp.undoMarker && tp.undoRetrans > 0 && !TcpSock.after(end0, priorSndUna)
                 && TcpSock.after(end0, tp.undoMarkerSeq)) {
             tp.undoRetrans = Math.max(0, tp.undoRetrans - dupSegs);
@@ -1086,7 +1086,7 @@ final class TcpInput implements java.io.Serializable {
      */
     static void tcpSacktagDsack(LayerContext ctx, TcpSock tp, int start, int end, int priorSndUna) {
         if (!tcpIsSackblockValid(tp, true, start, end)) {
-            ctx.count(tp.netns, tp.undoMarker ? "TcpExtTCPDSACKIgnoredOld" : "TcpExtTCPDSACKIgnoredNoUndo", 1);
+            ctx.count(tp.netns, tp.undoMarker ? Snmp.TcpExtTCPDSACKIgnoredOld : Snmp.TcpExtTCPDSACKIgnoredNoUndo, 1);
             return;
         }
         if (!TcpSock.after(end, priorSndUna)) return;
@@ -1176,7 +1176,7 @@ final class TcpInput implements java.io.Serializable {
             if (tp.packetsInFlight() >= tp.cwnd) break;
             seg.lost = false;
             out.tcpRetransmitSkb(ctx, tp, seg, parent);
-            ctx.count(tp.netns, tp.caState == TcpCong.TCP_CA_LOSS ? "TcpExtTCPSlowStartRetrans" : "TcpExtTCPFastRetrans", 1);
+            ctx.count(tp.netns, tp.caState == TcpCong.TCP_CA_LOSS ? Snmp.TcpExtTCPSlowStartRetrans : Snmp.TcpExtTCPFastRetrans, 1);
         }
     }
 
@@ -1197,7 +1197,7 @@ final class TcpInput implements java.io.Serializable {
         // 1. The next segment expected (or an overlap that brings new bytes).
         if (!TcpSock.after(dataSeq, tp.rcvNxt) && TcpSock.after(s.endSeq, tp.rcvNxt)) {
             if (TcpOutput.tcpReceiveWindow(tp) == 0 && len > 0 && dataSeq == tp.rcvNxt) {
-                ctx.count(tp.netns, "TcpExtTCPZeroWindowDrop", 1);
+                ctx.count(tp.netns, Snmp.TcpExtTCPZeroWindowDrop, 1);
                 tcpEnterQuickackMode(tp, TcpOutput.TCP_MAX_QUICKACKS);
                 tp.ackPending = true;
                 tp.ackNow = true;
@@ -1209,7 +1209,7 @@ final class TcpInput implements java.io.Serializable {
             if (len > 0 && tp.rmemAlloc > 0 && tp.rmemAlloc + len > tp.rcvbuf) {
                 tp.ackPending = true;
                 tp.ackNow = true;
-                ctx.count(tp.netns, "TcpExtTCPRcvQDrop", 1);
+                ctx.count(tp.netns, Snmp.TcpExtTCPRcvQDrop, 1);
                 ctx.drop(s.skb, SkbDropReason.PROTO_MEM);
                 return;
             }
@@ -1232,7 +1232,7 @@ final class TcpInput implements java.io.Serializable {
         }
         // 2. Entirely old: our ACK must have been lost.
         if (!TcpSock.after(s.endSeq, tp.rcvNxt)) {
-            ctx.count(tp.netns, "TcpExtDelayedACKLost", 1);
+            ctx.count(tp.netns, Snmp.TcpExtDelayedACKLost, 1);
             tcpEnterQuickackMode(tp, TcpOutput.TCP_MAX_QUICKACKS);
             tp.ackPending = true;
             tp.ackNow = true;
@@ -1257,7 +1257,7 @@ final class TcpInput implements java.io.Serializable {
      */
     void tcpDataQueueOfo(LayerContext ctx, TcpSock tp, Seg s) {
         ctx.trace(s.skb, "tcp_data_queue_ofo");
-        ctx.count(tp.netns, "TcpExtTCPOFOQueue", 1);
+        ctx.count(tp.netns, Snmp.TcpExtTCPOFOQueue, 1);
         byte[] data = s.skb.bytes(s.skb.data() + s.dataOff, s.skb.tail());
         int seq = s.seq;
         tp.ackPending = true;
@@ -1265,7 +1265,7 @@ final class TcpInput implements java.io.Serializable {
         for (TcpSock.OfoSeg o : tp.ofo) {
             if (!TcpSock.before(seq, o.seq) && !TcpSock.after(seq + data.length, o.seq + o.data.length)
                     && (!s.fin() || o.fin)) {
-                ctx.count(tp.netns, "TcpExtTCPOFOMerge", 1);
+                ctx.count(tp.netns, Snmp.TcpExtTCPOFOMerge, 1);
                 ctx.drop(s.skb, SkbDropReason.TCP_OFOMERGE);
                 return;
             }

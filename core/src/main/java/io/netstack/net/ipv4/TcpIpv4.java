@@ -579,7 +579,7 @@ public final class TcpIpv4 implements java.io.Serializable {
             }
             SkBuff synack = tcpMakeSynack(ctx, null, req, dstMetricAdvmss(routeMtu(req.rmtAddr(), null)));
             ctx.count(host.netns(), Snmp.TcpRetransSegs, 1);
-            ctx.count(host.netns(), "TcpExtTCPSynRetrans", 1);
+            ctx.count(host.netns(), Snmp.TcpExtTCPSynRetrans, 1);
             ctx.enqueue(KernelQueue.IP_LOCAL_OUT, synack);
             if (t.length > 2) t[2]++;
             t[0]++;
@@ -748,9 +748,9 @@ public final class TcpIpv4 implements java.io.Serializable {
         if (syncookies == 2 || qlen > backlog) {
             if (syncookies != 0) {
                 wantCookie = true;
-                ctx.count(skb, "TcpExtTCPReqQFullDoCookies");
+                ctx.count(skb, Snmp.TcpExtTCPReqQFullDoCookies);
             } else {
-                ctx.count(skb, "TcpExtTCPReqQFullDrop");
+                ctx.count(skb, Snmp.TcpExtTCPReqQFullDrop);
                 tcpListendrop(ctx, skb);
                 ctx.drop(skb, SkbDropReason.NOT_SPECIFIED);
                 return;
@@ -815,7 +815,7 @@ public final class TcpIpv4 implements java.io.Serializable {
         long now = Math.floorDiv(ctx.nowNanos(), 1_000_000L);
         int limit = sysctl(SysctlRegistry.TCP_INVALID_RATELIMIT);
         if (req.lastOowAckJiffies() != 0 && now - req.lastOowAckJiffies() < limit) {
-            ctx.count(skb, "TcpExtTCPACKSkippedSynRecv");
+            ctx.count(skb, Snmp.TcpExtTCPACKSkippedSynRecv);
             ctx.consume(skb);
             return;
         }
@@ -824,7 +824,7 @@ public final class TcpIpv4 implements java.io.Serializable {
         int advmss = dstMetricAdvmss(routeMtu(req.rmtAddr(), skb.dev()));
         ctx.enqueue(KernelQueue.IP_LOCAL_OUT, tcpMakeSynack(ctx, skb, upd, advmss));
         ctx.count(skb, Snmp.TcpRetransSegs);
-        ctx.count(skb, "TcpExtTCPSynRetrans");
+        ctx.count(skb, Snmp.TcpExtTCPSynRetrans);
         // inet_rtx_syn_ack counts num_retrans (not num_timeout, which the retries limit and the
         // backoff go by); the timer restarts from now (mod_timer_pending).
         long[] t = reqTimers.get(req.key());

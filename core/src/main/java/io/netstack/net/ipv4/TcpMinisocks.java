@@ -32,7 +32,7 @@ final class TcpMinisocks implements java.io.Serializable {
         if (substate == TcpState.TCP_TIME_WAIT) timeoNanos = TcpTimer.TCP_TIMEWAIT_LEN;
         // 2. __inet_twsk_schedule (not rearm): TcpExtTW counts the minisock when it is scheduled,
         //    TcpExtTWKilled instead when it lives 4 s or less; its expiry counts nothing.
-        ctx.count(tp.netns, timeoNanos <= 4_000L * TcpTimer.MS ? "TcpExtTWKilled" : Snmp.TcpExtTW, 1);
+        ctx.count(tp.netns, timeoNanos <= 4_000L * TcpTimer.MS ? Snmp.TcpExtTWKilled : Snmp.TcpExtTW, 1);
         tp.setState(ctx, substate);
         tp.tw = true;
         tp.rtoDeadline = tp.delackDeadline = tp.keepaliveDeadline = tp.probeDeadline = 0;
@@ -56,7 +56,7 @@ final class TcpMinisocks implements java.io.Serializable {
         if (tw.state() == TcpState.TCP_FIN_WAIT2) {
             // 1. Out of window: the ACK-loop-limited answer.
             if (pawsReject || !tcpInWindow(s.seq, s.endSeq, tw.rcvNxt, tw.rcvNxt + tw.rcvWnd)) {
-                return oowRateLimit(ctx, tcp, tw, s, "TcpExtTCPACKSkippedFinWait2");
+                return oowRateLimit(ctx, tcp, tw, s, Snmp.TcpExtTCPACKSkippedFinWait2);
             }
             if (s.rst()) return kill(ctx, tcp, tw, TwVerdict.SUCCESS);
             if (s.syn() && !TcpSock.before(s.seq, tw.rcvNxt)) return kill(ctx, tcp, tw, TwVerdict.RST);
@@ -94,7 +94,7 @@ final class TcpMinisocks implements java.io.Serializable {
         if (pawsReject) ctx.count(tw.netns, Snmp.TcpExtPAWSEstab, 1);
         if (!s.rst()) {
             if (pawsReject || s.ack()) tw.twDeadline = ctx.nowNanos() + TcpTimer.TCP_TIMEWAIT_LEN;
-            return oowRateLimit(ctx, tcp, tw, s, "TcpExtTCPACKSkippedTimeWait");
+            return oowRateLimit(ctx, tcp, tw, s, Snmp.TcpExtTCPACKSkippedTimeWait);
         }
         return TwVerdict.SUCCESS;
     }
@@ -159,7 +159,7 @@ final class TcpMinisocks implements java.io.Serializable {
             ctx.count(skb, Snmp.TcpAttemptFails);
             if ((flg & TcpHeader.RST) == 0) tcp.tcpV4SendReset(ctx, skb, th, true);
             tcp.dropRequest(req);
-            ctx.count(skb, "TcpExtEmbryonicRsts");
+            ctx.count(skb, Snmp.TcpExtEmbryonicRsts);
             ctx.drop(skb, (flg & TcpHeader.RST) != 0 ? SkbDropReason.TCP_RESET : SkbDropReason.TCP_INVALID_SYN);
             return;
         }

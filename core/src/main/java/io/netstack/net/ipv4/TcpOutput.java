@@ -302,7 +302,7 @@ final class TcpOutput implements java.io.Serializable {
         if (seg.syn) {
             flags = TcpHeader.SYN | (tp.state() == TcpState.TCP_SYN_RECV ? TcpHeader.ACK : 0);
             synOpts = tcpSynOptions(ctx, tp);
-            ctx.count(tp.netns, "TcpExtTCPSynRetrans", 1);
+            ctx.count(tp.netns, Snmp.TcpExtTCPSynRetrans, 1);
         } else {
             flags = TcpHeader.ACK | (seg.fin ? TcpHeader.FIN : 0) | (len > 0 && from + len == tp.dataEnd() ? TcpHeader.PSH : 0);
         }
@@ -353,9 +353,9 @@ final class TcpOutput implements java.io.Serializable {
         newWin = Math.min(newWin, max);
         newWin >>= tp.rcvWscale;
         if (newWin == 0) {
-            if (oldWin != 0) ctx.count(tp.netns, "TcpExtTCPToZeroWindowAdv", 1);
+            if (oldWin != 0) ctx.count(tp.netns, Snmp.TcpExtTCPToZeroWindowAdv, 1);
         } else if (oldWin == 0) {
-            ctx.count(tp.netns, "TcpExtTCPFromZeroWindowAdv", 1);
+            ctx.count(tp.netns, Snmp.TcpExtTCPFromZeroWindowAdv, 1);
         }
         return newWin;
     }

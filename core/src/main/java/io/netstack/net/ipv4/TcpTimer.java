@@ -163,7 +163,7 @@ final class TcpTimer implements java.io.Serializable {
     /** tcp_write_err: ETIMEDOUT to the application, TCPAbortOnTimeout, tcp_done. */
     void tcpWriteErr(LayerContext ctx, TcpSock tp) {
         tp.skErr = TcpIpv4.ETIMEDOUT;
-        ctx.count(tp.netns, "TcpExtTCPAbortOnTimeout", 1);
+        ctx.count(tp.netns, Snmp.TcpExtTCPAbortOnTimeout, 1);
         if (!tp.dead) tcp.sockEvent(ctx, tp.key, ControlBlock.SOCK_OP_ERROR, TcpIpv4.ETIMEDOUT, null, tp, null);
         in.tcpDone(ctx, tp);
     }
@@ -211,7 +211,7 @@ final class TcpTimer implements java.io.Serializable {
         // tcp_send_probe0
         int before = tp.sndNxt;
         out.tcpWriteWakeup(ctx, tp, "tcp_send_probe0");
-        if (tp.sndNxt == before) ctx.count(tp.netns, "TcpExtTCPWinProbe", 1);
+        if (tp.sndNxt == before) ctx.count(tp.netns, Snmp.TcpExtTCPWinProbe, 1);
         if (!tp.rtxQueue.isEmpty() || !TcpSock.before(tp.sndNxt, tp.writeSeq)) {
             // Data went (or nothing is left): the RTO timer covers it from here.
             tp.probesOut = 0;
@@ -252,7 +252,7 @@ final class TcpTimer implements java.io.Serializable {
                 return;
             }
             out.tcpWriteWakeup(ctx, tp, "tcp_keepalive_timer");
-            ctx.count(tp.netns, "TcpExtTCPKeepAlive", 1);
+            ctx.count(tp.netns, Snmp.TcpExtTCPKeepAlive, 1);
             tp.probesOut++;
             tp.keepaliveDeadline = ctx.nowNanos() + intvl;
         } else {
