@@ -55,10 +55,10 @@ public final class L4Layer implements Layer {
                 return;
             default:
                 // SK_SENDMSG: udp_sendmsg or the TCP requests, by the socket's protocol.
-                String sk = skb.cb().socket;
-                if (sk != null && sk.startsWith("udp ")) {
+                io.netstack.skb.SockProto proto = skb.cb().socketProto();
+                if (proto == io.netstack.skb.SockProto.UDP) {
                     h.udp().udpSendmsg(ctx, skb);
-                } else if (sk != null && sk.startsWith("tcp ")) {
+                } else if (proto == io.netstack.skb.SockProto.TCP) {
                     h.tcp().tcpSendmsg(ctx, skb);
                 } else {
                     ctx.trace(skb, "sendmsg");

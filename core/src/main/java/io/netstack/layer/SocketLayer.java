@@ -80,8 +80,7 @@ public final class SocketLayer implements java.io.Serializable, Layer {
 
     @Override
     public void receive(KernelQueue queue, SkBuff skb, LayerContext ctx) {
-        String key = skb.cb().socket;
-        if (key != null && key.startsWith("tcp ")) {
+        if (skb.cb().socketProto() == io.netstack.skb.SockProto.TCP) {
             tcpReceive(ctx, skb);
             return;
         }

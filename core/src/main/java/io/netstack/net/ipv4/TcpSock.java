@@ -247,7 +247,7 @@ public final class TcpSock implements java.io.Serializable {
 
     /** The socket key of a connection: "tcp 192.0.2.2:80 192.0.2.1:40000". */
     public static String socketKey(int laddr, int lport, int raddr, int rport) {
-        return "tcp " + Inet.format(laddr) + ":" + lport + " " + Inet.format(raddr) + ":" + rport;
+        return io.netstack.skb.SockProto.TCP.key(Inet.format(laddr) + ":" + lport + " " + Inet.format(raddr) + ":" + rport);
     }
 
     /** The 4-tuple key of the established hash (the same shape as the request socks'). */
