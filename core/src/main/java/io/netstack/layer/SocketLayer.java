@@ -828,7 +828,7 @@ public final class SocketLayer implements java.io.Serializable, Layer {
     }
 
     /**
-     * An ephemeral port from net.ipv4.ip_local_port_range (32768 60999): connect() starts on
+     * An ephemeral port from net.ipv4.ip_local_port_range: connect() starts on
      * an even port, bind(0) on an odd one (__inet_hash_connect / inet_csk_find_open_port), from
      * an offset that depends on the host.
      */
