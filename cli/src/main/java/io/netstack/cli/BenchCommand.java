@@ -1,5 +1,6 @@
 package io.netstack.cli;
 
+import io.netstack.stack.LayerName;
 import io.netstack.broker.ChildProcess;
 import io.netstack.broker.FreePorts;
 import io.netstack.broker.RepoRoot;
@@ -115,7 +116,7 @@ public final class BenchCommand implements Callable<Integer> {
     static final int PAYLOAD = 32;
     static final String HOST = "bench";
     static final String WARM_HOST = "bench-warmup";
-    static final int RELAYS = StackLauncher.LAYERS.size();
+    static final int RELAYS = LayerName.names().size();
 
     private PrintWriter out;
 
@@ -516,7 +517,7 @@ public final class BenchCommand implements Callable<Integer> {
     private ScaleResult scaleRun(String mode, int k, List<String> hosts, Path dir) throws Exception {
         out.printf("=== %d instance%s of every layer ===%n", k, k == 1 ? "" : "s");
         Map<String, Integer> scale = new LinkedHashMap<>();
-        for (String l : StackLauncher.LAYERS) scale.put(l, k);
+        for (String l : LayerName.names()) scale.put(l, k);
         StackLauncher.Builder b = StackLauncher.builder().runDir(dir).delivery(mode).cpus(cpus).jvmArgs(jvmArgList()).scale(scale);
         serviceArgs.forEach(b::serviceArg);
         try (StackLauncher stack = b.build().start(); StackClient client = stack.client()) {
@@ -556,7 +557,7 @@ public final class BenchCommand implements Callable<Integer> {
                 BenchStats.Summary s = BenchStats.summarize(e2e);
                 out.printf(Locale.ROOT, "delivered %d of %d; throughput %.0f datagrams/s; end to end %s%n", e2e.size(), n, pps, s.format());
                 out.println("events written per instance during the measured run:");
-                for (String l : StackLauncher.LAYERS) {
+                for (String l : LayerName.names()) {
                     StringBuilder line = new StringBuilder();
                     per.forEach((inst, c) -> { if (inst.startsWith(l + "-")) line.append(String.format("  %s %d", inst, c)); });
                     out.printf("  %-8s%s%n", l, line);

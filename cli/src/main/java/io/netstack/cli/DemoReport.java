@@ -1,5 +1,6 @@
 package io.netstack.cli;
 
+import io.netstack.stack.LayerName;
 import io.netstack.stack.Fate;
 import io.netstack.stack.SkbEvent;
 
@@ -16,9 +17,6 @@ import java.util.TreeMap;
  */
 public final class DemoReport {
     private DemoReport() {}
-
-    /** The layers in the order a received packet meets them. */
-    public static final List<String> LAYERS = List.of("nic", "softirq", "l3", "l4", "socket");
 
     /**
      * Splits the events by the input frame they descend from: a frame entering at the NIC opens a
@@ -149,7 +147,7 @@ public final class DemoReport {
         Map<String, Map<String, Long>> drops = new LinkedHashMap<>();
         Map<String, List<Long>> hops = new LinkedHashMap<>();
         Map<Long, Long> lastSeen = new HashMap<>();
-        for (String l : LAYERS) {
+        for (String l : LayerName.names()) {
             counts.put(l, new long[5]);
             drops.put(l, new TreeMap<>());
             hops.put(l, new ArrayList<>());

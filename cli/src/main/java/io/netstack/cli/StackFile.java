@@ -1,5 +1,6 @@
 package io.netstack.cli;
 
+import io.netstack.stack.LayerName;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,8 +16,6 @@ import java.util.Map;
 record StackFile(String bootstrap, List<Service> services) {
 
     record Service(String layer, String instance, String url, long pid) {}
-
-    static final List<String> LAYERS = List.of("nic", "softirq", "l3", "l4", "socket");
 
     static final Path DEFAULT = StackState.file();
 
@@ -43,7 +42,7 @@ record StackFile(String bootstrap, List<Service> services) {
                 String layer = str(m.get("layer"), instance == null ? "?" : instance.replaceAll("[-_].*", ""));
                 String host = str(m.get("host"), "127.0.0.1");
                 Object pid = m.get("pid");
-                if (LAYERS.contains(layer)) services.add(new Service(layer, instance == null ? layer : instance,
+                if (LayerName.names().contains(layer)) services.add(new Service(layer, instance == null ? layer : instance,
                         "http://" + host + ":" + p.intValue(), pid instanceof Number d ? d.longValue() : -1));
             }
             for (Map.Entry<?, ?> e : m.entrySet()) walk(e.getValue(), String.valueOf(e.getKey()), bootstrap, services);

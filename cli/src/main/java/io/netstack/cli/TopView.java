@@ -1,5 +1,6 @@
 package io.netstack.cli;
 
+import io.netstack.stack.LayerName;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -29,7 +30,7 @@ final class TopView {
                 "OUT/s", "DROP/s", "DEPTH", "HOP p50", "HOP p99", "E2E p99", "DLQ"));
         Map<String, Double> dropsByReason = new HashMap<>();
         Map<String, Double> depthByQueue = new TreeMap<>();
-        for (String layer : StackFile.LAYERS) {
+        for (String layer : LayerName.names()) {
             int instances = 0;
             int answering = 0;
             double in = 0, out = 0, drop = 0, depth = 0, dlq = 0;

@@ -105,7 +105,7 @@ public final class HostConfigParser {
         for (Map.Entry<String, String> e : sysctl.entrySet()) {
             // net.ipv4.tcp_congestion_control names an algorithm; writing one the kernel does not
             // have fails (ENOENT), so it is refused here: tcp_available_congestion_control.
-            if (e.getKey().equals("net.ipv4.tcp_congestion_control")) {
+            if (e.getKey().equals(SysctlRegistry.TCP_CONGESTION_CONTROL.name())) {
                 if (!AVAILABLE_CONGESTION_CONTROL.contains(e.getValue().trim())) {
                     throw err(findValue(mapping(s, "sysctl"), e.getKey()), "sysctl " + e.getKey() + " = '" + e.getValue()
                             + "': not one of " + String.join(", ", AVAILABLE_CONGESTION_CONTROL) + " (tcp_available_congestion_control)");

@@ -1,5 +1,6 @@
 package io.netstack.layer;
 
+import io.netstack.stack.LayerName;
 import io.netstack.config.HostConfig;
 import io.netstack.net.core.Neighbour;
 import io.netstack.net.ipv4.Arp;
@@ -56,7 +57,7 @@ public final class L3Layer implements Layer {
         this.out.setLoopbackRcv(in::ipRcv);
     }
 
-    @Override public String name() { return "l3"; }
+    @Override public String name() { return LayerName.L3.id(); }
 
     @Override public Set<KernelQueue> inputs() { return Set.of(KernelQueue.PTYPE_IP, KernelQueue.PTYPE_ARP, KernelQueue.IP_LOCAL_OUT); }
 

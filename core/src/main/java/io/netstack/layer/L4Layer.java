@@ -1,5 +1,6 @@
 package io.netstack.layer;
 
+import io.netstack.stack.LayerName;
 import io.netstack.config.HostConfig;
 import io.netstack.net.ipv4.Icmp;
 import io.netstack.net.ipv4.TcpIpv4;
@@ -30,7 +31,7 @@ public final class L4Layer implements Layer {
 
     private final Map<String, Host> hosts = new ConcurrentHashMap<>();
 
-    @Override public String name() { return "l4"; }
+    @Override public String name() { return LayerName.L4.id(); }
 
     @Override public Set<KernelQueue> inputs() { return Set.of(KernelQueue.INET_PROTO_ICMP, KernelQueue.INET_PROTO_UDP, KernelQueue.INET_PROTO_TCP, KernelQueue.SK_SENDMSG); }
 
@@ -54,10 +55,10 @@ public final class L4Layer implements Layer {
                 return;
             default:
                 // SK_SENDMSG: udp_sendmsg or the TCP requests, by the socket's protocol.
-                String sk = skb.cb().socket;
-                if (sk != null && sk.startsWith("udp ")) {
+                io.netstack.skb.SockProto proto = skb.cb().socketProto();
+                if (proto == io.netstack.skb.SockProto.UDP) {
                     h.udp().udpSendmsg(ctx, skb);
-                } else if (sk != null && sk.startsWith("tcp ")) {
+                } else if (proto == io.netstack.skb.SockProto.TCP) {
                     h.tcp().tcpSendmsg(ctx, skb);
                 } else {
                     ctx.trace(skb, "sendmsg");

@@ -1,5 +1,7 @@
 package io.netstack.layer;
 
+import io.netstack.stack.LayerName;
+import io.netstack.config.SysctlRegistry;
 import io.netstack.config.HostConfig;
 import io.netstack.drivers.Veth;
 import io.netstack.net.core.BacklogDepth;
@@ -49,7 +51,7 @@ public final class NicLayer implements Layer, WireReceiver {
         this.veth = new Veth(new Dev(softnet, new PacketTaps(), new SchGeneric()), cpus);
     }
 
-    @Override public String name() { return "nic"; }
+    @Override public String name() { return LayerName.NIC.id(); }
 
     @Override public Set<KernelQueue> inputs() { return Set.of(KernelQueue.HARD_START_XMIT); }
 
@@ -83,7 +85,7 @@ public final class NicLayer implements Layer, WireReceiver {
             return;
         }
         HostConfig host = hosts.get(frame.netns());
-        int maxBacklog = host.sysctl().getInt("net.core.netdev_max_backlog", Dev.NETDEV_MAX_BACKLOG_DEFAULT);
+        int maxBacklog = host.sysctl().get(SysctlRegistry.NETDEV_MAX_BACKLOG);
         veth.vethRx(skb, iface.get(), maxBacklog, backlogDepth, ctx);
     }
 

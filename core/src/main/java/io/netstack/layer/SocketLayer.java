@@ -1,5 +1,7 @@
 package io.netstack.layer;
 
+import io.netstack.stack.LayerName;
+import io.netstack.config.SysctlRegistry;
 import io.netstack.config.HostConfig;
 import io.netstack.skb.ControlBlock;
 import io.netstack.skb.SkBuff;
@@ -107,14 +109,13 @@ public final class SocketLayer implements java.io.Serializable, Layer {
         if (b != null) wakeups.wake(netns, b.fd);
     }
 
-    @Override public String name() { return "socket"; }
+    @Override public String name() { return LayerName.SOCKET.id(); }
 
     @Override public Set<KernelQueue> inputs() { return Set.of(KernelQueue.SK_RECEIVE_QUEUE); }
 
     @Override
     public void receive(KernelQueue queue, SkBuff skb, LayerContext ctx) {
-        String key = skb.cb().socket;
-        if (key != null && key.startsWith("tcp ")) {
+        if (skb.cb().socketProto() == io.netstack.skb.SockProto.TCP) {
             tcpReceive(ctx, skb);
             return;
         }
@@ -196,7 +197,7 @@ public final class SocketLayer implements java.io.Serializable, Layer {
 
     @Override
     public void configure(HostConfig host) {
-        int rcvbuf = host.sysctl().getInt("net.core.rmem_default", 212992);
+        int rcvbuf = host.sysctl().get(SysctlRegistry.RMEM_DEFAULT);
         Map<String, Sock> old = hosts.getOrDefault(host.netns(), Collections.emptyMap());
         Map<String, Sock> socks = new LinkedHashMap<>();
         for (HostConfig.SocketSpec s : host.sockets()) {
@@ -224,7 +225,7 @@ public final class SocketLayer implements java.io.Serializable, Layer {
                 b.lport = s.port();
                 b.backlog = s.backlog();
                 b.key = s.key();
-                b.rcvbuf = host.sysctl().getInts("net.ipv4.tcp_rmem", 4096, 131072, 6291456)[1];
+                b.rcvbuf = host.sysctl().get(SysctlRegistry.TCP_RMEM)[1];
                 hs.fds.put(b.fd, b);
                 hs.byKey.put(b.key, b);
             }
@@ -376,8 +377,8 @@ public final class SocketLayer implements java.io.Serializable, Layer {
         HostSockets h = hs(netns);
         BsdSocket b = new BsdSocket(h.nextFd++, proto);
         b.rcvbuf = "tcp".equals(proto)
-                ? h.config.sysctl().getInts("net.ipv4.tcp_rmem", 4096, 131072, 6291456)[1]
-                : h.config.sysctl().getInt("net.core.rmem_default", 212992);
+                ? h.config.sysctl().get(SysctlRegistry.TCP_RMEM)[1]
+                : h.config.sysctl().get(SysctlRegistry.RMEM_DEFAULT);
         h.fds.put(b.fd, b);
         return Result.ok(b.fd);
     }
@@ -520,7 +521,7 @@ public final class SocketLayer implements java.io.Serializable, Layer {
         if (data.length == 0) return Result.ok(0);
         // tcp_sendmsg_locked / sk_stream_memory_free: what fits in the send buffer is taken
         // (a short count), nothing fits: EAGAIN (a blocking caller waits for sk_write_space).
-        int sndbuf = b.sndbuf > 0 ? b.sndbuf : h.config.sysctl().getInts("net.ipv4.tcp_wmem", 4096, 16384, 4194304)[1];
+        int sndbuf = b.sndbuf > 0 ? b.sndbuf : h.config.sysctl().get(SysctlRegistry.TCP_WMEM)[1];
         long room = sndbuf - (b.sndSent - b.sndAcked);
         if (room <= 0) return Result.err(Errno.EAGAIN);
         int n = (int) Math.min(data.length, room);
@@ -681,7 +682,7 @@ public final class SocketLayer implements java.io.Serializable, Layer {
         long arg;
         switch (opt) {
             case ControlBlock.SO_RCVBUF: {
-                long v = Math.min(value, h.config.sysctl().getInt("net.core.rmem_max", 212992));
+                long v = Math.min(value, h.config.sysctl().get(SysctlRegistry.RMEM_MAX));
                 b.rcvbuf = (int) Math.max(v * 2, 2304);
                 b.rcvbufSet = true;
                 arg = b.rcvbuf;
@@ -877,12 +878,12 @@ public final class SocketLayer implements java.io.Serializable, Layer {
     }
 
     /**
-     * An ephemeral port from net.ipv4.ip_local_port_range (32768 60999): connect() starts on
+     * An ephemeral port from net.ipv4.ip_local_port_range: connect() starts on
      * an even port, bind(0) on an odd one (__inet_hash_connect / inet_csk_find_open_port), from
      * an offset that depends on the host.
      */
     private int ephemeralPort(HostSockets h, String proto, int addr, boolean connect) {
-        int[] range = h.config.sysctl().getInts("net.ipv4.ip_local_port_range", 32768, 60999);
+        int[] range = h.config.sysctl().get(SysctlRegistry.IP_LOCAL_PORT_RANGE);
         int low = range[0];
         int high = range[1];
         int n = high - low + 1;

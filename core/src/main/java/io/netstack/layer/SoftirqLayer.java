@@ -1,5 +1,6 @@
 package io.netstack.layer;
 
+import io.netstack.stack.LayerName;
 import io.netstack.config.HostConfig;
 import io.netstack.net.core.Dev;
 import io.netstack.net.core.PacketTaps;
@@ -41,7 +42,7 @@ public final class SoftirqLayer implements Layer {
         this.dev = new Dev(softnet, taps, sched);
     }
 
-    @Override public String name() { return "softirq"; }
+    @Override public String name() { return LayerName.SOFTIRQ.id(); }
 
     @Override public Set<KernelQueue> inputs() { return Set.of(KernelQueue.BACKLOG, KernelQueue.DEV_QUEUE_XMIT); }
 

@@ -13,6 +13,9 @@ public final class ControlBlock implements java.io.Serializable {
     public int ipFlags;
     /** The socket the skb is queued to or was sent from ("udp 0.0.0.0:5353"), or null. */
     public String socket;
+
+    /** The protocol of {@link #socket} (sk->sk_protocol); null for no socket. */
+    public SockProto socketProto() { return SockProto.ofKey(socket); }
     /** The flow for the sending path (l4 to l3) and the peer for delivery (l4 to socket). */
     public int saddr;
     public int daddr;

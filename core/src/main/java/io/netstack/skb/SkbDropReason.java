@@ -6,6 +6,8 @@ package io.netstack.skb;
  * here reads like `perf trace -e skb:kfree_skb` or pwru on a real kernel.
  */
 public enum SkbDropReason {
+    /** SKB_NOT_DROPPED_YET (0): no reason, the skb lives on; what tcp_rcv_state_process returns when it sends no reset. */
+    NOT_DROPPED_YET,
     NOT_SPECIFIED,
     NO_SOCKET,
     PKT_TOO_SMALL,

@@ -27,32 +27,32 @@ package io.netstack.stack;
  */
 public enum KernelQueue {
     /** softnet_data.input_pkt_queue: netif_rx / enqueue_to_backlog, one partition per emulated CPU. */
-    BACKLOG("netstack.backlog", "softirq"),
+    BACKLOG("netstack.backlog", LayerName.SOFTIRQ),
     /** ptype_base[ETH_P_IP]: __netif_receive_skb_core hands IPv4 to ip_rcv. */
-    PTYPE_IP("netstack.ptype.ip", "l3"),
+    PTYPE_IP("netstack.ptype.ip", LayerName.L3),
     /** ptype_base[ETH_P_ARP]: to arp_rcv. */
-    PTYPE_ARP("netstack.ptype.arp", "l3"),
+    PTYPE_ARP("netstack.ptype.arp", LayerName.L3),
     /** inet_protos[IPPROTO_ICMP]: ip_local_deliver_finish to icmp_rcv. */
-    INET_PROTO_ICMP("netstack.inet-protos.icmp", "l4"),
+    INET_PROTO_ICMP("netstack.inet-protos.icmp", LayerName.L4),
     /** inet_protos[IPPROTO_UDP]: to udp_rcv. */
-    INET_PROTO_UDP("netstack.inet-protos.udp", "l4"),
+    INET_PROTO_UDP("netstack.inet-protos.udp", LayerName.L4),
     /** inet_protos[IPPROTO_TCP]: to tcp_v4_rcv. */
-    INET_PROTO_TCP("netstack.inet-protos.tcp", "l4"),
+    INET_PROTO_TCP("netstack.inet-protos.tcp", LayerName.L4),
     /** sk->sk_receive_queue: what the transport layer queued to a socket. */
-    SK_RECEIVE_QUEUE("netstack.sk-receive-queue", "socket"),
+    SK_RECEIVE_QUEUE("netstack.sk-receive-queue", LayerName.SOCKET),
     /** What a socket sends: sendmsg into udp_sendmsg / tcp_sendmsg. */
-    SK_SENDMSG("netstack.sk-sendmsg", "l4"),
+    SK_SENDMSG("netstack.sk-sendmsg", LayerName.L4),
     /** A transport segment handed to IP: ip_queue_xmit / ip_build_and_send_pkt / icmp_push_reply. */
-    IP_LOCAL_OUT("netstack.ip-local-out", "l3"),
+    IP_LOCAL_OUT("netstack.ip-local-out", LayerName.L3),
     /** dev_queue_xmit: a finished frame enqueued to the device's qdisc. */
-    DEV_QUEUE_XMIT("netstack.dev-queue-xmit", "softirq"),
+    DEV_QUEUE_XMIT("netstack.dev-queue-xmit", LayerName.SOFTIRQ),
     /** The driver's TX ring: qdisc_restart / dev_hard_start_xmit hands the frame to ndo_start_xmit. */
-    HARD_START_XMIT("netstack.hard-start-xmit", "nic");
+    HARD_START_XMIT("netstack.hard-start-xmit", LayerName.NIC);
 
     private final String topic;
-    private final String layer;
+    private final LayerName layer;
 
-    KernelQueue(String topic, String layer) {
+    KernelQueue(String topic, LayerName layer) {
         this.topic = topic;
         this.layer = layer;
     }
@@ -61,7 +61,10 @@ public enum KernelQueue {
     public String topic() { return topic; }
 
     /** The layer that reads this queue. */
-    public String layer() { return layer; }
+    public String layer() { return layer.id(); }
+
+    /** The layer that reads this queue. */
+    public LayerName layerName() { return layer; }
 
     /** Topics beside the data path. */
     public static final String WIRE_RX_TOPIC = "netstack.wire.rx";

@@ -15,7 +15,7 @@ import java.util.Set;
  */
 public interface Layer {
 
-    /** "nic", "softirq", "l3", "l4" or "socket": the layer names of {@link KernelQueue#layer()}. */
+    /** The layer's {@link LayerName#id()}: "nic", "softirq", "l3", "l4" or "socket". */
     String name();
 
     /** The queues this layer reads. */

@@ -132,6 +132,54 @@ public final class Snmp {
     public static final String TcpExtPAWSEstab = "TcpExtPAWSEstab";
     public static final String TcpExtTCPRcvQDrop = "TcpExtTCPRcvQDrop";
     public static final String TcpExtTCPBacklogDrop = "TcpExtTCPBacklogDrop";
+    public static final String TcpExtArpFilter = "TcpExtArpFilter";
+    public static final String TcpExtDelayedACKLost = "TcpExtDelayedACKLost";
+    public static final String TcpExtEmbryonicRsts = "TcpExtEmbryonicRsts";
+    public static final String TcpExtIPReversePathFilter = "TcpExtIPReversePathFilter";
+    public static final String TcpExtTCPACKSkippedChallenge = "TcpExtTCPACKSkippedChallenge";
+    public static final String TcpExtTCPACKSkippedFinWait2 = "TcpExtTCPACKSkippedFinWait2";
+    public static final String TcpExtTCPACKSkippedPAWS = "TcpExtTCPACKSkippedPAWS";
+    public static final String TcpExtTCPACKSkippedSeq = "TcpExtTCPACKSkippedSeq";
+    public static final String TcpExtTCPACKSkippedSynRecv = "TcpExtTCPACKSkippedSynRecv";
+    public static final String TcpExtTCPACKSkippedTimeWait = "TcpExtTCPACKSkippedTimeWait";
+    public static final String TcpExtTCPAbortOnTimeout = "TcpExtTCPAbortOnTimeout";
+    public static final String TcpExtTCPDSACKIgnoredDubious = "TcpExtTCPDSACKIgnoredDubious";
+    public static final String TcpExtTCPDSACKIgnoredNoUndo = "TcpExtTCPDSACKIgnoredNoUndo";
+    public static final String TcpExtTCPDSACKIgnoredOld = "TcpExtTCPDSACKIgnoredOld";
+    public static final String TcpExtTCPDSACKOfoRecv = "TcpExtTCPDSACKOfoRecv";
+    public static final String TcpExtTCPDSACKRecv = "TcpExtTCPDSACKRecv";
+    public static final String TcpExtTCPDSACKRecvSegs = "TcpExtTCPDSACKRecvSegs";
+    public static final String TcpExtTCPDSACKUndo = "TcpExtTCPDSACKUndo";
+    public static final String TcpExtTCPFastRetrans = "TcpExtTCPFastRetrans";
+    public static final String TcpExtTCPFromZeroWindowAdv = "TcpExtTCPFromZeroWindowAdv";
+    public static final String TcpExtTCPFullUndo = "TcpExtTCPFullUndo";
+    public static final String TcpExtTCPHystartDelayCwnd = "TcpExtTCPHystartDelayCwnd";
+    public static final String TcpExtTCPHystartDelayDetect = "TcpExtTCPHystartDelayDetect";
+    public static final String TcpExtTCPHystartTrainCwnd = "TcpExtTCPHystartTrainCwnd";
+    public static final String TcpExtTCPHystartTrainDetect = "TcpExtTCPHystartTrainDetect";
+    public static final String TcpExtTCPKeepAlive = "TcpExtTCPKeepAlive";
+    public static final String TcpExtTCPLossUndo = "TcpExtTCPLossUndo";
+    public static final String TcpExtTCPOFOMerge = "TcpExtTCPOFOMerge";
+    public static final String TcpExtTCPOFOQueue = "TcpExtTCPOFOQueue";
+    public static final String TcpExtTCPPartialUndo = "TcpExtTCPPartialUndo";
+    public static final String TcpExtTCPRenoRecovery = "TcpExtTCPRenoRecovery";
+    public static final String TcpExtTCPReqQFullDoCookies = "TcpExtTCPReqQFullDoCookies";
+    public static final String TcpExtTCPReqQFullDrop = "TcpExtTCPReqQFullDrop";
+    public static final String TcpExtTCPSACKReorder = "TcpExtTCPSACKReorder";
+    public static final String TcpExtTCPSackRecovery = "TcpExtTCPSackRecovery";
+    public static final String TcpExtTCPSlowStartRetrans = "TcpExtTCPSlowStartRetrans";
+    public static final String TcpExtTCPSpuriousRTOs = "TcpExtTCPSpuriousRTOs";
+    public static final String TcpExtTCPSynRetrans = "TcpExtTCPSynRetrans";
+    public static final String TcpExtTCPTSReorder = "TcpExtTCPTSReorder";
+    public static final String TcpExtTCPToZeroWindowAdv = "TcpExtTCPToZeroWindowAdv";
+    public static final String TcpExtTCPWinProbe = "TcpExtTCPWinProbe";
+    public static final String TcpExtTCPZeroWindowDrop = "TcpExtTCPZeroWindowDrop";
+    public static final String TcpExtTWKilled = "TcpExtTWKilled";
+
+    // Ip6: IPSTATS_MIB_* of /proc/net/snmp6 (what the IPv6-disabled path counts)
+    public static final String Ip6InDiscards = "Ip6InDiscards";
+    public static final String Ip6InOctets = "Ip6InOctets";
+    public static final String Ip6InReceives = "Ip6InReceives";
 
     /** Counters every host exports from start-up, at zero until they move (dynamic IcmpMsg ones come on first use). */
     public static final List<String> WELL_KNOWN = List.of(

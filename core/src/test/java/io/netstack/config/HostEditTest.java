@@ -23,7 +23,7 @@ class HostEditTest {
               - {ip: "192.0.2.2", mac: "02:00:00:00:0a:02", dev: eth0}
             sysctl:
               net.ipv4.ip_forward: 1
-              net.ipv4.tcp_rmem: "4096 131072 6291456"
+              net.ipv4.tcp_rmem: "4096 65536 8388608"
             firewall: |
               *nat
               :PREROUTING ACCEPT [0:0]
@@ -94,9 +94,9 @@ class HostEditTest {
     void sysctlWriteKeepsEverythingElse() {
         HostEdit e = HostEdit.of(HOST).sysctlSet("net.ipv4.ip_forward", "0").sysctlSet("net.ipv4.tcp_sack", "0");
         HostConfig h = e.validate("r");
-        assertThat(h.sysctl().getInt("net.ipv4.ip_forward", -1)).isZero();
-        assertThat(h.sysctl().getInt("net.ipv4.tcp_sack", -1)).isZero();
-        assertThat(h.sysctl().get("net.ipv4.tcp_rmem", "")).isEqualTo("4096 131072 6291456");
+        assertThat(h.sysctl().raw("net.ipv4.ip_forward")).isEqualTo("0");
+        assertThat(h.sysctl().raw("net.ipv4.tcp_sack")).isEqualTo("0");
+        assertThat(h.sysctl().raw("net.ipv4.tcp_rmem")).isEqualTo("4096 65536 8388608");
         assertThat(h.firewall()).contains("-A POSTROUTING -o eth1 -j MASQUERADE");
         assertThat(h.neighbors()).hasSize(1);
         assertThat(e.sysctl("net.ipv4.tcp_sack")).isEqualTo("0");

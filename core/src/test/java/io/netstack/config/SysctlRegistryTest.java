@@ -15,37 +15,50 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class SysctlRegistryTest {
 
-    /** The ways the code reads a sysctl: a full name, a conf/neigh family key, Icmp's short name. */
-    static final Pattern FULL = Pattern.compile("\"(net\\.(?:core|ipv4|netfilter)\\.[a-z0-9_]+)\"");
-    static final Pattern CONF = Pattern.compile("\\.(?:conf|confAll|confMax|confOr|confAnd)\\([^;\"]*\"([a-z0-9_]+)\"");
-    static final Pattern NEIGH = Pattern.compile("\\.neigh\\([^;\"]*\"([a-z0-9_]+)\"");
-    static final Pattern ICMP_SHORT = Pattern.compile("sysctl\\(\"(icmp_[a-z0-9_]+)\"");
+    /** A sysctl's name written out: only SysctlRegistry may, everyone else reads through its typed keys. */
+    static final Pattern NAME = Pattern.compile("\"(net\\.(?:core|ipv4|ipv6|netfilter)\\.[a-z0-9_.]*)\"");
 
     @Test
-    void everyKeyTheCodeReadsIsRegistered() throws IOException {
-        TreeSet<String> read = new TreeSet<>();
+    void noSysctlIsNamedOutsideTheRegistry() throws IOException {
+        TreeSet<String> named = new TreeSet<>();
         try (Stream<Path> files = Files.walk(Path.of("src/main/java/io/netstack"))) {
             for (Path f : (Iterable<Path>) files.filter(p -> p.toString().endsWith(".java"))::iterator) {
-                if (f.endsWith("SysctlRegistry.java") || f.endsWith("Sysctls.java")) continue;
-                String src = Files.readString(f);
-                find(FULL, src, "", read);
-                find(CONF, src, "net.ipv4.conf.*.", read);
-                find(NEIGH, src, "net.ipv4.neigh.*.", read);
-                find(ICMP_SHORT, src, "net.ipv4.", read);
+                if (f.endsWith("SysctlRegistry.java")) continue;
+                Matcher m = NAME.matcher(Files.readString(f));
+                while (m.find()) named.add(f.getFileName() + ": " + m.group(1));
             }
         }
-        assertThat(read).as("the grep found the keys").hasSizeGreaterThan(60);
-        TreeSet<String> missing = new TreeSet<>();
-        for (String k : read) if (!SysctlRegistry.entries().containsKey(k)) missing.add(k);
-        assertThat(missing).as("read by the code but not in SysctlRegistry").isEmpty();
+        assertThat(named).as("sysctl names (and so defaults) outside SysctlRegistry").isEmpty();
+        assertThat(SysctlRegistry.entries()).as("the registry is filled").hasSizeGreaterThan(60);
     }
 
-    private static void find(Pattern p, String src, String prefix, TreeSet<String> into) {
-        Matcher m = p.matcher(src);
-        while (m.find()) {
-            String k = prefix + m.group(1);
-            if (k.equals("net.ipv4.")) continue;
-            into.add(k);
+    @Test
+    void anUnsetKeyReadsTheRegistryDefault() {
+        Sysctls none = Sysctls.empty();
+        assertThat(none.get(SysctlRegistry.TCP_RMEM)).containsExactly(4096, 131072, 33554432);
+        assertThat(none.get(SysctlRegistry.TCP_CONGESTION_CONTROL)).isEqualTo("cubic");
+        assertThat(none.confOr("eth0", SysctlRegistry.CONF_SEND_REDIRECTS)).isTrue();
+        // accept_source_route: all starts at 0, default (and so a new device) at 1; the AND is off.
+        assertThat(none.confAll(SysctlRegistry.CONF_ACCEPT_SOURCE_ROUTE)).isZero();
+        assertThat(none.conf("eth0", SysctlRegistry.CONF_ACCEPT_SOURCE_ROUTE)).isOne();
+        assertThat(none.confAnd("eth0", SysctlRegistry.CONF_ACCEPT_SOURCE_ROUTE)).isFalse();
+        assertThat(SysctlRegistry.lookup("net.ipv4.conf.all.accept_source_route").orElseThrow().dflt()).isEqualTo("0");
+        assertThat(SysctlRegistry.lookup("net.ipv4.conf.eth0.accept_source_route").orElseThrow().dflt()).isEqualTo("1");
+        Sysctls set = new Sysctls(Map.of("net.ipv4.conf.default.rp_filter", "2", "net.ipv4.tcp_rmem", "1 2 3"));
+        assertThat(set.conf("eth0", SysctlRegistry.CONF_RP_FILTER)).isEqualTo(2);
+        assertThat(set.get(SysctlRegistry.TCP_RMEM)).containsExactly(1, 2, 3);
+    }
+
+    @Test
+    void everyTypedKeyIsAnEntry() throws IllegalAccessException {
+        for (java.lang.reflect.Field f : SysctlRegistry.class.getFields()) {
+            Object k = f.get(null);
+            String name = k instanceof SysctlRegistry.Int i ? i.name()
+                    : k instanceof SysctlRegistry.Ints i ? i.name()
+                    : k instanceof SysctlRegistry.Str i ? i.name()
+                    : k instanceof SysctlRegistry.PerDev d ? d.name("eth0") : null;
+            if (name == null) continue;
+            assertThat(SysctlRegistry.implemented(name)).as(f.getName()).isTrue();
         }
     }
 

@@ -40,9 +40,6 @@ public final class L4Fixture {
                 + "  - {ip: \"192.0.2.1\", mac: \"02:00:00:00:00:99\", dev: eth0}\n"
                 + "sysctl:\n"
                 + "  net.ipv4.icmp_ratelimit: 0\n"
-                + "  net.ipv4.tcp_rmem: \"4096 131072 33554432\"\n"
-                + "  net.core.rmem_default: 212992\n"
-                + "  net.core.rmem_max: 4194304\n"
                 + extraSysctl
                 + (sockets.isEmpty() ? "sockets: []\n" : "sockets:\n" + sockets);
         return HostConfigParser.parse(yaml, "fixture", NETNS);

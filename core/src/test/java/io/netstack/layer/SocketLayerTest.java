@@ -56,8 +56,7 @@ class SocketLayerTest {
     void receiveBufferOverflow() {
         SocketLayer s = new SocketLayer();
         // 2000 bytes: room for two small datagrams of truesize 832.
-        s.configure(io.netstack.config.HostConfigParser.parse(L4Fixture.host(SOCKETS, "").source()
-                .replace("net.core.rmem_default: 212992", "net.core.rmem_default: 2000"), "t", L4Fixture.NETNS));
+        s.configure(L4Fixture.host(SOCKETS, "  net.core.rmem_default: 2000\n"));
         assertThat(L4Fixture.run(s, KernelQueue.SK_RECEIVE_QUEUE, queued("01")).fate()).isInstanceOf(Fate.Delivered.class);
         assertThat(L4Fixture.run(s, KernelQueue.SK_RECEIVE_QUEUE, queued("02")).fate()).isInstanceOf(Fate.Delivered.class);
         L4Fixture.Visit over = L4Fixture.run(s, KernelQueue.SK_RECEIVE_QUEUE, queued("03"));
@@ -75,8 +74,7 @@ class SocketLayerTest {
     @Test
     void emptyQueueAcceptsOneOversizedDatagram() {
         SocketLayer s = new SocketLayer();
-        s.configure(io.netstack.config.HostConfigParser.parse(L4Fixture.host(SOCKETS, "").source()
-                .replace("net.core.rmem_default: 212992", "net.core.rmem_default: 100"), "t", L4Fixture.NETNS));
+        s.configure(L4Fixture.host(SOCKETS, "  net.core.rmem_default: 100\n"));
         assertThat(L4Fixture.run(s, KernelQueue.SK_RECEIVE_QUEUE, queued("01")).fate()).isInstanceOf(Fate.Delivered.class);
         assertThat(L4Fixture.run(s, KernelQueue.SK_RECEIVE_QUEUE, queued("02")).fate()).isInstanceOf(Fate.Dropped.class);
     }

@@ -1,5 +1,6 @@
 package io.netstack.e2e;
 
+import io.netstack.stack.LayerName;
 import io.netstack.broker.RepoRoot;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -25,8 +26,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * it is installed).
  */
 class ComposeFileTest {
-
-    static final List<String> LAYERS = List.of("nic", "softirq", "l3", "l4", "socket");
     static final Path REPO = RepoRoot.find();
 
     @SuppressWarnings("unchecked")
@@ -79,7 +78,7 @@ class ComposeFileTest {
     @Test
     void layerServicesScaleAndAgreeWithTheirApplicationConfiguration() throws IOException {
         Map<String, Object> services = services();
-        for (String layer : LAYERS) {
+        for (String layer : LayerName.names()) {
             Map<String, Object> s = map(services.get(layer + "-service"));
             assertThat(s).as(layer).isNotNull().doesNotContainKeys("container_name", "ports");
             int port = applicationPort(layer);
@@ -122,7 +121,7 @@ class ComposeFileTest {
                 found.add(layer);
             }
         }
-        assertThat(found).containsExactlyInAnyOrderElementsOf(LAYERS);
+        assertThat(found).containsExactlyInAnyOrderElementsOf(LayerName.names());
         assertThat(String.valueOf(job.get("file_sd_configs"))).contains(".netstack/prometheus-targets");
         String exporter = String.valueOf(prom.get("scrape_configs"));
         assertThat(exporter).contains("kafka-exporter:9308");

@@ -1,5 +1,6 @@
 package io.netstack.e2e;
 
+import io.netstack.stack.LayerName;
 import io.netstack.broker.ChildProcess;
 import io.netstack.broker.FreePorts;
 import io.netstack.broker.RepoRoot;
@@ -103,7 +104,7 @@ class DashboardQueriesIT {
                 String screen = Files.readString(run.resolve("top.txt"));
                 System.out.println("[DashboardQueriesIT] netstack top --once:\n" + screen);
                 assertThat(screen).contains("5/5 services up", "DROPS BY REASON");
-                for (String layer : StackLauncher.LAYERS) assertThat(screen).containsPattern("(?m)^" + layer + "\\s+1\\s+\\d");
+                for (String layer : LayerName.names()) assertThat(screen).containsPattern("(?m)^" + layer + "\\s+1\\s+\\d");
             } finally {
                 prom.stop(Duration.ofSeconds(5));
                 traffic.stop(Duration.ofSeconds(5));

@@ -1,5 +1,6 @@
 package io.netstack.launcher;
 
+import io.netstack.stack.LayerName;
 import io.netstack.broker.ChildProcess;
 import io.netstack.broker.FreePorts;
 import io.netstack.broker.KafkaBrokerProcess;
@@ -34,9 +35,6 @@ import java.util.concurrent.Future;
  * }</pre>
  */
 public final class StackLauncher implements AutoCloseable {
-
-    /** The layers in the order of the receive path; a service module is "<layer>-service". */
-    public static final List<String> LAYERS = List.of("nic", "softirq", "l3", "l4", "socket");
 
     /** One running service instance. */
     public record Service(String layer, String instance, int port, ChildProcess process) {
@@ -289,7 +287,7 @@ public final class StackLauncher implements AutoCloseable {
         private Duration grace = Duration.ofSeconds(10);
 
         private Builder() {
-            for (String l : LAYERS) scale.put(l, 1);
+            for (String l : LayerName.names()) scale.put(l, 1);
         }
 
         /**
@@ -310,7 +308,7 @@ public final class StackLauncher implements AutoCloseable {
 
         /** Instances of a layer (0 leaves it out). */
         public Builder scale(String layer, int instances) {
-            if (!LAYERS.contains(layer)) throw new IllegalArgumentException("no layer " + layer + " " + LAYERS);
+            if (!LayerName.names().contains(layer)) throw new IllegalArgumentException("no layer " + layer + " " + LayerName.names());
             scale.put(layer, instances);
             return this;
         }

@@ -45,7 +45,9 @@ public final class LayerMetrics {
             in(q);
             deadLettered(q);
             hop(q);
-            for (SkbDropReason r : SkbDropReason.values()) dropped(q, r.name());
+            for (SkbDropReason r : SkbDropReason.values()) {
+                if (r != SkbDropReason.NOT_DROPPED_YET) dropped(q, r.name());   // no skb is dropped for no reason
+            }
         }
         dropped("timer", SkbDropReason.NOT_SPECIFIED.name());
         for (KernelQueue q : KernelQueue.values()) out(Topics.tag(q.topic()));

@@ -1,5 +1,6 @@
 package io.netstack.service;
 
+import io.netstack.stack.LayerName;
 import io.netstack.stack.KernelQueue;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
@@ -19,7 +20,7 @@ public final class Topics {
     public static final String STATE_PREFIX = "netstack.state.";
 
     /** The layers that keep per-host state, whose input topics are partitioned by host. */
-    public static final java.util.Set<String> STATEFUL_LAYERS = java.util.Set.of("l3", "l4", "socket");
+    public static final java.util.Set<String> STATEFUL_LAYERS = LayerName.statefulNames();
 
     /** The changelog of a layer's per-host state: key = netns, value = Layer.snapshot, partition = the host's. */
     public static String stateTopic(String layer) { return STATE_PREFIX + layer; }
@@ -57,7 +58,7 @@ public final class Topics {
         }
         topics.add(new NewTopic(KernelQueue.WIRE_TX_TOPIC, cpus, replicationFactor));
         topics.add(new NewTopic(KernelQueue.EVENTS_TOPIC, cpus, replicationFactor));
-        for (String layer : List.of("nic", "softirq", "l3", "l4", "socket")) {
+        for (String layer : LayerName.names()) {
             topics.add(new NewTopic(stateTopic(layer), cpus, replicationFactor)
                     .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
                             TopicConfig.SEGMENT_MS_CONFIG, "60000",

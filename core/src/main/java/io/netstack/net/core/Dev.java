@@ -30,9 +30,6 @@ public final class Dev {
     public static final int NET_XMIT_SUCCESS = 0;
     public static final int NET_XMIT_DROP = 1;
 
-    /** net.core.netdev_max_backlog default (net_hotdata.max_backlog). */
-    public static final int NETDEV_MAX_BACKLOG_DEFAULT = 1000;
-
     private final SoftnetData softnet;
     private final PacketTaps taps;
     private final SchGeneric sched;

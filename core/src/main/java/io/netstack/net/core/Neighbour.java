@@ -1,5 +1,6 @@
 package io.netstack.net.core;
 
+import io.netstack.config.SysctlRegistry;
 import io.netstack.config.HostConfig;
 import io.netstack.config.Sysctls;
 import io.netstack.skb.SkBuff;
@@ -202,16 +203,16 @@ public final class Neighbour implements java.io.Serializable {
     // --- parameters ----------------------------------------------------------------------
 
     private Sysctls s() { return host.sysctl(); }
-    long retransTime(String dev) { return Math.max(s().neigh(dev, "retrans_time_ms", 1000) * MS, TICK_MIN); }
-    long reachableTime(String dev) { return s().neigh(dev, "base_reachable_time_ms", 30000) * MS; }
-    long delayProbeTime(String dev) { return s().neigh(dev, "delay_first_probe_time", 5) * 1000 * MS; }
+    long retransTime(String dev) { return Math.max(s().neigh(dev, SysctlRegistry.NEIGH_RETRANS_TIME_MS) * MS, TICK_MIN); }
+    long reachableTime(String dev) { return s().neigh(dev, SysctlRegistry.NEIGH_BASE_REACHABLE_TIME_MS) * MS; }
+    long delayProbeTime(String dev) { return s().neigh(dev, SysctlRegistry.NEIGH_DELAY_FIRST_PROBE_TIME) * 1000 * MS; }
     /** locktime is in USER_HZ (1/100 s). */
-    public long locktime(String dev) { return s().neigh(dev, "locktime", 100) * 10 * MS; }
-    public int ucastProbes(String dev) { return s().neigh(dev, "ucast_solicit", 3); }
-    int mcastProbes(String dev) { return s().neigh(dev, "mcast_solicit", 3); }
-    public int appProbes(String dev) { return s().neigh(dev, "app_solicit", 0); }
-    int mcastReprobes(String dev) { return s().neigh(dev, "mcast_resolicit", 0); }
-    long queueLenBytes(String dev) { return s().neigh(dev, "unres_qlen_bytes", 212992); }
+    public long locktime(String dev) { return s().neigh(dev, SysctlRegistry.NEIGH_LOCKTIME) * 10 * MS; }
+    public int ucastProbes(String dev) { return s().neigh(dev, SysctlRegistry.NEIGH_UCAST_SOLICIT); }
+    int mcastProbes(String dev) { return s().neigh(dev, SysctlRegistry.NEIGH_MCAST_SOLICIT); }
+    public int appProbes(String dev) { return s().neigh(dev, SysctlRegistry.NEIGH_APP_SOLICIT); }
+    int mcastReprobes(String dev) { return s().neigh(dev, SysctlRegistry.NEIGH_MCAST_RESOLICIT); }
+    long queueLenBytes(String dev) { return s().neigh(dev, SysctlRegistry.NEIGH_UNRES_QLEN_BYTES); }
 
     /** neigh_max_probes */
     int maxProbes(Entry n) {

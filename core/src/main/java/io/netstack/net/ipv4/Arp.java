@@ -1,5 +1,7 @@
 package io.netstack.net.ipv4;
 
+import io.netstack.stats.Snmp;
+import io.netstack.config.SysctlRegistry;
 import io.netstack.config.HostConfig;
 import io.netstack.config.Sysctls;
 import io.netstack.net.core.Neighbour;
@@ -19,9 +21,6 @@ import java.util.List;
 
 /** net/ipv4/arp.c: arp_rcv, arp_process, arp_solicit, arp_send. */
 public final class Arp {
-
-    /** LINUX_MIB_ARPFILTER as nstat prints it. */
-    public static final String TcpExtArpFilter = "TcpExtArpFilter";
 
     /** arp_rcv: ARP not for us is consumed quietly; a short or non-Ethernet/IPv4 one is dropped. */
     public void arpRcv(L3Host h, SkBuff skb, LayerContext ctx) {
@@ -76,12 +75,12 @@ public final class Arp {
         int sip = arp.spa();
         int tip = arp.tpa();
         // 2. Requests for multicast or (without route_localnet) loopback targets are bogus.
-        if (Inet.isMulticast(tip) || (!s.confOr(dev, "route_localnet") && Inet.isLoopback(tip))) {
+        if (Inet.isMulticast(tip) || (!s.confOr(dev, SysctlRegistry.CONF_ROUTE_LOCALNET) && Inet.isLoopback(tip))) {
             ctx.drop(skb, SkbDropReason.NOT_SPECIFIED);
             return;
         }
         // 3. drop_gratuitous_arp
-        if (sip == tip && s.confOr(dev, "drop_gratuitous_arp")) {
+        if (sip == tip && s.confOr(dev, SysctlRegistry.CONF_DROP_GRATUITOUS_ARP)) {
             ctx.drop(skb, SkbDropReason.NOT_SPECIFIED);
             return;
         }
@@ -101,7 +100,7 @@ public final class Arp {
                 int addrType = r.rt().rtType();
                 if (addrType == RouteResult.RTN_LOCAL) {
                     boolean dontSend = arpIgnore(h, dev, sip, tip);
-                    if (!dontSend && s.confOr(dev, "arp_filter")) dontSend = arpFilter(h, sip, tip, dev, skb, ctx);
+                    if (!dontSend && s.confOr(dev, SysctlRegistry.CONF_ARP_FILTER)) dontSend = arpFilter(h, sip, tip, dev, skb, ctx);
                     if (!dontSend) {
                         // neigh_event_ns: learn the asker as STALE, then answer.
                         Neighbour.Entry n = h.neigh().lookupOrCreate(sip, dev, ctx.nowNanos());
@@ -121,7 +120,7 @@ public final class Arp {
                         // A request to our MAC, or proxy_delay 0, is answered at once; a broadcast
                         // one waits in pneigh_enqueue for a random part of proxy_delay (up to
                         // 0.8 s by default), a timer that is not emulated: no answer.
-                        if (skb.pktType() == PktType.PACKET_HOST || h.sysctl().neigh(dev, "proxy_delay", 80) == 0) {
+                        if (skb.pktType() == PktType.PACKET_HOST || h.sysctl().neigh(dev, SysctlRegistry.NEIGH_PROXY_DELAY) == 0) {
                             arpSend(h, ArpPacket.ARPOP_REPLY, sip, dev, tip, sha, h.mac(dev), sha, skb, ctx);
                         }
                         ctx.consume(skb);
@@ -160,11 +159,11 @@ public final class Arp {
      */
     static boolean arpFwdProxy(L3Host h, String dev, String outDev) {
         if (outDev.equals(dev)) return false;
-        if (!h.sysctl().confOr(dev, "proxy_arp")) return false;
-        int imi = h.sysctl().conf(dev, "medium_id", 0);
+        if (!h.sysctl().confOr(dev, SysctlRegistry.CONF_PROXY_ARP)) return false;
+        int imi = h.sysctl().conf(dev, SysctlRegistry.CONF_MEDIUM_ID);
         if (imi == 0) return true;
         if (imi == -1) return false;
-        int omi = h.sysctl().conf(outDev, "medium_id", 0);
+        int omi = h.sysctl().conf(outDev, SysctlRegistry.CONF_MEDIUM_ID);
         return omi != imi && omi != -1;
     }
 
@@ -172,7 +171,7 @@ public final class Arp {
     static boolean arpFwdPvlan(L3Host h, String dev, String outDev, int sip, int tip) {
         if (!outDev.equals(dev)) return false;
         if (sip == tip) return false;
-        return h.sysctl().confOr(dev, "proxy_arp_pvlan");
+        return h.sysctl().confOr(dev, SysctlRegistry.CONF_PROXY_ARP_PVLAN);
     }
 
     /** arp_is_garp: sender == target (a reply also with tha == sha), for a unicast address. */
@@ -188,7 +187,7 @@ public final class Arp {
 
     /** arp_accept: 0 never, 1 always, 2 when the sender is on one of dev's subnets. */
     static boolean arpAccept(L3Host h, String dev, int sip) {
-        int v = h.sysctl().confMax(dev, "arp_accept", 0);
+        int v = h.sysctl().confMax(dev, SysctlRegistry.CONF_ARP_ACCEPT);
         if (v == 0) return false;
         if (v == 1) return true;
         if (v == 2) return onSubnet(h, dev, sip, 0);
@@ -201,7 +200,7 @@ public final class Arp {
      * addresses; 8 never.
      */
     static boolean arpIgnore(L3Host h, String dev, int sip, int tip) {
-        int mode = h.sysctl().confMax(dev, "arp_ignore", 0);
+        int mode = h.sysctl().confMax(dev, SysctlRegistry.CONF_ARP_IGNORE);
         switch (mode) {
             case 0: return false;
             case 1: return !confirmAddrIndev(h, dev, 0, tip);
@@ -233,7 +232,7 @@ public final class Arp {
         Route.Output o = Route.ipRouteOutputKey(h, sip, tip, null);
         if (o.rt() == null) return true;
         if (!o.rt().outDev().equals(dev)) {
-            ctx.count(skb, TcpExtArpFilter);
+            ctx.count(skb, Snmp.TcpExtArpFilter);
             return true;
         }
         return false;
@@ -250,7 +249,7 @@ public final class Arp {
         int saddr = 0;
         int qsaddr = queued != null && queued.networkHeader() >= 0
                 ? new Ipv4Header(queued.head(), queued.networkHeader()).saddr() : 0;
-        switch (h.sysctl().confMax(dev, "arp_announce", 0)) {
+        switch (h.sysctl().confMax(dev, SysctlRegistry.CONF_ARP_ANNOUNCE)) {
             case 1:
                 if (queued != null && h.fib().inetAddrType(qsaddr, dev) == RouteResult.RTN_LOCAL
                         && Route.addrOnlink(h, dev, target, qsaddr)) saddr = qsaddr;

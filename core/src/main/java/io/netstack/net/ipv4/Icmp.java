@@ -1,5 +1,6 @@
 package io.netstack.net.ipv4;
 
+import io.netstack.config.SysctlRegistry;
 import io.netstack.config.HostConfig;
 import io.netstack.skb.RouteResult;
 import io.netstack.net.core.Skbuff;
@@ -51,7 +52,7 @@ public final class Icmp implements java.io.Serializable {
     /** New parameters for a running host: the rate-limit buckets (icmp_global, inet_peer) stay. */
     public void reconfigure(HostConfig next) { this.host = next; }
 
-    private int sysctl(String key, int dflt) { return host.sysctl().getInt("net.ipv4." + key, dflt); }
+    private int sysctl(SysctlRegistry.Int k) { return host.sysctl().get(k); }
 
     /**
      * The time the rate limits read, in ns: when the skb that provoked the message arrived
@@ -98,7 +99,7 @@ public final class Icmp implements java.io.Serializable {
         if (type == IcmpHeader.ICMP_EXT_ECHO) {
             // icmp_echo -> icmp_build_probe: nothing sent while icmp_echo_enable_probe is 0.
             ctx.trace(skb, "icmp_echo");
-            if (sysctl("icmp_echo_enable_probe", 0) != 0) ctx.trace(skb, "icmp_build_probe:not_emulated");
+            if (sysctl(SysctlRegistry.ICMP_ECHO_ENABLE_PROBE) != 0) ctx.trace(skb, "icmp_build_probe:not_emulated");
             ctx.consume(skb);
             return;
         }
@@ -117,7 +118,7 @@ public final class Icmp implements java.io.Serializable {
         //    Both refusals go through icmp_rcv's error label, so they count IcmpInErrors.
         if (rt != null && (rt.rtType() == RouteResult.RTN_BROADCAST || rt.rtType() == RouteResult.RTN_MULTICAST)) {
             if ((type == IcmpHeader.ICMP_ECHO || type == IcmpHeader.ICMP_TIMESTAMP)
-                    && sysctl("icmp_echo_ignore_broadcasts", 1) != 0) {
+                    && sysctl(SysctlRegistry.ICMP_ECHO_IGNORE_BROADCASTS) != 0) {
                 ctx.count(skb, Snmp.IcmpInErrors);
                 ctx.drop(skb, SkbDropReason.INVALID_PROTO);
                 return;
@@ -196,7 +197,7 @@ public final class Icmp implements java.io.Serializable {
         }
         // 4. icmp_ignore_bogus_error_responses: errors about a broadcast are ignored when it is 0...
         int innerDaddr = skb.u32(quoted + Iph.DADDR);
-        if (sysctl("icmp_ignore_bogus_error_responses", 1) == 0 && isBroadcastFor(skb.dev(), innerDaddr)) {
+        if (sysctl(SysctlRegistry.ICMP_IGNORE_BOGUS_ERROR_RESPONSES) == 0 && isBroadcastFor(skb.dev(), innerDaddr)) {
             ctx.consume(skb);
             return;
         }
@@ -255,7 +256,7 @@ public final class Icmp implements java.io.Serializable {
      */
     void icmpEcho(LayerContext ctx, SkBuff skb, IcmpHeader icmph) {
         ctx.trace(skb, "icmp_echo");
-        if (sysctl("icmp_echo_ignore_all", 0) != 0) {
+        if (sysctl(SysctlRegistry.ICMP_ECHO_IGNORE_ALL) != 0) {
             ctx.consume(skb);
             return;
         }
@@ -371,7 +372,7 @@ public final class Icmp implements java.io.Serializable {
         if (rt.rtType() != RouteResult.RTN_LOCAL) {
             saddr = 0;
             String iif = !skbIn.iif().isEmpty() ? skbIn.iif() : skbIn.dev();
-            if (rt.input() && sysctl("icmp_errors_use_inbound_ifaddr", 0) != 0) {
+            if (rt.input() && sysctl(SysctlRegistry.ICMP_ERRORS_USE_INBOUND_IFADDR) != 0) {
                 saddr = inetSelectAddr(iif, iphSaddr);
             }
         }
@@ -470,24 +471,24 @@ public final class Icmp implements java.io.Serializable {
     /** ICMPMSGIN/OUT_INC_STATS: IcmpMsg{In,Out}Type&lt;N&gt;, and the Icmp line's per-type column (icmpmibmap, net/ipv4/proc.c). */
     static void countMsg(LayerContext ctx, String netns, int type, boolean in) {
         ctx.count(netns, in ? Snmp.icmpMsgInType(type) : Snmp.icmpMsgOutType(type), 1);
-        String name = icmpMibName(type);
-        if (name != null) ctx.count(netns, (in ? "IcmpIn" : "IcmpOut") + name, 1);
+        String name = icmpMibName(type, in);
+        if (name != null) ctx.count(netns, name, 1);
     }
 
-    /** icmpmibmap, net/ipv4/proc.c */
-    static String icmpMibName(int type) {
+    /** icmpmibmap, net/ipv4/proc.c: the Icmp line's column of a type, received or sent; null for none. */
+    static String icmpMibName(int type, boolean in) {
         switch (type) {
-            case 0: return "EchoReps";
-            case 3: return "DestUnreachs";
-            case 4: return "SrcQuenchs";
-            case 5: return "Redirects";
-            case 8: return "Echos";
-            case 11: return "TimeExcds";
-            case 12: return "ParmProbs";
-            case 13: return "Timestamps";
-            case 14: return "TimestampReps";
-            case 17: return "AddrMasks";
-            case 18: return "AddrMaskReps";
+            case 0: return in ? Snmp.IcmpInEchoReps : Snmp.IcmpOutEchoReps;
+            case 3: return in ? Snmp.IcmpInDestUnreachs : Snmp.IcmpOutDestUnreachs;
+            case 4: return in ? Snmp.IcmpInSrcQuenchs : Snmp.IcmpOutSrcQuenchs;
+            case 5: return in ? Snmp.IcmpInRedirects : Snmp.IcmpOutRedirects;
+            case 8: return in ? Snmp.IcmpInEchos : Snmp.IcmpOutEchos;
+            case 11: return in ? Snmp.IcmpInTimeExcds : Snmp.IcmpOutTimeExcds;
+            case 12: return in ? Snmp.IcmpInParmProbs : Snmp.IcmpOutParmProbs;
+            case 13: return in ? Snmp.IcmpInTimestamps : Snmp.IcmpOutTimestamps;
+            case 14: return in ? Snmp.IcmpInTimestampReps : Snmp.IcmpOutTimestampReps;
+            case 17: return in ? Snmp.IcmpInAddrMasks : Snmp.IcmpOutAddrMasks;
+            case 18: return in ? Snmp.IcmpInAddrMaskReps : Snmp.IcmpOutAddrMaskReps;
             default: return null;
         }
     }
@@ -496,7 +497,7 @@ public final class Icmp implements java.io.Serializable {
     boolean icmpv4MaskAllow(int type, int code) {
         if (type > IcmpHeader.NR_ICMP_TYPES) return true;
         if (type == IcmpHeader.ICMP_DEST_UNREACH && code == IcmpHeader.ICMP_FRAG_NEEDED) return true;
-        return ((1 << type) & sysctl("icmp_ratemask", 0x1818)) == 0;
+        return ((1 << type) & sysctl(SysctlRegistry.ICMP_RATEMASK)) == 0;
     }
 
     /**
@@ -515,12 +516,12 @@ public final class Icmp implements java.io.Serializable {
 
     /** icmp_global_allow: credit left, or refill at icmp_msgs_per_sec at most every HZ/50, capped by icmp_msgs_burst. */
     boolean icmpGlobalAllow(LayerContext ctx) {
-        int burst = sysctl("icmp_msgs_burst", 50);
+        int burst = sysctl(SysctlRegistry.ICMP_MSGS_BURST);
         if (globalCredit > 0) return true;
         long now = jiffies();
         long delta = Math.min(now - globalStamp, HZ);
         if (delta < HZ / 50) return false;
-        long incr = sysctl("icmp_msgs_per_sec", 1000) * delta / HZ;
+        long incr = sysctl(SysctlRegistry.ICMP_MSGS_PER_SEC) * delta / HZ;
         if (incr == 0) return false;
         globalStamp = now;
         globalCredit = (int) Math.min(globalCredit + incr, burst);
@@ -534,7 +535,7 @@ public final class Icmp implements java.io.Serializable {
      */
     boolean icmpv4XrlimAllow(LayerContext ctx, String netns, int daddr, int type, int code, boolean applyRatelimit) {
         if (!applyRatelimit) return true;
-        boolean rc = inetPeerXrlimAllow(daddr, jiffies(), sysctl("icmp_ratelimit", 1000));
+        boolean rc = inetPeerXrlimAllow(daddr, jiffies(), sysctl(SysctlRegistry.ICMP_RATELIMIT));
         if (!rc) {
             ctx.count(netns, Snmp.IcmpOutRateLimitHost, 1);
         } else {

@@ -1,5 +1,6 @@
 package io.netstack.net.ipv4;
 
+import io.netstack.config.SysctlRegistry;
 import io.netstack.net.core.Skbuff;
 import io.netstack.net.netfilter.NfHook;
 import io.netstack.skb.ControlBlock;
@@ -137,7 +138,7 @@ public final class IpForward {
      * n_redirects, at most ip_rt_redirect_number until ip_rt_redirect_silence passes.
      */
     void ipRtSendRedirect(L3Host h, SkBuff skb, RouteResult rt, LayerContext ctx) {
-        if (!h.sysctl().confOr(skb.dev(), "send_redirects")) return;
+        if (!h.sysctl().confOr(skb.dev(), SysctlRegistry.CONF_SEND_REDIRECTS)) return;
         Ipv4Header iph = new Ipv4Header(skb.head(), skb.networkHeader());
         long now = Skbuff.arrivalNanos(skb, ctx);
         long[] peer = peers.computeIfAbsent(h.netns() + "/" + iph.saddr(), k -> new long[] {0, Long.MIN_VALUE / 4});

@@ -1,5 +1,6 @@
 package io.netstack.net.ipv4;
 
+import io.netstack.config.SysctlRegistry;
 import io.netstack.skb.SkBuff;
 import io.netstack.skb.SkbDropReason;
 import io.netstack.stack.LayerContext;
@@ -94,10 +95,10 @@ public final class IpFragment implements java.io.Serializable {
         Key key = new Key(iph.saddr(), iph.daddr(), iph.id(), iph.protocol());
         Ipq qp = queues.get(key);
         if (qp != null) return qp;
-        long high = host.sysctl().getInt("net.ipv4.ipfrag_high_thresh", 4 * 1024 * 1024);
+        long high = host.sysctl().get(SysctlRegistry.IPFRAG_HIGH_THRESH);
         if (high == 0 || mem > high) return null;
         qp = new Ipq(key);
-        qp.deadline = now + host.sysctl().getInt("net.ipv4.ipfrag_time", 30) * SEC;
+        qp.deadline = now + host.sysctl().get(SysctlRegistry.IPFRAG_TIME) * SEC;
         queues.put(key, qp);
         return qp;
     }

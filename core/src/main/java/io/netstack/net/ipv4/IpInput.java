@@ -1,5 +1,6 @@
 package io.netstack.net.ipv4;
 
+import io.netstack.config.SysctlRegistry;
 import io.netstack.net.netfilter.NfHook;
 import io.netstack.skb.PktType;
 import io.netstack.skb.RouteResult;
@@ -20,9 +21,6 @@ public final class IpInput {
     public static final int ICMP_PROT_UNREACH = 2;
     public static final int ICMP_PKT_FILTERED = 13;
     public static final int ICMP_PARAMETERPROB = 12;
-
-    /** LINUX_MIB_IPRPFILTER as nstat prints it. */
-    public static final String TcpExtIPReversePathFilter = "TcpExtIPReversePathFilter";
 
     private final IpOutput out;
     private final IpForward fwd;
@@ -120,7 +118,7 @@ public final class IpInput {
             r = Route.ipRouteInputNoref(h, skb, iph.daddr(), iph.saddr(), iph.tos(), dev);
         }
         if (r.reason() != null) {
-            if (r.reason() == SkbDropReason.IP_RPFILTER) ctx.count(skb, TcpExtIPReversePathFilter);
+            if (r.reason() == SkbDropReason.IP_RPFILTER) ctx.count(skb, Snmp.TcpExtIPReversePathFilter);
             ctx.drop(skb, r.reason());
             return;
         }
@@ -139,7 +137,7 @@ public final class IpInput {
             ctx.count(skb, Snmp.IpExtInBcastPkts);
             ctx.count(skb, Snmp.IpExtInBcastOctets, skb.len());
         } else if ((skb.pktType() == PktType.PACKET_BROADCAST || skb.pktType() == PktType.PACKET_MULTICAST)
-                && h.sysctl().confOr(dev, "drop_unicast_in_l2_multicast")) {
+                && h.sysctl().confOr(dev, SysctlRegistry.CONF_DROP_UNICAST_IN_L2_MULTICAST)) {
             // RFC 1122 3.3.6: unicast IP in a link-layer broadcast may be dropped.
             ctx.drop(skb, SkbDropReason.UNICAST_IN_L2_MULTICAST);
             return;
@@ -185,7 +183,7 @@ public final class IpInput {
         skb.cb().ipOptFlags = c.flags();
         // 2. Source routes.
         if (IpOptions.srr(c.flags()) != 0) {
-            if (!h.sysctl().confAnd(skb.dev(), "accept_source_route")) {
+            if (!h.sysctl().confAnd(skb.dev(), SysctlRegistry.CONF_ACCEPT_SOURCE_ROUTE)) {
                 ctx.drop(skb, SkbDropReason.NOT_SPECIFIED);
                 return false;
             }

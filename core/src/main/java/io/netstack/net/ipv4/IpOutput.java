@@ -141,16 +141,13 @@ public final class IpOutput {
         cb.saddr = saddr;
         cb.route = rt;
         skb.setProtocol(0x0800);
-        if (cb.socket != null && cb.socket.startsWith(RAW_SOCKET) && cb.ipProtocol == 1 && skb.len() > Ipv4Header.MIN_LEN + optlen) {
+        if (cb.socketProto() == io.netstack.skb.SockProto.RAW && cb.ipProtocol == 1 && skb.len() > Ipv4Header.MIN_LEN + optlen) {
             // __ip_make_skb, net/ipv4/ip_output.c: an ICMP message a raw socket sends (ping as
             // root) counts icmp_out_count (IcmpOutMsgs, IcmpOutEchos / IcmpMsgOutType8).
             h.icmp().icmpOutCount(ctx, h.netns(), skb.head()[skb.data() + Ipv4Header.MIN_LEN + optlen] & 0xff);
         }
         ipLocalOut(h, skb, ctx);
     }
-
-    /** The cb.socket prefix of an skb a raw socket sent ("raw icmp"): ping's echo requests. */
-    public static final String RAW_SOCKET = "raw ";
 
     /** ip_local_out / __ip_local_out: IpOutRequests, tot_len and checksum, the LOCAL_OUT hook, dst_output. */
     public void ipLocalOut(L3Host h, SkBuff skb, LayerContext ctx) {

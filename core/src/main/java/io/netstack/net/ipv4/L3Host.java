@@ -1,5 +1,6 @@
 package io.netstack.net.ipv4;
 
+import io.netstack.config.SysctlRegistry;
 import io.netstack.config.HostConfig;
 import io.netstack.config.Sysctls;
 import io.netstack.net.core.Neighbour;
@@ -74,8 +75,8 @@ public final class L3Host implements java.io.Serializable {
 
     /** IN_DEV_FORWARD: net.ipv4.conf.&lt;dev&gt;.forwarding (ip_forward sets all and default). */
     public boolean forwarding(String dev) {
-        return sysctl().conf(dev, "forwarding", sysctl().getInt("net.ipv4.ip_forward", 0)) != 0;
+        return sysctl().conf(dev, SysctlRegistry.CONF_FORWARDING, sysctl().get(SysctlRegistry.IP_FORWARD)) != 0;
     }
 
-    public int defaultTtl() { return sysctl().getInt("net.ipv4.ip_default_ttl", 64); }
+    public int defaultTtl() { return sysctl().get(SysctlRegistry.IP_DEFAULT_TTL); }
 }

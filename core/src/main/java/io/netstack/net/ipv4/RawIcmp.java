@@ -13,8 +13,8 @@ import io.netstack.wire.InetChecksum;
 public final class RawIcmp {
     private RawIcmp() {}
 
-    /** cb.socket of a raw ICMP socket's skb (IpOutput.RAW_SOCKET + "icmp"). */
-    public static final String SOCKET = IpOutput.RAW_SOCKET + "icmp";
+    /** cb.socket of a raw ICMP socket's skb ("raw icmp"): ping's echo requests. */
+    public static final String SOCKET = io.netstack.skb.SockProto.RAW.key("icmp");
 
     /**
      * An echo request (type 8) to {@code daddr} with the given identifier, sequence and data,

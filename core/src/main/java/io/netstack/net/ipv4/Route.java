@@ -1,5 +1,6 @@
 package io.netstack.net.ipv4;
 
+import io.netstack.config.SysctlRegistry;
 import io.netstack.config.HostConfig;
 import io.netstack.config.Sysctls;
 import io.netstack.skb.RouteResult;
@@ -57,7 +58,7 @@ public final class Route {
             if (!Inet.isLocalMulticast(daddr) || skb.protocol() != 0x0800) return Input.drop(SkbDropReason.IP_INVALID_SOURCE);
         } else {
             // 2. Loopback sources only with route_localnet; then fib_validate_source.
-            if (Inet.isLoopback(saddr) && !h.sysctl().confOr(dev, "route_localnet")) return Input.drop(SkbDropReason.IP_LOCALNET);
+            if (Inet.isLoopback(saddr) && !h.sysctl().confOr(dev, SysctlRegistry.CONF_ROUTE_LOCALNET)) return Input.drop(SkbDropReason.IP_LOCALNET);
             int err = fibValidateSource(h, saddr, 0, null, dev);
             if (err < 0) return Input.drop(err == -Fib.EXDEV ? SkbDropReason.IP_RPFILTER : SkbDropReason.IP_LOCAL_SOURCE);
         }
@@ -79,9 +80,9 @@ public final class Route {
         if (Inet.isZeronet(daddr)) return Input.drop(SkbDropReason.IP_INVALID_DEST);
         // 4. 127/8 on the wire only with route_localnet (IN_DEV_NET_ROUTE_LOCALNET).
         if (Inet.isLoopback(daddr)) {
-            if (!s.confOr(dev, "route_localnet")) return Input.drop(SkbDropReason.IP_LOCALNET);
+            if (!s.confOr(dev, SysctlRegistry.CONF_ROUTE_LOCALNET)) return Input.drop(SkbDropReason.IP_LOCALNET);
         } else if (Inet.isLoopback(saddr)) {
-            if (!s.confOr(dev, "route_localnet")) return Input.drop(SkbDropReason.IP_LOCALNET);
+            if (!s.confOr(dev, SysctlRegistry.CONF_ROUTE_LOCALNET)) return Input.drop(SkbDropReason.IP_LOCALNET);
         }
         // 5. fib_lookup. With no route a non-forwarding interface answers "host unreachable".
         Fib.Result res = h.fib().lookup(daddr);
@@ -92,7 +93,7 @@ public final class Route {
         int type = res.type();
         // 6. Broadcast: forwarded only with bc_forwarding (IN_DEV_BFORWARD), else delivered.
         if (type == RouteResult.RTN_BROADCAST) {
-            if (!s.confAnd(dev, "bc_forwarding")) return brdInput(h, skb, saddr, dev);
+            if (!s.confAnd(dev, SysctlRegistry.CONF_BC_FORWARDING)) return brdInput(h, skb, saddr, dev);
         } else if (type == RouteResult.RTN_LOCAL) {
             // 7. Local: the source must pass fib_validate_source.
             int err = fibValidateSource(h, saddr, daddr, null, dev);
@@ -139,9 +140,9 @@ public final class Route {
         String outDev = e.dev();
         int err = fibValidateSource(h, saddr, daddr, outDev, dev);
         if (err < 0) return Input.drop(err == -Fib.EXDEV ? SkbDropReason.IP_RPFILTER : SkbDropReason.IP_LOCAL_SOURCE);
-        if (outDev.equals(dev) && err > 0 && h.sysctl().confOr(dev, "send_redirects")
+        if (outDev.equals(dev) && err > 0 && h.sysctl().confOr(dev, SysctlRegistry.CONF_SEND_REDIRECTS)
                 && skb.protocol() == 0x0800) {
-            if (h.sysctl().confOr(dev, "shared_media") || addrOnlink(h, dev, saddr, e.gw())) {
+            if (h.sysctl().confOr(dev, SysctlRegistry.CONF_SHARED_MEDIA) || addrOnlink(h, dev, saddr, e.gw())) {
                 skb.cb().ipFlags |= IPSKB_DOREDIRECT;
             }
         }
@@ -169,10 +170,10 @@ public final class Route {
      */
     public static int fibValidateSource(L3Host h, int src, int dst, String oif, String dev) {
         Sysctls s = h.sysctl();
-        int rpf = s.confMax(dev, "rp_filter", 0);
-        boolean acceptLocal = s.confOr(dev, "accept_local");
+        int rpf = s.confMax(dev, SysctlRegistry.CONF_RP_FILTER);
+        boolean acceptLocal = s.confOr(dev, SysctlRegistry.CONF_ACCEPT_LOCAL);
         // 1. The fast path: no rp_filter, and not the redirect check of a packet going back out of dev.
-        if (rpf == 0 && (oif == null || !oif.equals(dev) || !s.confOr(dev, "send_redirects"))) {
+        if (rpf == 0 && (oif == null || !oif.equals(dev) || !s.confOr(dev, SysctlRegistry.CONF_SEND_REDIRECTS))) {
             if (acceptLocal) return 0;
             if (h.config().ifaceWithAddress(src).isPresent()) return -Fib.EINVAL;
             return 0;
@@ -232,7 +233,7 @@ public final class Route {
             src = e.prefsrc() != 0 ? e.prefsrc() : inetSelectAddr(h, e.dev(), e.gw() != 0 ? e.gw() : daddr, e.scope());
         }
         // 5. __mkroute_output: a 127/8 source leaves a non-loopback device only with its route_localnet.
-        if (Inet.isLoopback(src) && !h.sysctl().confOr(e.dev(), "route_localnet")) return new Output(null, Fib.EINVAL);
+        if (Inet.isLoopback(src) && !h.sysctl().confOr(e.dev(), SysctlRegistry.CONF_ROUTE_LOCALNET)) return new Output(null, Fib.EINVAL);
         return new Output(new RouteResult(e.type(), e.dev(), e.gw(), h.mtu(e.dev()), src, false), 0);
     }
 

@@ -36,9 +36,6 @@ final class TcpCong implements java.io.Serializable {
     /** TCP_INFINITE_SSTHRESH, include/net/tcp.h */
     static final int TCP_INFINITE_SSTHRESH = 0x7fffffff;
 
-    /** net.ipv4.tcp_congestion_control: Linux's default (CONFIG_DEFAULT_TCP_CONG). */
-    static final String DEFAULT_CONG = "cubic";
-
     /**
      * struct tcp_congestion_ops, include/net/tcp.h: what an algorithm does on each hook. The
      * algorithm's own state lives in the socket ({@link TcpSock#caPriv}, icsk_ca_priv).
@@ -102,7 +99,7 @@ final class TcpCong implements java.io.Serializable {
      */
     static void tcpAssignCongestionControl(TcpSock tp, String sysctlValue) {
         TcpCongestionOps ops = tcpCaFind(sysctlValue);
-        tp.caOps = ops != null ? ops : tcpCaFind(DEFAULT_CONG);
+        tp.caOps = ops != null ? ops : tcpCaFind(io.netstack.config.SysctlRegistry.TCP_CONGESTION_CONTROL.dflt());
         tp.caPriv = null;
         tp.caInitialized = false;
     }

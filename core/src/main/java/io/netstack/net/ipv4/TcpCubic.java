@@ -1,5 +1,6 @@
 package io.netstack.net.ipv4;
 
+import io.netstack.stats.Snmp;
 import io.netstack.stack.LayerContext;
 
 /**
@@ -337,8 +338,8 @@ final class TcpCubic {
                 threshold >>= 1;
                 if (now - ca.roundStart > threshold) {
                     ca.found = true;
-                    ctx.count(tp.netns, "TcpExtTCPHystartTrainDetect", 1);
-                    ctx.count(tp.netns, "TcpExtTCPHystartTrainCwnd", tp.cwnd);
+                    ctx.count(tp.netns, Snmp.TcpExtTCPHystartTrainDetect, 1);
+                    ctx.count(tp.netns, Snmp.TcpExtTCPHystartTrainCwnd, tp.cwnd);
                     tp.ssthresh = tp.cwnd;
                 }
             }
@@ -351,8 +352,8 @@ final class TcpCubic {
                 long thresh = Math.max(HYSTART_DELAY_MIN, Math.min(HYSTART_DELAY_MAX, Integer.toUnsignedLong(ca.delayMin) >>> 3));
                 if (Integer.toUnsignedLong(ca.currRtt) > Integer.toUnsignedLong(ca.delayMin) + thresh) {
                     ca.found = true;
-                    ctx.count(tp.netns, "TcpExtTCPHystartDelayDetect", 1);
-                    ctx.count(tp.netns, "TcpExtTCPHystartDelayCwnd", tp.cwnd);
+                    ctx.count(tp.netns, Snmp.TcpExtTCPHystartDelayDetect, 1);
+                    ctx.count(tp.netns, Snmp.TcpExtTCPHystartDelayCwnd, tp.cwnd);
                     tp.ssthresh = tp.cwnd;
                 }
             }

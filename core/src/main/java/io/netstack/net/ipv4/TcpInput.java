@@ -1,5 +1,6 @@
 package io.netstack.net.ipv4;
 
+import io.netstack.config.SysctlRegistry;
 import io.netstack.skb.ControlBlock;
 import io.netstack.skb.SkBuff;
 import io.netstack.skb.SkbDropReason;
@@ -114,22 +115,23 @@ final class TcpInput implements java.io.Serializable {
 
     /**
      * tcp_v4_do_rcv for a full socket: ESTABLISHED goes to tcp_rcv_established, every other
-     * state to tcp_rcv_state_process; a non-zero answer sends a reset (tcp_v4_send_reset).
+     * state to tcp_rcv_state_process; a drop reason from it sends a reset (tcp_v4_send_reset,
+     * never to a RST) and drops the segment with that reason.
      */
     void tcpV4DoRcv(LayerContext ctx, TcpSock tp, SkBuff skb, TcpHeader th) {
         ctx.trace(skb, "tcp_v4_do_rcv");
         tp.traceSkb = skb;
         Seg s = parse(skb, th);
-        if (s.sawTstamp && !tp.tstampOk && tp.state != TcpSock.TCP_SYN_SENT) s.sawTstamp = false;
-        boolean reset;
-        if (tp.state == TcpSock.TCP_ESTABLISHED) {
-            reset = tcpRcvEstablished(ctx, tp, s);
+        if (s.sawTstamp && !tp.tstampOk && tp.state() != TcpState.TCP_SYN_SENT) s.sawTstamp = false;
+        SkbDropReason reason = SkbDropReason.NOT_DROPPED_YET;
+        if (tp.state() == TcpState.TCP_ESTABLISHED) {
+            tcpRcvEstablished(ctx, tp, s);
         } else {
-            reset = tcpRcvStateProcess(ctx, tp, s);
+            reason = tcpRcvStateProcess(ctx, tp, s);
         }
-        if (reset) {
+        if (reason != SkbDropReason.NOT_DROPPED_YET) {
             tcp.tcpV4SendReset(ctx, skb, th, true);
-            ctx.drop(skb, SkbDropReason.NOT_SPECIFIED);
+            ctx.drop(skb, reason);
         }
         tp.traceSkb = null;
     }
@@ -139,7 +141,7 @@ final class TcpInput implements java.io.Serializable {
      * ACK (and PSH) with an unchanged window and timestamps, and nothing unusual is going on
      * (header prediction); else the slow path of RFC 793 "SEGMENT ARRIVES" checks.
      */
-    boolean tcpRcvEstablished(LayerContext ctx, TcpSock tp, Seg s) {
+    void tcpRcvEstablished(LayerContext ctx, TcpSock tp, Seg s) {
         ctx.trace(s.skb, "tcp_rcv_established");
         int flags = s.th.flags() & ~TcpHeader.PSH;
         // pred_flags holds the header length too (tcp_fast_path_on: tcp_header_len << 26): a
@@ -160,7 +162,7 @@ final class TcpInput implements java.io.Serializable {
                 tcpAck(ctx, tp, s, 0);
                 out.tcpWriteXmit(ctx, tp, s.skb);
                 ctx.consume(s.skb);
-                return false;
+                return;
             }
             ctx.count(tp.netns, Snmp.TcpExtTCPHPHits, 1);
             tp.lastRcvNanos = ctx.nowNanos();
@@ -168,39 +170,39 @@ final class TcpInput implements java.io.Serializable {
             tcpDataQueue(ctx, tp, s);
             out.tcpWriteXmit(ctx, tp, s.skb);
             tcpAckSndCheck(ctx, tp, s.skb);
-            return false;
+            return;
         }
         // The slow path.
         if (!s.ack() && !s.rst() && !s.syn()) {
             ctx.drop(s.skb, SkbDropReason.TCP_FLAGS);
-            return false;
+            return;
         }
-        if (!tcpValidateIncoming(ctx, tp, s, true)) return false;
-        int r = tcpAck(ctx, tp, s, FLAG_SLOWPATH);
-        if (r < 0) {
-            ctx.drop(s.skb, r == -2 ? SkbDropReason.TCP_TOO_OLD_ACK : SkbDropReason.TCP_ACK_UNSENT_DATA);
-            return false;
+        if (!tcpValidateIncoming(ctx, tp, s, true)) return;
+        SkbDropReason r = tcpAck(ctx, tp, s, FLAG_SLOWPATH);
+        if (tcpAckRejected(r)) {
+            ctx.drop(s.skb, r);
+            return;
         }
         tp.lastRcvNanos = ctx.nowNanos();
         tcpDataQueue(ctx, tp, s);
-        if (tp.state != TcpSock.TCP_CLOSE) {
+        if (tp.state() != TcpState.TCP_CLOSE) {
             out.tcpWriteXmit(ctx, tp, s.skb);
             tcpAckSndCheck(ctx, tp, s.skb);
         }
-        return false;
     }
 
     /**
      * tcp_rcv_state_process for every state but LISTEN (TcpIpv4 answers listeners) and
-     * ESTABLISHED: returns true when the caller must send a reset.
+     * ESTABLISHED: NOT_DROPPED_YET when the segment is dealt with (queued, consumed or dropped
+     * here), else the reason the caller sends a reset and drops it with.
      */
-    boolean tcpRcvStateProcess(LayerContext ctx, TcpSock tp, Seg s) {
+    SkbDropReason tcpRcvStateProcess(LayerContext ctx, TcpSock tp, Seg s) {
         ctx.trace(s.skb, "tcp_rcv_state_process");
-        switch (tp.state) {
-            case TcpSock.TCP_CLOSE:
+        switch (tp.state()) {
+            case TCP_CLOSE:
                 ctx.drop(s.skb, SkbDropReason.TCP_CLOSE);
-                return false;
-            case TcpSock.TCP_SYN_SENT:
+                return SkbDropReason.NOT_DROPPED_YET;
+            case TCP_SYN_SENT:
                 return tcpRcvSynsentStateProcess(ctx, tp, s);
             default:
                 break;
@@ -208,27 +210,30 @@ final class TcpInput implements java.io.Serializable {
         // 1. Neither ACK, RST nor SYN: nothing to do with it.
         if (!s.ack() && !s.rst() && !s.syn()) {
             ctx.drop(s.skb, SkbDropReason.TCP_FLAGS);
-            return false;
+            return SkbDropReason.NOT_DROPPED_YET;
         }
         // 2. PAWS, sequence, RST and SYN checks.
-        if (!tcpValidateIncoming(ctx, tp, s, false)) return false;
+        if (!tcpValidateIncoming(ctx, tp, s, false)) return SkbDropReason.NOT_DROPPED_YET;
         // 3. step 5: the ACK field.
-        int r = tcpAck(ctx, tp, s, FLAG_SLOWPATH);
-        if (r <= 0) {
-            if (tp.state == TcpSock.TCP_SYN_RECV) return true;
+        SkbDropReason r = tcpAck(ctx, tp, s, FLAG_SLOWPATH);
+        if (r != SkbDropReason.NOT_DROPPED_YET) {
+            // SYN_RECV: one reset, TCP_OLD_ACK for an old ACK, else tcp_ack's reason. (The
+            // kernel goes on with an old ACK in the other states, "accept old ack during
+            // closing"; here it is challenged and dropped as before.)
+            if (tp.state() == TcpState.TCP_SYN_RECV) return r;
             tcpSendChallengeAck(ctx, tp, s);
-            ctx.drop(s.skb, SkbDropReason.TCP_OLD_ACK);
-            return false;
+            ctx.drop(s.skb, r);
+            return SkbDropReason.NOT_DROPPED_YET;
         }
         tp.lastRcvNanos = ctx.nowNanos();
         boolean finAcked = tp.finQueued && tp.sndUna == tp.writeSeq;
-        switch (tp.state) {
-            case TcpSock.TCP_SYN_RECV:
+        switch (tp.state()) {
+            case TCP_SYN_RECV:
                 // The handshake completes: the window from this ACK, the transfer starts.
                 tp.sndWnd = s.th.window() << tp.sndWscale;
                 tp.sndWl1 = s.seq;
                 tp.maxWindow = Math.max(tp.maxWindow, tp.sndWnd);
-                tp.setState(ctx, TcpSock.TCP_ESTABLISHED);
+                tp.setState(ctx, TcpState.TCP_ESTABLISHED);
                 TcpCong.tcpInitTransfer(ctx, tp);
                 if (tp.keepalive) tp.keepaliveDeadline = ctx.nowNanos() + tcp.keepaliveTime();
                 if (tp.listener == null) {
@@ -239,112 +244,110 @@ final class TcpInput implements java.io.Serializable {
                     if (s.syn()) {
                         out.tcpWriteXmit(ctx, tp, s.skb);
                         ctx.consume(s.skb);
-                        return false;
+                        return SkbDropReason.NOT_DROPPED_YET;
                     }
                     break;
                 }
                 tcp.sockEvent(ctx, tp.listener, ControlBlock.SOCK_OP_ACCEPT_READY, 0, tp.key, tp, s.skb);
                 break;
-            case TcpSock.TCP_FIN_WAIT1:
+            case TCP_FIN_WAIT1:
                 if (finAcked) {
-                    tp.setState(ctx, TcpSock.TCP_FIN_WAIT2);
+                    tp.setState(ctx, TcpState.TCP_FIN_WAIT2);
                     tp.shutdown |= TcpSock.SEND_SHUTDOWN;
                     if (tp.dead) {
                         // An orphan that gets new data after close: RFC 1122 says reset.
                         if (s.endSeq != s.seq && TcpSock.after(s.endSeq - (s.fin() ? 1 : 0), tp.rcvNxt)) {
                             ctx.count(tp.netns, Snmp.TcpExtTCPAbortOnData, 1);
                             tcpDone(ctx, tp);
-                            return true;
+                            return SkbDropReason.TCP_ABORT_ON_DATA;
                         }
                         if (!s.fin()) {
                             // tcp_time_wait(TCP_FIN_WAIT2, tcp_fin_timeout): a minisock waits for the FIN.
-                            TcpMinisocks.tcpTimeWait(ctx, tcp, tp, TcpSock.TCP_FIN_WAIT2, tcp.finTimeout());
+                            TcpMinisocks.tcpTimeWait(ctx, tcp, tp, TcpState.TCP_FIN_WAIT2, tcp.finTimeout());
                             ctx.consume(s.skb);
-                            return false;
+                            return SkbDropReason.NOT_DROPPED_YET;
                         }
                     }
                 }
                 break;
-            case TcpSock.TCP_CLOSING:
+            case TCP_CLOSING:
                 if (finAcked) {
-                    TcpMinisocks.tcpTimeWait(ctx, tcp, tp, TcpSock.TCP_TIME_WAIT, TcpTimer.TCP_TIMEWAIT_LEN);
+                    TcpMinisocks.tcpTimeWait(ctx, tcp, tp, TcpState.TCP_TIME_WAIT, TcpTimer.TCP_TIMEWAIT_LEN);
                     ctx.consume(s.skb);
-                    return false;
+                    return SkbDropReason.NOT_DROPPED_YET;
                 }
                 break;
-            case TcpSock.TCP_LAST_ACK:
+            case TCP_LAST_ACK:
                 if (finAcked) {
                     tcpDone(ctx, tp);
                     ctx.consume(s.skb);
-                    return false;
+                    return SkbDropReason.NOT_DROPPED_YET;
                 }
                 break;
             default:
                 break;
         }
         // step 7: the segment text.
-        switch (tp.state) {
-            case TcpSock.TCP_CLOSE_WAIT:
-            case TcpSock.TCP_CLOSING:
-            case TcpSock.TCP_LAST_ACK:
+        switch (tp.state()) {
+            case TCP_CLOSE_WAIT:
+            case TCP_CLOSING:
+            case TCP_LAST_ACK:
                 if (!TcpSock.before(s.seq, tp.rcvNxt)) {
                     // Data after the peer's FIN: not queued.
-                    if (tp.state != TcpSock.TCP_CLOSE) {
+                    if (tp.state() != TcpState.TCP_CLOSE) {
                         out.tcpWriteXmit(ctx, tp, s.skb);
                         tcpAckSndCheck(ctx, tp, s.skb);
                     }
                     ctx.drop(s.skb, SkbDropReason.TCP_INVALID_SEQUENCE);
-                    return false;
+                    return SkbDropReason.NOT_DROPPED_YET;
                 }
                 // fall through
-            case TcpSock.TCP_FIN_WAIT1:
-            case TcpSock.TCP_FIN_WAIT2:
+            case TCP_FIN_WAIT1:
+            case TCP_FIN_WAIT2:
                 if ((tp.shutdown & TcpSock.RCV_SHUTDOWN) != 0 && tp.dead
                         && s.endSeq != s.seq && TcpSock.after(s.endSeq - (s.fin() ? 1 : 0), tp.rcvNxt)) {
                     ctx.count(tp.netns, Snmp.TcpExtTCPAbortOnData, 1);
                     tcpReset(ctx, tp, s.skb);
-                    return true;
+                    return SkbDropReason.TCP_ABORT_ON_DATA;
                 }
                 // fall through
-            case TcpSock.TCP_ESTABLISHED:
+            case TCP_ESTABLISHED:
                 tcpDataQueue(ctx, tp, s);
                 break;
             default:
                 ctx.consume(s.skb);
         }
-        if (tp.state != TcpSock.TCP_CLOSE && !tp.tw) {
+        if (tp.state() != TcpState.TCP_CLOSE && !tp.tw) {
             out.tcpWriteXmit(ctx, tp, s.skb);
             tcpAckSndCheck(ctx, tp, s.skb);
         }
-        return false;
+        return SkbDropReason.NOT_DROPPED_YET;
     }
 
     /**
-     * tcp_rcv_synsent_state_process: our SYN is out. An ACK must acknowledge exactly it (else a
-     * reset); a RST with that ACK refuses the connection (ECONNREFUSED); a SYN-ACK completes it
-     * (tcp_finish_connect) and is acknowledged at once.
+     * tcp_rcv_synsent_state_process: our SYN is out. An ACK must acknowledge exactly it (else
+     * reset_and_undo: the reason goes back for a reset, none to a RST); a RST with that ACK
+     * refuses the connection (ECONNREFUSED); a SYN-ACK completes it (tcp_finish_connect) and is
+     * acknowledged at once.
      */
-    boolean tcpRcvSynsentStateProcess(LayerContext ctx, TcpSock tp, Seg s) {
+    SkbDropReason tcpRcvSynsentStateProcess(LayerContext ctx, TcpSock tp, Seg s) {
         ctx.trace(s.skb, "tcp_rcv_synsent_state_process");
         if (s.ack()) {
             // 1. "If SEG.ACK =< ISS, or SEG.ACK > SND.NXT, send a reset" (RFC 793).
+            //    The reason is the caller's, RST or not: tcp_v4_send_reset answers no RST.
             if (!TcpSock.after(s.ackSeq, tp.iss) || TcpSock.after(s.ackSeq, tp.sndNxt)) {
-                if (s.rst()) {
-                    ctx.drop(s.skb, SkbDropReason.TCP_RESET);
-                    return false;
-                }
-                return true;
+                return TcpSock.after(s.ackSeq, tp.sndNxt) ? SkbDropReason.TCP_ACK_UNSENT_DATA : SkbDropReason.TCP_TOO_OLD_ACK;
             }
             // 2. An acceptable RST: the peer refuses.
             if (s.rst()) {
                 tcpReset(ctx, tp, s.skb);
                 ctx.drop(s.skb, SkbDropReason.TCP_RESET);
-                return false;
+                return SkbDropReason.NOT_DROPPED_YET;
             }
             // 3. No SYN: discard.
             if (!s.syn()) {
                 ctx.drop(s.skb, SkbDropReason.TCP_FLAGS);
-                return false;
+                return SkbDropReason.NOT_DROPPED_YET;
             }
             // 4. The SYN-ACK: its options, our ISN acknowledged.
             TcpIpv4.OptionsReceived opt = tcp.tcpParseOptions(s.th);
@@ -373,16 +376,16 @@ final class TcpInput implements java.io.Serializable {
             out.tcpSendAck(ctx, tp, s.skb);
             out.tcpWriteXmit(ctx, tp, s.skb);
             ctx.consume(s.skb);
-            return false;
+            return SkbDropReason.NOT_DROPPED_YET;
         }
         // No ACK: a RST is ignored, a SYN is a simultaneous open.
         if (s.rst()) {
             ctx.drop(s.skb, SkbDropReason.TCP_RESET);
-            return false;
+            return SkbDropReason.NOT_DROPPED_YET;
         }
         if (s.syn()) {
             TcpIpv4.OptionsReceived opt = tcp.tcpParseOptions(s.th);
-            tp.setState(ctx, TcpSock.TCP_SYN_RECV);
+            tp.setState(ctx, TcpState.TCP_SYN_RECV);
             tp.sndWscale = opt.wscaleOk() && tp.wscaleOk ? opt.sndWscale() : 0;
             if (!(opt.wscaleOk() && tp.wscaleOk)) {
                 tp.wscaleOk = false;
@@ -402,10 +405,10 @@ final class TcpInput implements java.io.Serializable {
             out.tcpTransmitSkb(ctx, tp, s.skb, tp.iss, TcpHeader.SYN | TcpHeader.ACK, new byte[0],
                     out.tcpSynOptions(ctx, tp), "tcp_send_synack");
             ctx.consume(s.skb);
-            return false;
+            return SkbDropReason.NOT_DROPPED_YET;
         }
         ctx.drop(s.skb, SkbDropReason.TCP_FLAGS);
-        return false;
+        return SkbDropReason.NOT_DROPPED_YET;
     }
 
     /** tcp_sync_mss: the MSS we send, the peer's clamp less the timestamp option. */
@@ -420,7 +423,7 @@ final class TcpInput implements java.io.Serializable {
 
     /** tcp_finish_connect + tcp_init_transfer: ESTABLISHED, initial cwnd, the application told. */
     void tcpFinishConnect(LayerContext ctx, TcpSock tp, SkBuff skb) {
-        tp.setState(ctx, TcpSock.TCP_ESTABLISHED);
+        tp.setState(ctx, TcpState.TCP_ESTABLISHED);
         tp.cwnd = TcpTimer.TCP_INIT_CWND;
         TcpCong.tcpInitTransfer(ctx, tp);
         tp.lastRcvNanos = ctx.nowNanos();
@@ -439,7 +442,7 @@ final class TcpInput implements java.io.Serializable {
             if (!s.rst()) {
                 if (s.syn()) return synChallenge(ctx, tp, s, synInerr);
                 ctx.count(tp.netns, Snmp.TcpExtPAWSEstab, 1);
-                if (!tcpOowRateLimited(ctx, tp, s, "TcpExtTCPACKSkippedPAWS")) tcpSendDupack(ctx, tp, s);
+                if (!tcpOowRateLimited(ctx, tp, s, Snmp.TcpExtTCPACKSkippedPAWS)) tcpSendDupack(ctx, tp, s);
                 ctx.drop(s.skb, SkbDropReason.TCP_RFC7323_PAWS);
                 return false;
             }
@@ -449,7 +452,7 @@ final class TcpInput implements java.io.Serializable {
         if (seqReason != null) {
             if (!s.rst()) {
                 if (s.syn()) return synChallenge(ctx, tp, s, synInerr);
-                if (!tcpOowRateLimited(ctx, tp, s, "TcpExtTCPACKSkippedSeq")) tcpSendDupack(ctx, tp, s);
+                if (!tcpOowRateLimited(ctx, tp, s, Snmp.TcpExtTCPACKSkippedSeq)) tcpSendDupack(ctx, tp, s);
             } else if (tcpResetCheck(tp, s)) {
                 tcpReset(ctx, tp, s.skb);
                 ctx.drop(s.skb, SkbDropReason.TCP_RESET);
@@ -475,7 +478,7 @@ final class TcpInput implements java.io.Serializable {
         //    simultaneous open (our socket in SYN_RECV from SYN_SENT, with an application: it
         //    repeats the SYN we have and acknowledges ours).
         if (s.syn()) {
-            if (tp.state == TcpSock.TCP_SYN_RECV && tp.listener == null && !tp.dead && s.ack()
+            if (tp.state() == TcpState.TCP_SYN_RECV && tp.listener == null && !tp.dead && s.ack()
                     && s.seq + 1 == s.endSeq && s.seq + 1 == tp.rcvNxt && s.ackSeq == tp.sndNxt) {
                 return true;
             }
@@ -494,8 +497,8 @@ final class TcpInput implements java.io.Serializable {
 
     /** tcp_reset_check: a RST at rcv_nxt - 1 after the peer's FIN (CLOSE_WAIT, LAST_ACK, CLOSING). */
     static boolean tcpResetCheck(TcpSock tp, Seg s) {
-        return s.seq == tp.rcvNxt - 1 && (tp.state == TcpSock.TCP_CLOSE_WAIT
-                || tp.state == TcpSock.TCP_LAST_ACK || tp.state == TcpSock.TCP_CLOSING);
+        return s.seq == tp.rcvNxt - 1 && (tp.state() == TcpState.TCP_CLOSE_WAIT
+                || tp.state() == TcpState.TCP_LAST_ACK || tp.state() == TcpState.TCP_CLOSING);
     }
 
     /** tcp_sequence: null when the segment overlaps the window, else why not. */
@@ -526,7 +529,7 @@ final class TcpInput implements java.io.Serializable {
      */
     boolean tcpOowRateLimited(LayerContext ctx, TcpSock tp, Seg s, String mib) {
         if (s.seq != s.endSeq && !s.syn()) return false;
-        long limit = tcp.sysctl("net.ipv4.tcp_invalid_ratelimit", 500) * 1_000_000L;
+        long limit = tcp.sysctl(SysctlRegistry.TCP_INVALID_RATELIMIT) * 1_000_000L;
         if (ctx.nowNanos() - tp.lastOowAckNanos < limit) {
             ctx.count(tp.netns, mib, 1);
             return true;
@@ -537,7 +540,7 @@ final class TcpInput implements java.io.Serializable {
 
     /** tcp_send_challenge_ack: RFC 5961 7, rate limited per socket; TCPChallengeACK. */
     void tcpSendChallengeAck(LayerContext ctx, TcpSock tp, Seg s) {
-        if (tcpOowRateLimited(ctx, tp, s, "TcpExtTCPACKSkippedChallenge")) return;
+        if (tcpOowRateLimited(ctx, tp, s, Snmp.TcpExtTCPACKSkippedChallenge)) return;
         ctx.count(tp.netns, Snmp.TcpExtTCPChallengeACK, 1);
         out.tcpSendAck(ctx, tp, s.skb);
     }
@@ -545,7 +548,7 @@ final class TcpInput implements java.io.Serializable {
     /** tcp_send_dupack: old data means our ACK was lost (DelayedACKLost, quick ACK mode); ACK now. */
     void tcpSendDupack(LayerContext ctx, TcpSock tp, Seg s) {
         if (s.endSeq != s.seq && TcpSock.before(s.seq, tp.rcvNxt)) {
-            ctx.count(tp.netns, "TcpExtDelayedACKLost", 1);
+            ctx.count(tp.netns, Snmp.TcpExtDelayedACKLost, 1);
             tcpEnterQuickackMode(tp, TcpOutput.TCP_MAX_QUICKACKS);
         }
         out.tcpSendAck(ctx, tp, s.skb);
@@ -558,15 +561,15 @@ final class TcpInput implements java.io.Serializable {
     void tcpReset(LayerContext ctx, TcpSock tp, SkBuff skb) {
         ctx.trace(skb, "tcp_reset");
         int err;
-        switch (tp.state) {
-            case TcpSock.TCP_SYN_SENT: err = TcpIpv4.ECONNREFUSED; break;
-            case TcpSock.TCP_CLOSE_WAIT: err = TcpIpv4.EPIPE; break;
-            case TcpSock.TCP_CLOSE: return;
+        switch (tp.state()) {
+            case TCP_SYN_SENT: err = TcpIpv4.ECONNREFUSED; break;
+            case TCP_CLOSE_WAIT: err = TcpIpv4.EPIPE; break;
+            case TCP_CLOSE: return;
             default: err = TcpIpv4.ECONNRESET;
         }
         tp.skErr = err;
         if (!tp.dead) {
-            int op = tp.state == TcpSock.TCP_SYN_SENT ? ControlBlock.SOCK_OP_ERROR : ControlBlock.SOCK_OP_RESET;
+            int op = tp.state() == TcpState.TCP_SYN_SENT ? ControlBlock.SOCK_OP_ERROR : ControlBlock.SOCK_OP_RESET;
             tcp.sockEvent(ctx, tp.key, op, err, null, tp, skb);
         }
         tcpDone(ctx, tp);
@@ -574,10 +577,10 @@ final class TcpInput implements java.io.Serializable {
 
     /** tcp_done: TcpAttemptFails from SYN_SENT or SYN_RECV, CLOSE, timers off, out of the hash. */
     void tcpDone(LayerContext ctx, TcpSock tp) {
-        if (tp.state == TcpSock.TCP_SYN_SENT || tp.state == TcpSock.TCP_SYN_RECV) {
+        if (tp.state() == TcpState.TCP_SYN_SENT || tp.state() == TcpState.TCP_SYN_RECV) {
             ctx.count(tp.netns, Snmp.TcpAttemptFails, 1);
         }
-        tp.setState(ctx, TcpSock.TCP_CLOSE);
+        tp.setState(ctx, TcpState.TCP_CLOSE);
         tp.shutdown = TcpSock.RCV_SHUTDOWN | TcpSock.SEND_SHUTDOWN;
         tp.rtoDeadline = tp.delackDeadline = tp.keepaliveDeadline = tp.probeDeadline = tp.twDeadline = 0;
         tp.rtxQueue.clear();
@@ -585,28 +588,29 @@ final class TcpInput implements java.io.Serializable {
     }
 
     /**
-     * tcp_ack: returns 1 for an acceptable ACK, 0 for an old one (ignored), -1 for an ACK of
-     * data never sent, -2 for one older than the largest window. Updates the send window
+     * tcp_ack: NOT_DROPPED_YET for an acceptable ACK, TCP_OLD_ACK for an old one (ignored: the
+     * kernel's 0), TCP_ACK_UNSENT_DATA for an ACK of data never sent and TCP_TOO_OLD_ACK for one
+     * older than the largest window (the kernel's negated reasons; {@link #tcpAckRejected}). Updates the send window
      * (tcp_ack_update_window), frees what was acknowledged (tcp_clean_rtx_queue) with an RTT
      * sample (Karn: never from a retransmitted segment), re-arms the RTO timer, counts
      * TCPHPAcks / TCPPureAcks, and runs congestion control and loss recovery.
      */
-    int tcpAck(LayerContext ctx, TcpSock tp, Seg s, int flag) {
+    SkbDropReason tcpAck(LayerContext ctx, TcpSock tp, Seg s, int flag) {
         int priorSndUna = tp.sndUna;
         int ack = s.ackSeq;
-        if (!s.ack()) return 0;
+        if (!s.ack()) return SkbDropReason.TCP_OLD_ACK;   // not reached after tcp_validate_incoming
         // 1. Old or not-yet-sent ACKs.
         if (TcpSock.before(ack, priorSndUna)) {
-            if (TcpSock.before(ack, priorSndUna - tp.maxWindow)) return -2;
+            if (TcpSock.before(ack, priorSndUna - tp.maxWindow)) return SkbDropReason.TCP_TOO_OLD_ACK;
             // old_ack: its SACK blocks are still read, and a D-SACK may undo a reduction.
             if (tp.sackOk && s.numSacks > 0) {
                 int f = flag | tcpCheckDsack(ctx, tp, s, priorSndUna);
                 int rexmit = tcpFastretransAlert(ctx, tp, s, priorSndUna, f, false, 0);
                 tcpXmitRecovery(ctx, tp, s.skb, rexmit);
             }
-            return 0;
+            return SkbDropReason.TCP_OLD_ACK;
         }
-        if (TcpSock.after(ack, tp.sndNxt)) return -1;
+        if (TcpSock.after(ack, tp.sndNxt)) return SkbDropReason.TCP_ACK_UNSENT_DATA;
         int priorPackets = tp.rtxQueue.size();
         int priorInFlight = tp.packetsInFlight();
         // 2. Window update and counters.
@@ -723,7 +727,12 @@ final class TcpInput implements java.io.Serializable {
         }
         // 7. tcp_check_space: what was acknowledged left the send buffer.
         if ((flag & FLAG_DATA_ACKED) != 0) tcp.tcpNewSpace(ctx, tp, s.skb);
-        return 1;
+        return SkbDropReason.NOT_DROPPED_YET;
+    }
+
+    /** tcp_ack's answer is a reason to drop the segment (the kernel's negative return). */
+    static boolean tcpAckRejected(SkbDropReason r) {
+        return r == SkbDropReason.TCP_TOO_OLD_ACK || r == SkbDropReason.TCP_ACK_UNSENT_DATA;
     }
 
     /**
@@ -788,8 +797,8 @@ final class TcpInput implements java.io.Serializable {
                 tcpTryUndoDsack(ctx, tp);
                 if (isDupack) {
                     tp.dupAcks++;
-                    if (tp.dupAcks >= tcp.sysctl("net.ipv4.tcp_reordering", 3) && !tp.rtxQueue.isEmpty()) {
-                        ctx.count(tp.netns, tp.sackOk ? "TcpExtTCPSackRecovery" : "TcpExtTCPRenoRecovery", 1);
+                    if (tp.dupAcks >= tcp.sysctl(SysctlRegistry.TCP_REORDERING) && !tp.rtxQueue.isEmpty()) {
+                        ctx.count(tp.netns, tp.sackOk ? Snmp.TcpExtTCPSackRecovery : Snmp.TcpExtTCPRenoRecovery, 1);
                         TcpCong.tcpEnterRecovery(ctx, tp);
                         tcpMarkHeadLost(tp);
                         return result | REXMIT_LOST;
@@ -875,7 +884,7 @@ final class TcpInput implements java.io.Serializable {
     static boolean tcpPacketDelayed(TcpSock tp, Seg s) {
         if (tp.retransStampTs != 0) return tcpTsoptEcrBefore(tp, s, tp.retransStampTs);
         if (!tp.sackOk && !TcpSock.before(tp.sndUna, tp.highSeq)) return false;
-        return tp.state != TcpSock.TCP_SYN_SENT;
+        return tp.state() != TcpState.TCP_SYN_SENT;
     }
 
     /**
@@ -903,7 +912,7 @@ final class TcpInput implements java.io.Serializable {
     boolean tcpTryUndoRecovery(LayerContext ctx, TcpSock tp, Seg s) {
         if (tcpMayUndo(tp, s)) {
             TcpCong.tcpUndoCwndReduction(tp, false);
-            ctx.count(tp.netns, tp.caState == TcpCong.TCP_CA_LOSS ? "TcpExtTCPLossUndo" : "TcpExtTCPFullUndo", 1);
+            ctx.count(tp.netns, tp.caState == TcpCong.TCP_CA_LOSS ? Snmp.TcpExtTCPLossUndo : Snmp.TcpExtTCPFullUndo, 1);
         }
         if (tcpIsNonSackPreventingReopen(tp)) return true;
         TcpCong.tcpSetCaState(ctx, tp, TcpCong.TCP_CA_OPEN);
@@ -923,7 +932,7 @@ final class TcpInput implements java.io.Serializable {
     boolean tcpTryUndoDsack(LayerContext ctx, TcpSock tp) {
         if (tp.undoMarker && tp.undoRetrans == 0) {
             TcpCong.tcpUndoCwndReduction(tp, false);
-            ctx.count(tp.netns, "TcpExtTCPDSACKUndo", 1);
+            ctx.count(tp.netns, Snmp.TcpExtTCPDSACKUndo, 1);
             return true;
         }
         return false;
@@ -937,8 +946,8 @@ final class TcpInput implements java.io.Serializable {
     boolean tcpTryUndoLoss(LayerContext ctx, TcpSock tp, Seg s, boolean frtoUndo) {
         if (!frtoUndo && !tcpMayUndo(tp, s)) return false;
         TcpCong.tcpUndoCwndReduction(tp, true);
-        ctx.count(tp.netns, "TcpExtTCPLossUndo", 1);
-        if (frtoUndo) ctx.count(tp.netns, "TcpExtTCPSpuriousRTOs", 1);
+        ctx.count(tp.netns, Snmp.TcpExtTCPLossUndo, 1);
+        if (frtoUndo) ctx.count(tp.netns, Snmp.TcpExtTCPSpuriousRTOs, 1);
         tp.retransmits = 0;
         tp.dupAcks = 0;
         if (frtoUndo || tp.sackOk) TcpCong.tcpSetCaState(ctx, tp, TcpCong.TCP_CA_OPEN);
@@ -957,7 +966,7 @@ final class TcpInput implements java.io.Serializable {
         if (TcpCong.tcpRetransOut(tp) > 0) return true;
         if (!tcpAnyRetransDone(tp)) tp.retransStampTs = 0;
         TcpCong.tcpUndoCwndReduction(tp, true);
-        ctx.count(tp.netns, "TcpExtTCPPartialUndo", 1);
+        ctx.count(tp.netns, Snmp.TcpExtTCPPartialUndo, 1);
         tcpTryKeepOpen(ctx, tp);
         return true;
     }
@@ -971,7 +980,7 @@ final class TcpInput implements java.io.Serializable {
         int fack = tp.sackOk && TcpSock.after(tp.highSacked, tp.sndUna) && !TcpSock.after(tp.highSacked, tp.sndNxt)
                 ? tp.highSacked : tp.sndUna;
         if (!TcpSock.before(lowSeq, fack)) return;
-        ctx.count(tp.netns, ts ? "TcpExtTCPTSReorder" : "TcpExtTCPSACKReorder", 1);
+        ctx.count(tp.netns, ts ? Snmp.TcpExtTCPTSReorder : Snmp.TcpExtTCPSACKReorder, 1);
     }
 
     /** tcp_try_keep_open: back to Open (the kernel's Disorder is Open here), high_seq at snd_nxt if the state changes. */
@@ -1006,7 +1015,7 @@ final class TcpInput implements java.io.Serializable {
      * they do for REXMIT_LOST (tcp_xmit_retransmit_queue).
      */
     void tcpXmitRecovery(LayerContext ctx, TcpSock tp, SkBuff parent, int rexmit) {
-        if ((rexmit & (REXMIT_LOST | REXMIT_NEW)) == 0 || tp.state == TcpSock.TCP_SYN_SENT) return;
+        if ((rexmit & (REXMIT_LOST | REXMIT_NEW)) == 0 || tp.state() == TcpState.TCP_SYN_SENT) return;
         if ((rexmit & REXMIT_NEW) != 0) {
             boolean nodelay = tp.nodelay;
             tp.nodelay = true;
@@ -1032,19 +1041,19 @@ final class TcpInput implements java.io.Serializable {
         int start0 = s.sacks[0];
         int end0 = s.sacks[1];
         if (TcpSock.before(start0, s.ackSeq)) {
-            ctx.count(tp.netns, "TcpExtTCPDSACKRecv", 1);
+            ctx.count(tp.netns, Snmp.TcpExtTCPDSACKRecv, 1);
         } else if (s.numSacks > 1) {
             if (TcpSock.after(end0, s.sacks[3]) || TcpSock.before(start0, s.sacks[2])) return 0;
-            ctx.count(tp.netns, "TcpExtTCPDSACKOfoRecv", 1);
+            ctx.count(tp.netns, Snmp.TcpExtTCPDSACKOfoRecv, 1);
         } else {
             return 0;
         }
         int dupSegs = tcpDsackSeen(tp, start0, end0);
         if (dupSegs == 0) {
-            ctx.count(tp.netns, "TcpExtTCPDSACKIgnoredDubious", 1);
+            ctx.count(tp.netns, Snmp.TcpExtTCPDSACKIgnoredDubious, 1);
             return 0;
         }
-        ctx.count(tp.netns, "TcpExtTCPDSACKRecvSegs", dupSegs);
+        ctx.count(tp.netns, Snmp.TcpExtTCPDSACKRecvSegs, dupSegs);
         if (tp.undoMarker && tp.undoRetrans > 0 && !TcpSock.after(end0, priorSndUna)
                 && TcpSock.after(end0, tp.undoMarkerSeq)) {
             tp.undoRetrans = Math.max(0, tp.undoRetrans - dupSegs);
@@ -1077,7 +1086,7 @@ final class TcpInput implements java.io.Serializable {
      */
     static void tcpSacktagDsack(LayerContext ctx, TcpSock tp, int start, int end, int priorSndUna) {
         if (!tcpIsSackblockValid(tp, true, start, end)) {
-            ctx.count(tp.netns, tp.undoMarker ? "TcpExtTCPDSACKIgnoredOld" : "TcpExtTCPDSACKIgnoredNoUndo", 1);
+            ctx.count(tp.netns, tp.undoMarker ? Snmp.TcpExtTCPDSACKIgnoredOld : Snmp.TcpExtTCPDSACKIgnoredNoUndo, 1);
             return;
         }
         if (!TcpSock.after(end, priorSndUna)) return;
@@ -1167,7 +1176,7 @@ final class TcpInput implements java.io.Serializable {
             if (tp.packetsInFlight() >= tp.cwnd) break;
             seg.lost = false;
             out.tcpRetransmitSkb(ctx, tp, seg, parent);
-            ctx.count(tp.netns, tp.caState == TcpCong.TCP_CA_LOSS ? "TcpExtTCPSlowStartRetrans" : "TcpExtTCPFastRetrans", 1);
+            ctx.count(tp.netns, tp.caState == TcpCong.TCP_CA_LOSS ? Snmp.TcpExtTCPSlowStartRetrans : Snmp.TcpExtTCPFastRetrans, 1);
         }
     }
 
@@ -1188,7 +1197,7 @@ final class TcpInput implements java.io.Serializable {
         // 1. The next segment expected (or an overlap that brings new bytes).
         if (!TcpSock.after(dataSeq, tp.rcvNxt) && TcpSock.after(s.endSeq, tp.rcvNxt)) {
             if (TcpOutput.tcpReceiveWindow(tp) == 0 && len > 0 && dataSeq == tp.rcvNxt) {
-                ctx.count(tp.netns, "TcpExtTCPZeroWindowDrop", 1);
+                ctx.count(tp.netns, Snmp.TcpExtTCPZeroWindowDrop, 1);
                 tcpEnterQuickackMode(tp, TcpOutput.TCP_MAX_QUICKACKS);
                 tp.ackPending = true;
                 tp.ackNow = true;
@@ -1200,7 +1209,7 @@ final class TcpInput implements java.io.Serializable {
             if (len > 0 && tp.rmemAlloc > 0 && tp.rmemAlloc + len > tp.rcvbuf) {
                 tp.ackPending = true;
                 tp.ackNow = true;
-                ctx.count(tp.netns, "TcpExtTCPRcvQDrop", 1);
+                ctx.count(tp.netns, Snmp.TcpExtTCPRcvQDrop, 1);
                 ctx.drop(s.skb, SkbDropReason.PROTO_MEM);
                 return;
             }
@@ -1223,7 +1232,7 @@ final class TcpInput implements java.io.Serializable {
         }
         // 2. Entirely old: our ACK must have been lost.
         if (!TcpSock.after(s.endSeq, tp.rcvNxt)) {
-            ctx.count(tp.netns, "TcpExtDelayedACKLost", 1);
+            ctx.count(tp.netns, Snmp.TcpExtDelayedACKLost, 1);
             tcpEnterQuickackMode(tp, TcpOutput.TCP_MAX_QUICKACKS);
             tp.ackPending = true;
             tp.ackNow = true;
@@ -1248,7 +1257,7 @@ final class TcpInput implements java.io.Serializable {
      */
     void tcpDataQueueOfo(LayerContext ctx, TcpSock tp, Seg s) {
         ctx.trace(s.skb, "tcp_data_queue_ofo");
-        ctx.count(tp.netns, "TcpExtTCPOFOQueue", 1);
+        ctx.count(tp.netns, Snmp.TcpExtTCPOFOQueue, 1);
         byte[] data = s.skb.bytes(s.skb.data() + s.dataOff, s.skb.tail());
         int seq = s.seq;
         tp.ackPending = true;
@@ -1256,7 +1265,7 @@ final class TcpInput implements java.io.Serializable {
         for (TcpSock.OfoSeg o : tp.ofo) {
             if (!TcpSock.before(seq, o.seq) && !TcpSock.after(seq + data.length, o.seq + o.data.length)
                     && (!s.fin() || o.fin)) {
-                ctx.count(tp.netns, "TcpExtTCPOFOMerge", 1);
+                ctx.count(tp.netns, Snmp.TcpExtTCPOFOMerge, 1);
                 ctx.drop(s.skb, SkbDropReason.TCP_OFOMERGE);
                 return;
             }
@@ -1364,20 +1373,20 @@ final class TcpInput implements java.io.Serializable {
         ctx.trace(skb, "tcp_fin");
         tp.ackPending = true;
         tp.shutdown |= TcpSock.RCV_SHUTDOWN;
-        switch (tp.state) {
-            case TcpSock.TCP_SYN_RECV:
-            case TcpSock.TCP_ESTABLISHED:
-                tp.setState(ctx, TcpSock.TCP_CLOSE_WAIT);
+        switch (tp.state()) {
+            case TCP_SYN_RECV:
+            case TCP_ESTABLISHED:
+                tp.setState(ctx, TcpState.TCP_CLOSE_WAIT);
                 tp.pingpong = true;
                 break;
-            case TcpSock.TCP_FIN_WAIT1:
+            case TCP_FIN_WAIT1:
                 // Simultaneous close: ACK their FIN, wait for the ACK of ours.
                 out.tcpSendAck(ctx, tp, skb);
-                tp.setState(ctx, TcpSock.TCP_CLOSING);
+                tp.setState(ctx, TcpState.TCP_CLOSING);
                 break;
-            case TcpSock.TCP_FIN_WAIT2:
+            case TCP_FIN_WAIT2:
                 out.tcpSendAck(ctx, tp, skb);
-                TcpMinisocks.tcpTimeWait(ctx, tcp, tp, TcpSock.TCP_TIME_WAIT, TcpTimer.TCP_TIMEWAIT_LEN);
+                TcpMinisocks.tcpTimeWait(ctx, tcp, tp, TcpState.TCP_TIME_WAIT, TcpTimer.TCP_TIMEWAIT_LEN);
                 break;
             default:
                 break;

@@ -1,5 +1,6 @@
 package io.netstack.net.ipv4;
 
+import io.netstack.config.SysctlRegistry;
 import io.netstack.config.HostConfig;
 import io.netstack.skb.ControlBlock;
 import io.netstack.skb.PktType;
@@ -114,10 +115,10 @@ public final class TcpIpv4 implements java.io.Serializable {
         this.output = new TcpOutput(this);
         this.input = new TcpInput(this, output);
         this.timer = new TcpTimer(this, output, input);
-        int rmem1 = host.sysctl().getInts("net.ipv4.tcp_rmem", 4096, 131072, 6291456)[1];
+        int rmem1 = host.sysctl().get(SysctlRegistry.TCP_RMEM)[1];
         for (HostConfig.SocketSpec s : host.sockets()) {
             if ("tcp".equals(s.proto()) && s.listen()) {
-                listeners.put(s.key(), new ListenSock(host.netns(), s, s.backlog(), rmem1, sysctl("net.core.somaxconn", 4096)));
+                listeners.put(s.key(), new ListenSock(host.netns(), s, s.backlog(), rmem1, sysctl(SysctlRegistry.SOMAXCONN)));
             }
         }
     }
@@ -146,7 +147,7 @@ public final class TcpIpv4 implements java.io.Serializable {
         int rmem1 = rmemDefault();
         for (HostConfig.SocketSpec s : next.sockets()) {
             if ("tcp".equals(s.proto()) && s.listen() && !listeners.containsKey(s.key())) {
-                listeners.put(s.key(), new ListenSock(next.netns(), s, s.backlog(), rmem1, sysctl("net.core.somaxconn", 4096)));
+                listeners.put(s.key(), new ListenSock(next.netns(), s, s.backlog(), rmem1, sysctl(SysctlRegistry.SOMAXCONN)));
             }
         }
     }
@@ -187,14 +188,14 @@ public final class TcpIpv4 implements java.io.Serializable {
         return Math.max(0, (space * TCP_DEFAULT_SCALING_RATIO) >> TCP_RMEM_TO_WIN_SCALE);
     }
 
-    int rmemMax() { return host.sysctl().getInts("net.ipv4.tcp_rmem", 4096, 131072, 6291456)[2]; }
+    int rmemMax() { return host.sysctl().get(SysctlRegistry.TCP_RMEM)[2]; }
 
-    int rmemDefault() { return host.sysctl().getInts("net.ipv4.tcp_rmem", 4096, 131072, 6291456)[1]; }
+    int rmemDefault() { return host.sysctl().get(SysctlRegistry.TCP_RMEM)[1]; }
 
-    long keepaliveTime() { return sysctl("net.ipv4.tcp_keepalive_time", 7200) * 1000L * TcpTimer.MS; }
+    long keepaliveTime() { return sysctl(SysctlRegistry.TCP_KEEPALIVE_TIME) * 1000L * TcpTimer.MS; }
 
     /** tcp_fin_time: tcp_fin_timeout (60 s), at least 3.5 RTO. */
-    long finTimeout() { return sysctl("net.ipv4.tcp_fin_timeout", 60) * 1000L * TcpTimer.MS; }
+    long finTimeout() { return sysctl(SysctlRegistry.TCP_FIN_TIMEOUT) * 1000L * TcpTimer.MS; }
 
     /** secure_tcp_seq for an active open. */
     int tcpV4InitSeq(int saddr, int daddr, int sport, int dport, LayerContext ctx) {
@@ -208,7 +209,7 @@ public final class TcpIpv4 implements java.io.Serializable {
     static final int SKB_SIZE = 256;
 
     /** sk_sndbuf of a new socket: tcp_wmem[1]. */
-    int wmemDefault() { return host.sysctl().getInts("net.ipv4.tcp_wmem", 4096, 16384, 4194304)[1]; }
+    int wmemDefault() { return host.sysctl().get(SysctlRegistry.TCP_WMEM)[1]; }
 
     /**
      * tcp_sndbuf_expand, net/ipv4/tcp_input.c (from tcp_init_buffer_space and tcp_new_space):
@@ -217,9 +218,9 @@ public final class TcpIpv4 implements java.io.Serializable {
      */
     void tcpSndbufExpand(TcpSock tp) {
         int perMss = perMssTruesize(tp);
-        int nrSegs = Math.max(Math.max(TcpTimer.TCP_INIT_CWND, tp.cwnd), sysctl("net.ipv4.tcp_reordering", 3) + 1);
+        int nrSegs = Math.max(Math.max(TcpTimer.TCP_INIT_CWND, tp.cwnd), sysctl(SysctlRegistry.TCP_REORDERING) + 1);
         long sndmem = 2L * nrSegs * perMss;
-        int max = host.sysctl().getInts("net.ipv4.tcp_wmem", 4096, 16384, 4194304)[2];
+        int max = host.sysctl().get(SysctlRegistry.TCP_WMEM)[2];
         if (tp.sndbuf < sndmem) tp.sndbuf = (int) Math.min(sndmem, max);
     }
 
@@ -237,7 +238,7 @@ public final class TcpIpv4 implements java.io.Serializable {
     int sndbufPayload(TcpSock tp) {
         if (tp.sndbuf == 0) {
             tp.sndbuf = wmemDefault();
-            if (tp.state == TcpSock.TCP_ESTABLISHED) tcpSndbufExpand(tp);   // tcp_init_buffer_space
+            if (tp.state() == TcpState.TCP_ESTABLISHED) tcpSndbufExpand(tp);   // tcp_init_buffer_space
         }
         int mss = Math.max(1, tp.mssCache);
         return (int) Math.max(mss, (long) tp.sndbuf * mss / perMssTruesize(tp));
@@ -375,7 +376,7 @@ public final class TcpIpv4 implements java.io.Serializable {
                 ListenSock old = listeners.get(cb.socket);
                 HostConfig.SocketSpec spec = new HostConfig.SocketSpec("tcp", cb.saddr, cb.sport, true, (int) cb.sockArg);
                 ListenSock ls = new ListenSock(host.netns(), spec, (int) cb.sockArg, old != null ? old.rcvbuf : rcvbuf,
-                        sysctl("net.core.somaxconn", 4096));
+                        sysctl(SysctlRegistry.SOMAXCONN));
                 if (old != null) {
                     ls.acceptQueue = old.acceptQueue;
                     ls.keepalive = old.keepalive;
@@ -442,7 +443,7 @@ public final class TcpIpv4 implements java.io.Serializable {
                 if (cb.sockOpt == ControlBlock.SO_KEEPALIVE) {
                     // tcp_set_keepalive: arm or stop the keepalive timer.
                     tp.keepalive = on;
-                    tp.keepaliveDeadline = on && (tp.state == TcpSock.TCP_ESTABLISHED || tp.state == TcpSock.TCP_CLOSE_WAIT)
+                    tp.keepaliveDeadline = on && (tp.state() == TcpState.TCP_ESTABLISHED || tp.state() == TcpState.TCP_CLOSE_WAIT)
                             ? ctx.nowNanos() + keepaliveTime() : 0;
                 }
                 if (cb.sockOpt == ControlBlock.TCP_NODELAY) {
@@ -462,7 +463,7 @@ public final class TcpIpv4 implements java.io.Serializable {
         switch (cb.sockOp) {
             case ControlBlock.SOCK_OP_DATA:
                 // tcp_sendmsg_locked: only in ESTABLISHED or CLOSE_WAIT (or queued while connecting).
-                if ((tp.shutdown & TcpSock.SEND_SHUTDOWN) != 0 || tp.finQueued || tp.state == TcpSock.TCP_CLOSE) {
+                if ((tp.shutdown & TcpSock.SEND_SHUTDOWN) != 0 || tp.finQueued || tp.state() == TcpState.TCP_CLOSE) {
                     ctx.drop(skb, SkbDropReason.NOT_SPECIFIED);
                     break;
                 }
@@ -494,7 +495,7 @@ public final class TcpIpv4 implements java.io.Serializable {
      */
     void tcpCleanupRbuf(LayerContext ctx, TcpSock tp, SkBuff skb, long n) {
         tp.rmemAlloc = Math.max(0, tp.rmemAlloc - n);
-        if (tp.state == TcpSock.TCP_CLOSE || (tp.shutdown & TcpSock.RCV_SHUTDOWN) != 0) return;
+        if (tp.state() == TcpState.TCP_CLOSE || (tp.shutdown & TcpSock.RCV_SHUTDOWN) != 0) return;
         int rcvWindowNow = TcpOutput.tcpReceiveWindow(tp);
         if (2L * rcvWindowNow <= tp.windowClamp) {
             int newWindow = output.tcpSelectWindowRaw(tp);
@@ -504,13 +505,13 @@ public final class TcpIpv4 implements java.io.Serializable {
 
     /** tcp_close_state: the next state on close and whether a FIN goes (TCP_ACTION_FIN). */
     boolean tcpCloseState(LayerContext ctx, TcpSock tp) {
-        int next;
+        TcpState next;
         boolean fin;
-        switch (tp.state) {
-            case TcpSock.TCP_ESTABLISHED: next = TcpSock.TCP_FIN_WAIT1; fin = true; break;
-            case TcpSock.TCP_SYN_RECV: next = TcpSock.TCP_FIN_WAIT1; fin = true; break;
-            case TcpSock.TCP_CLOSE_WAIT: next = TcpSock.TCP_LAST_ACK; fin = true; break;
-            case TcpSock.TCP_SYN_SENT: next = TcpSock.TCP_CLOSE; fin = false; break;
+        switch (tp.state()) {
+            case TCP_ESTABLISHED: next = TcpState.TCP_FIN_WAIT1; fin = true; break;
+            case TCP_SYN_RECV: next = TcpState.TCP_FIN_WAIT1; fin = true; break;
+            case TCP_CLOSE_WAIT: next = TcpState.TCP_LAST_ACK; fin = true; break;
+            case TCP_SYN_SENT: next = TcpState.TCP_CLOSE; fin = false; break;
             default: return false;
         }
         tp.setState(ctx, next);
@@ -522,7 +523,7 @@ public final class TcpIpv4 implements java.io.Serializable {
         ctx.trace(skb, "tcp_shutdown");
         tp.shutdown |= TcpSock.SEND_SHUTDOWN;
         if (tcpCloseState(ctx, tp)) output.tcpSendFin(ctx, tp, skb);
-        if (tp.state == TcpSock.TCP_CLOSE) input.tcpDone(ctx, tp);
+        if (tp.state() == TcpState.TCP_CLOSE) input.tcpDone(ctx, tp);
     }
 
     /**
@@ -534,26 +535,26 @@ public final class TcpIpv4 implements java.io.Serializable {
         ctx.trace(skb, "tcp_close");
         tp.shutdown = TcpSock.RCV_SHUTDOWN | TcpSock.SEND_SHUTDOWN;
         tp.dead = true;
-        if (tp.state == TcpSock.TCP_CLOSE) {
+        if (tp.state() == TcpState.TCP_CLOSE) {
             unhash(tp);
             return;
         }
         if (unread > 0 || tp.rmemAlloc > 0 && unread < 0) {
             // RFC 2525 2.17: closing with unread data resets the connection.
             ctx.count(tp.netns, Snmp.TcpExtTCPAbortOnClose, 1);
-            int old = tp.state;
-            tp.setState(ctx, TcpSock.TCP_CLOSE);
-            if (old != TcpSock.TCP_SYN_SENT) output.tcpSendActiveReset(ctx, tp, skb);
+            TcpState old = tp.state();
+            tp.setState(ctx, TcpState.TCP_CLOSE);
+            if (old != TcpState.TCP_SYN_SENT) output.tcpSendActiveReset(ctx, tp, skb);
             input.tcpDone(ctx, tp);
             return;
         }
         if (tcpCloseState(ctx, tp)) output.tcpSendFin(ctx, tp, skb);
-        if (tp.state == TcpSock.TCP_CLOSE) {
+        if (tp.state() == TcpState.TCP_CLOSE) {
             input.tcpDone(ctx, tp);
             return;
         }
-        if (tp.state == TcpSock.TCP_FIN_WAIT2) {
-            TcpMinisocks.tcpTimeWait(ctx, this, tp, TcpSock.TCP_FIN_WAIT2, finTimeout());
+        if (tp.state() == TcpState.TCP_FIN_WAIT2) {
+            TcpMinisocks.tcpTimeWait(ctx, this, tp, TcpState.TCP_FIN_WAIT2, finTimeout());
         }
     }
 
@@ -567,7 +568,7 @@ public final class TcpIpv4 implements java.io.Serializable {
         for (TcpSock tp : new java.util.ArrayList<>(ehash.values())) {
             if (TcpTimer.nextDeadline(tp) <= now) timer.tick(ctx, tp);
         }
-        int maxRetries = sysctl("net.ipv4.tcp_synack_retries", 5);
+        int maxRetries = sysctl(SysctlRegistry.TCP_SYNACK_RETRIES);
         for (RequestSock req : new java.util.ArrayList<>(requests.values())) {
             long[] t = reqTimers.get(req.key());
             if (t == null || t[1] > now) continue;
@@ -578,7 +579,7 @@ public final class TcpIpv4 implements java.io.Serializable {
             }
             SkBuff synack = tcpMakeSynack(ctx, null, req, dstMetricAdvmss(routeMtu(req.rmtAddr(), null)));
             ctx.count(host.netns(), Snmp.TcpRetransSegs, 1);
-            ctx.count(host.netns(), "TcpExtTCPSynRetrans", 1);
+            ctx.count(host.netns(), Snmp.TcpExtTCPSynRetrans, 1);
             ctx.enqueue(KernelQueue.IP_LOCAL_OUT, synack);
             if (t.length > 2) t[2]++;
             t[0]++;
@@ -597,10 +598,10 @@ public final class TcpIpv4 implements java.io.Serializable {
     /** The request socks (SYN_RECV) of this host, by 4-tuple. */
     public Collection<RequestSock> requests() { return Collections.unmodifiableCollection(requests.values()); }
 
-    int sysctl(String key, int dflt) { return host.sysctl().getInt(key, dflt); }
+    int sysctl(SysctlRegistry.Int k) { return host.sysctl().get(k); }
 
     /** net.ipv4.tcp_congestion_control: the namespace's default algorithm for new sockets. */
-    String congestionControl() { return host.sysctl().get("net.ipv4.tcp_congestion_control", TcpCong.DEFAULT_CONG); }
+    String congestionControl() { return host.sysctl().get(SysctlRegistry.TCP_CONGESTION_CONTROL); }
 
     /**
      * tcp_v4_rcv, net/ipv4/tcp_ipv4.c. Data at the TCP header, network_header at the IPv4 header.
@@ -739,17 +740,17 @@ public final class TcpIpv4 implements java.io.Serializable {
             return;
         }
         ctx.trace(skb, "tcp_conn_request");
-        int syncookies = sysctl("net.ipv4.tcp_syncookies", 1);
-        int backlog = Math.min(lsk.backlog(), sysctl("net.core.somaxconn", 4096));
+        int syncookies = sysctl(SysctlRegistry.TCP_SYNCOOKIES);
+        int backlog = Math.min(lsk.backlog(), sysctl(SysctlRegistry.SOMAXCONN));
         long qlen = requests.values().stream().filter(r -> r.listener().equals(lsk.key())).count();
         boolean wantCookie = false;
         // 2. SYN queue full (inet_csk_reqsk_queue_is_full) or syncookies=2: tcp_syn_flood_action.
         if (syncookies == 2 || qlen > backlog) {
             if (syncookies != 0) {
                 wantCookie = true;
-                ctx.count(skb, "TcpExtTCPReqQFullDoCookies");
+                ctx.count(skb, Snmp.TcpExtTCPReqQFullDoCookies);
             } else {
-                ctx.count(skb, "TcpExtTCPReqQFullDrop");
+                ctx.count(skb, Snmp.TcpExtTCPReqQFullDrop);
                 tcpListendrop(ctx, skb);
                 ctx.drop(skb, SkbDropReason.NOT_SPECIFIED);
                 return;
@@ -775,7 +776,7 @@ public final class TcpIpv4 implements java.io.Serializable {
         boolean tstampOk = opt.sawTstamp();
         int tsOff = tstampOk ? initTsOff(saddr, daddr) : 0;
         // 6. Without syncookies the last quarter of the SYN queue is kept for proven peers.
-        int maxSynBacklog = sysctl("net.ipv4.tcp_max_syn_backlog", 1024);
+        int maxSynBacklog = sysctl(SysctlRegistry.TCP_MAX_SYN_BACKLOG);
         if (!wantCookie && syncookies == 0 && (maxSynBacklog - qlen < (maxSynBacklog >> 2))) {
             tcpListendrop(ctx, skb);
             ctx.drop(skb, SkbDropReason.NOT_SPECIFIED);
@@ -812,9 +813,9 @@ public final class TcpIpv4 implements java.io.Serializable {
      */
     void retransmitSynackForSyn(LayerContext ctx, SkBuff skb, RequestSock req) {
         long now = Math.floorDiv(ctx.nowNanos(), 1_000_000L);
-        int limit = sysctl("net.ipv4.tcp_invalid_ratelimit", 500);
+        int limit = sysctl(SysctlRegistry.TCP_INVALID_RATELIMIT);
         if (req.lastOowAckJiffies() != 0 && now - req.lastOowAckJiffies() < limit) {
-            ctx.count(skb, "TcpExtTCPACKSkippedSynRecv");
+            ctx.count(skb, Snmp.TcpExtTCPACKSkippedSynRecv);
             ctx.consume(skb);
             return;
         }
@@ -823,7 +824,7 @@ public final class TcpIpv4 implements java.io.Serializable {
         int advmss = dstMetricAdvmss(routeMtu(req.rmtAddr(), skb.dev()));
         ctx.enqueue(KernelQueue.IP_LOCAL_OUT, tcpMakeSynack(ctx, skb, upd, advmss));
         ctx.count(skb, Snmp.TcpRetransSegs);
-        ctx.count(skb, "TcpExtTCPSynRetrans");
+        ctx.count(skb, Snmp.TcpExtTCPSynRetrans);
         // inet_rtx_syn_ack counts num_retrans (not num_timeout, which the retries limit and the
         // backoff go by); the timer restarts from now (mod_timer_pending).
         long[] t = reqTimers.get(req.key());
@@ -861,20 +862,20 @@ public final class TcpIpv4 implements java.io.Serializable {
                     }
                     break;
                 case TcpHeader.TCPOPT_WINDOW:
-                    if (opsize == TcpHeader.TCPOLEN_WINDOW && syn && sysctl("net.ipv4.tcp_window_scaling", 1) != 0) {
+                    if (opsize == TcpHeader.TCPOLEN_WINDOW && syn && sysctl(SysctlRegistry.TCP_WINDOW_SCALING) != 0) {
                         wscaleOk = true;
                         sndWscale = Math.min(d[0] & 0xff, TCP_MAX_WSCALE);
                     }
                     break;
                 case TcpHeader.TCPOPT_TIMESTAMP:
-                    if (opsize == TcpHeader.TCPOLEN_TIMESTAMP && sysctl("net.ipv4.tcp_timestamps", 1) != 0) {
+                    if (opsize == TcpHeader.TCPOLEN_TIMESTAMP && sysctl(SysctlRegistry.TCP_TIMESTAMPS) != 0) {
                         sawTstamp = true;
                         tsval = Bytes.u32(d, 0);
                         tsecr = Bytes.u32(d, 4);
                     }
                     break;
                 case TcpHeader.TCPOPT_SACK_PERM:
-                    if (opsize == TcpHeader.TCPOLEN_SACK_PERM && syn && sysctl("net.ipv4.tcp_sack", 1) != 0) {
+                    if (opsize == TcpHeader.TCPOLEN_SACK_PERM && syn && sysctl(SysctlRegistry.TCP_SACK) != 0) {
                         sackOk = true;
                     }
                     break;
@@ -892,7 +893,7 @@ public final class TcpIpv4 implements java.io.Serializable {
     boolean tcpEcnCreateRequest(TcpHeader th, int ipTos) {
         if (!(th.ece() && th.cwr())) return false;
         boolean ect = (ipTos & Iph.INET_ECN_MASK) != 0;
-        boolean ecnOk = sysctl("net.ipv4.tcp_ecn", 2) != 0;
+        boolean ecnOk = sysctl(SysctlRegistry.TCP_ECN) != 0;
         return (!ect || th.res1() != 0) && ecnOk;
     }
 
@@ -937,7 +938,7 @@ public final class TcpIpv4 implements java.io.Serializable {
      * MSS less the timestamp option. Returns {rcv_wnd, rcv_wscale}.
      */
     int[] tcpOpenreqInitRwin(int advmss, boolean tstampOk, boolean wscaleOk, int rcvbuf) {
-        int[] rmem = host.sysctl().getInts("net.ipv4.tcp_rmem", 4096, 131072, 6291456);
+        int[] rmem = host.sysctl().get(SysctlRegistry.TCP_RMEM);
         long fullSpace = tcpWinFromSpace(rcvbuf > 0 ? rcvbuf : rmem[1]);
         int mss = advmss - (tstampOk ? TcpHeader.TCPOLEN_TSTAMP_ALIGNED : 0);
         return tcpSelectInitialWindow(fullSpace, mss, wscaleOk, rmem[2]);
@@ -952,12 +953,12 @@ public final class TcpIpv4 implements java.io.Serializable {
         long windowClamp = 65535L << TCP_MAX_WSCALE;
         space = Math.min(windowClamp, Math.max(space, 0));
         if (space > mss) space = (space / mss) * mss;
-        long rcvWnd = sysctl("net.ipv4.tcp_workaround_signed_windows", 0) != 0
+        long rcvWnd = sysctl(SysctlRegistry.TCP_WORKAROUND_SIGNED_WINDOWS) != 0
                 ? Math.min(space, MAX_TCP_WINDOW) : Math.min(space, 65535);
         int wscale = 0;
         if (wscaleOk) {
             long s = Math.max(space, rmemMax2);
-            s = Math.max(s, sysctl("net.core.rmem_max", 212992));
+            s = Math.max(s, sysctl(SysctlRegistry.RMEM_MAX));
             s = Math.min(s, windowClamp);
             int ilog2 = 63 - Long.numberOfLeadingZeros(s);
             wscale = Math.max(0, Math.min(ilog2 - 15, TCP_MAX_WSCALE));
@@ -1030,7 +1031,7 @@ public final class TcpIpv4 implements java.io.Serializable {
      * processes the ACK (tcp_child_process).
      */
     boolean cookieV4Check(LayerContext ctx, SkBuff skb, TcpHeader th, HostConfig.SocketSpec lsk) {
-        if (sysctl("net.ipv4.tcp_syncookies", 1) == 0 || !th.ack() || th.rst()) return false;
+        if (sysctl(SysctlRegistry.TCP_SYNCOOKIES) == 0 || !th.ack() || th.rst()) return false;
         // 1. tcp_synq_no_recent_overflow: no cookie was sent lately, so this cannot be one.
         Long last = lastSynqOverflow.get(lsk.key());
         if (last == null || ctx.nowNanos() - last > TCP_SYNCOOKIE_VALID) return false;

@@ -1,5 +1,6 @@
 package io.netstack.net.ipv4;
 
+import io.netstack.config.SysctlRegistry;
 import io.netstack.skb.SkBuff;
 import io.netstack.skb.SkbDropReason;
 import io.netstack.stack.LayerContext;
@@ -23,15 +24,15 @@ final class TcpMinisocks implements java.io.Serializable {
      * {@code timeoNanos} (TCP_TIMEWAIT_LEN for TIME_WAIT, tcp_fin_timeout for an orphaned
      * FIN_WAIT2); every other timer stops.
      */
-    static void tcpTimeWait(LayerContext ctx, TcpIpv4 tcp, TcpSock tp, int substate, long timeoNanos) {
+    static void tcpTimeWait(LayerContext ctx, TcpIpv4 tcp, TcpSock tp, TcpState substate, long timeoNanos) {
         if (tp.traceSkb != null) ctx.trace(tp.traceSkb, "tcp_time_wait");
         // 1. At least 3.5 RTO; TIME_WAIT is always TCP_TIMEWAIT_LEN.
         long rto = (tp.rtoNanos << 2) - (tp.rtoNanos >> 1);
         if (timeoNanos < rto) timeoNanos = rto;
-        if (substate == TcpSock.TCP_TIME_WAIT) timeoNanos = TcpTimer.TCP_TIMEWAIT_LEN;
+        if (substate == TcpState.TCP_TIME_WAIT) timeoNanos = TcpTimer.TCP_TIMEWAIT_LEN;
         // 2. __inet_twsk_schedule (not rearm): TcpExtTW counts the minisock when it is scheduled,
         //    TcpExtTWKilled instead when it lives 4 s or less; its expiry counts nothing.
-        ctx.count(tp.netns, timeoNanos <= 4_000L * TcpTimer.MS ? "TcpExtTWKilled" : Snmp.TcpExtTW, 1);
+        ctx.count(tp.netns, timeoNanos <= 4_000L * TcpTimer.MS ? Snmp.TcpExtTWKilled : Snmp.TcpExtTW, 1);
         tp.setState(ctx, substate);
         tp.tw = true;
         tp.rtoDeadline = tp.delackDeadline = tp.keepaliveDeadline = tp.probeDeadline = 0;
@@ -52,10 +53,10 @@ final class TcpMinisocks implements java.io.Serializable {
     static TwVerdict tcpTimewaitStateProcess(LayerContext ctx, TcpIpv4 tcp, TcpSock tw, TcpInput.Seg s) {
         ctx.trace(s.skb, "tcp_timewait_state_process");
         boolean pawsReject = s.sawTstamp && tw.tstampOk && tw.tsRecent != 0 && TcpInput.tcpPawsDiscard(ctx, tw, s);
-        if (tw.state == TcpSock.TCP_FIN_WAIT2) {
+        if (tw.state() == TcpState.TCP_FIN_WAIT2) {
             // 1. Out of window: the ACK-loop-limited answer.
             if (pawsReject || !tcpInWindow(s.seq, s.endSeq, tw.rcvNxt, tw.rcvNxt + tw.rcvWnd)) {
-                return oowRateLimit(ctx, tcp, tw, s, "TcpExtTCPACKSkippedFinWait2");
+                return oowRateLimit(ctx, tcp, tw, s, Snmp.TcpExtTCPACKSkippedFinWait2);
             }
             if (s.rst()) return kill(ctx, tcp, tw, TwVerdict.SUCCESS);
             if (s.syn() && !TcpSock.before(s.seq, tw.rcvNxt)) return kill(ctx, tcp, tw, TwVerdict.RST);
@@ -68,7 +69,7 @@ final class TcpMinisocks implements java.io.Serializable {
                 tw.tsRecent = s.tsval;
                 tw.tsRecentStampNanos = ctx.nowNanos();
             }
-            tw.setState(ctx, TcpSock.TCP_TIME_WAIT);
+            tw.setState(ctx, TcpState.TCP_TIME_WAIT);
             tw.twDeadline = ctx.nowNanos() + TcpTimer.TCP_TIMEWAIT_LEN;
             return TwVerdict.ACK;
         }
@@ -76,7 +77,7 @@ final class TcpMinisocks implements java.io.Serializable {
         // 4. In window: only a RST or a bare ACK.
         if (!pawsReject && s.seq == tw.rcvNxt && (s.seq == s.endSeq || s.rst())) {
             if (s.rst()) {
-                if (tcp.sysctl("net.ipv4.tcp_rfc1337", 0) == 0) return kill(ctx, tcp, tw, TwVerdict.SUCCESS);
+                if (tcp.sysctl(SysctlRegistry.TCP_RFC1337) == 0) return kill(ctx, tcp, tw, TwVerdict.SUCCESS);
             }
             tw.twDeadline = ctx.nowNanos() + TcpTimer.TCP_TIMEWAIT_LEN;
             if (s.sawTstamp) {
@@ -93,7 +94,7 @@ final class TcpMinisocks implements java.io.Serializable {
         if (pawsReject) ctx.count(tw.netns, Snmp.TcpExtPAWSEstab, 1);
         if (!s.rst()) {
             if (pawsReject || s.ack()) tw.twDeadline = ctx.nowNanos() + TcpTimer.TCP_TIMEWAIT_LEN;
-            return oowRateLimit(ctx, tcp, tw, s, "TcpExtTCPACKSkippedTimeWait");
+            return oowRateLimit(ctx, tcp, tw, s, Snmp.TcpExtTCPACKSkippedTimeWait);
         }
         return TwVerdict.SUCCESS;
     }
@@ -158,7 +159,7 @@ final class TcpMinisocks implements java.io.Serializable {
             ctx.count(skb, Snmp.TcpAttemptFails);
             if ((flg & TcpHeader.RST) == 0) tcp.tcpV4SendReset(ctx, skb, th, true);
             tcp.dropRequest(req);
-            ctx.count(skb, "TcpExtEmbryonicRsts");
+            ctx.count(skb, Snmp.TcpExtEmbryonicRsts);
             ctx.drop(skb, (flg & TcpHeader.RST) != 0 ? SkbDropReason.TCP_RESET : SkbDropReason.TCP_INVALID_SYN);
             return;
         }
@@ -195,7 +196,7 @@ final class TcpMinisocks implements java.io.Serializable {
                                          TcpIpv4.ListenSock lsk, TcpInput.Seg s) {
         TcpSock tp = new TcpSock(lsk.netns(), TcpSock.socketKey(req.locAddr(), req.locPort(), req.rmtAddr(), req.rmtPort()),
                 lsk.spec().key(), req.locAddr(), req.locPort(), req.rmtAddr(), req.rmtPort());
-        tp.state = TcpSock.TCP_SYN_RECV;
+        tp.inetSkStateStore(TcpState.TCP_SYN_RECV);
         tp.unaccepted = true;
         ctx.trace(s.skb, "tcp_set_state LISTEN => SYN_RECV");
         tp.iss = req.sntIsn();

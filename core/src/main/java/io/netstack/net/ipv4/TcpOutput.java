@@ -1,5 +1,6 @@
 package io.netstack.net.ipv4;
 
+import io.netstack.config.SysctlRegistry;
 import io.netstack.skb.SkBuff;
 import io.netstack.stack.KernelQueue;
 import io.netstack.stack.LayerContext;
@@ -193,9 +194,9 @@ final class TcpOutput implements java.io.Serializable {
     void tcpConnect(LayerContext ctx, TcpSock tp, SkBuff parent) {
         int advmss = TcpIpv4.dstMetricAdvmss(tcp.routeMtu(tp.raddr, null));
         tp.advmss = advmss;
-        tp.tstampOk = tcp.sysctl("net.ipv4.tcp_timestamps", 1) != 0;
-        tp.sackOk = tcp.sysctl("net.ipv4.tcp_sack", 1) != 0;
-        tp.wscaleOk = tcp.sysctl("net.ipv4.tcp_window_scaling", 1) != 0;
+        tp.tstampOk = tcp.sysctl(SysctlRegistry.TCP_TIMESTAMPS) != 0;
+        tp.sackOk = tcp.sysctl(SysctlRegistry.TCP_SACK) != 0;
+        tp.wscaleOk = tcp.sysctl(SysctlRegistry.TCP_WINDOW_SCALING) != 0;
         tp.tsOff = tp.tstampOk ? tcp.initTsOff(tp.laddr, tp.raddr) : 0;
         tp.mssClamp = advmss;
         long fullSpace = TcpIpv4.tcpWinFromSpace(tp.rcvbuf);
@@ -214,7 +215,7 @@ final class TcpOutput implements java.io.Serializable {
         tp.bufSeq = tp.iss + 1;
         tp.sndSml = tp.iss;
         tp.mssCache = Math.min(advmss, tp.mssClamp) - (tp.tstampOk ? TcpHeader.TCPOLEN_TSTAMP_ALIGNED : 0);
-        tp.setState(ctx, TcpSock.TCP_SYN_SENT);
+        tp.setState(ctx, TcpState.TCP_SYN_SENT);
         ctx.count(tp.netns, Snmp.TcpActiveOpens, 1);
         tp.retransStampNanos = ctx.nowNanos();
         tcpTransmitSkb(ctx, tp, parent, tp.iss, TcpHeader.SYN, new byte[0], tcpSynOptions(ctx, tp), "tcp_connect");
@@ -230,8 +231,8 @@ final class TcpOutput implements java.io.Serializable {
      * (tcp_event_new_data_sent), the zero-window probe timer when the peer's window stops it.
      */
     void tcpWriteXmit(LayerContext ctx, TcpSock tp, SkBuff parent) {
-        if (tp.state == TcpSock.TCP_SYN_SENT || tp.state == TcpSock.TCP_SYN_RECV || tp.state == TcpSock.TCP_CLOSE
-                || tp.state == TcpSock.TCP_TIME_WAIT) {
+        if (tp.state() == TcpState.TCP_SYN_SENT || tp.state() == TcpState.TCP_SYN_RECV || tp.state() == TcpState.TCP_CLOSE
+                || tp.state() == TcpState.TCP_TIME_WAIT) {
             return;
         }
         int mss = tcpCurrentMss(ctx, tp);
@@ -299,9 +300,9 @@ final class TcpOutput implements java.io.Serializable {
         int flags;
         byte[] synOpts = null;
         if (seg.syn) {
-            flags = TcpHeader.SYN | (tp.state == TcpSock.TCP_SYN_RECV ? TcpHeader.ACK : 0);
+            flags = TcpHeader.SYN | (tp.state() == TcpState.TCP_SYN_RECV ? TcpHeader.ACK : 0);
             synOpts = tcpSynOptions(ctx, tp);
-            ctx.count(tp.netns, "TcpExtTCPSynRetrans", 1);
+            ctx.count(tp.netns, Snmp.TcpExtTCPSynRetrans, 1);
         } else {
             flags = TcpHeader.ACK | (seg.fin ? TcpHeader.FIN : 0) | (len > 0 && from + len == tp.dataEnd() ? TcpHeader.PSH : 0);
         }
@@ -352,9 +353,9 @@ final class TcpOutput implements java.io.Serializable {
         newWin = Math.min(newWin, max);
         newWin >>= tp.rcvWscale;
         if (newWin == 0) {
-            if (oldWin != 0) ctx.count(tp.netns, "TcpExtTCPToZeroWindowAdv", 1);
+            if (oldWin != 0) ctx.count(tp.netns, Snmp.TcpExtTCPToZeroWindowAdv, 1);
         } else if (oldWin == 0) {
-            ctx.count(tp.netns, "TcpExtTCPFromZeroWindowAdv", 1);
+            ctx.count(tp.netns, Snmp.TcpExtTCPFromZeroWindowAdv, 1);
         }
         return newWin;
     }
@@ -393,7 +394,7 @@ final class TcpOutput implements java.io.Serializable {
 
     /** tcp_send_ack / __tcp_send_ack: a bare ACK of rcv_nxt at snd_nxt (tcp_acceptable_seq). */
     void tcpSendAck(LayerContext ctx, TcpSock tp, SkBuff parent) {
-        if (tp.state == TcpSock.TCP_CLOSE) return;
+        if (tp.state() == TcpState.TCP_CLOSE) return;
         tcpTransmitSkb(ctx, tp, parent, tp.sndNxt, TcpHeader.ACK, new byte[0], null, "tcp_send_ack");
     }
 

@@ -26,28 +26,6 @@ public final class TcpSock implements java.io.Serializable {
      */
     private static final long serialVersionUID = -6458879715796683118L;
 
-    // include/net/tcp_states.h
-    public static final int TCP_ESTABLISHED = 1;
-    public static final int TCP_SYN_SENT = 2;
-    public static final int TCP_SYN_RECV = 3;
-    public static final int TCP_FIN_WAIT1 = 4;
-    public static final int TCP_FIN_WAIT2 = 5;
-    public static final int TCP_TIME_WAIT = 6;
-    public static final int TCP_CLOSE = 7;
-    public static final int TCP_CLOSE_WAIT = 8;
-    public static final int TCP_LAST_ACK = 9;
-    public static final int TCP_LISTEN = 10;
-    public static final int TCP_CLOSING = 11;
-    public static final int TCP_NEW_SYN_RECV = 12;
-
-    private static final String[] NAMES = {"", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1",
-            "FIN_WAIT2", "TIME_WAIT", "CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING", "NEW_SYN_RECV"};
-
-    /** The state's name as tcp_states.h spells it without the TCP_ prefix. */
-    public static String stateName(int state) {
-        return state > 0 && state < NAMES.length ? NAMES[state] : "?" + state;
-    }
-
     // sk->sk_shutdown bits
     static final int RCV_SHUTDOWN = 1;
     static final int SEND_SHUTDOWN = 2;
@@ -105,7 +83,8 @@ public final class TcpSock implements java.io.Serializable {
     final int raddr;
     final int rport;
 
-    int state = TCP_CLOSE;
+    /** sk->sk_state as the kernel's number ({@link TcpState#number}): snapshots store the number. */
+    private int state = TcpState.TCP_CLOSE.number();
     /** SOCK_DEAD: the application closed it (orphan). */
     boolean dead;
     /** A passive child still in the listener's accept queue. */
@@ -268,14 +247,17 @@ public final class TcpSock implements java.io.Serializable {
 
     /** The socket key of a connection: "tcp 192.0.2.2:80 192.0.2.1:40000". */
     public static String socketKey(int laddr, int lport, int raddr, int rport) {
-        return "tcp " + Inet.format(laddr) + ":" + lport + " " + Inet.format(raddr) + ":" + rport;
+        return io.netstack.skb.SockProto.TCP.key(Inet.format(laddr) + ":" + lport + " " + Inet.format(raddr) + ":" + rport);
     }
 
     /** The 4-tuple key of the established hash (the same shape as the request socks'). */
     String ehashKey() { return TcpIpv4.RequestSock.key(laddr, lport, raddr, rport); }
 
     public String key() { return key; }
-    public int state() { return state; }
+    public TcpState state() { return TcpState.of(state); }
+
+    /** inet_sk_state_store, include/net/inet_sock.h: a new state without tcp_set_state's MIB moves. */
+    void inetSkStateStore(TcpState newState) { state = newState.number(); }
     public int sndUna() { return sndUna; }
     public int sndNxt() { return sndNxt; }
     public int rcvNxt() { return rcvNxt; }
@@ -308,25 +290,25 @@ public final class TcpSock implements java.io.Serializable {
      * (TcpCurrEstab up on entering ESTABLISHED, down on leaving ESTABLISHED or CLOSE_WAIT;
      * TcpEstabResets on ESTABLISHED or CLOSE_WAIT to CLOSE), traced "LISTEN => SYN_RECV".
      */
-    void setState(LayerContext ctx, int newState) {
-        int old = state;
+    void setState(LayerContext ctx, TcpState newState) {
+        TcpState old = state();
         if (old == newState) return;
         switch (newState) {
             case TCP_ESTABLISHED:
                 ctx.count(netns, Snmp.TcpCurrEstab, 1);
                 break;
             case TCP_CLOSE_WAIT:
-                if (old == TCP_SYN_RECV) ctx.count(netns, Snmp.TcpCurrEstab, 1);
+                if (old == TcpState.TCP_SYN_RECV) ctx.count(netns, Snmp.TcpCurrEstab, 1);
                 break;
             case TCP_CLOSE:
-                if (old == TCP_CLOSE_WAIT || old == TCP_ESTABLISHED) ctx.count(netns, Snmp.TcpEstabResets, 1);
-                if (old == TCP_ESTABLISHED || old == TCP_CLOSE_WAIT) ctx.count(netns, Snmp.TcpCurrEstab, -1);
+                if (old == TcpState.TCP_CLOSE_WAIT || old == TcpState.TCP_ESTABLISHED) ctx.count(netns, Snmp.TcpEstabResets, 1);
+                if (old == TcpState.TCP_ESTABLISHED || old == TcpState.TCP_CLOSE_WAIT) ctx.count(netns, Snmp.TcpCurrEstab, -1);
                 break;
             default:
-                if (old == TCP_ESTABLISHED || old == TCP_CLOSE_WAIT) ctx.count(netns, Snmp.TcpCurrEstab, -1);
+                if (old == TcpState.TCP_ESTABLISHED || old == TcpState.TCP_CLOSE_WAIT) ctx.count(netns, Snmp.TcpCurrEstab, -1);
         }
-        state = newState;
-        if (traceSkb != null) ctx.trace(traceSkb, "tcp_set_state " + stateName(old) + " => " + stateName(newState));
+        state = newState.number();
+        if (traceSkb != null) ctx.trace(traceSkb, "tcp_set_state " + old.shortName() + " => " + newState.shortName());
     }
 
     /** The skb the current visit is about, so a state change is traced on its event; may be null (timers). */
@@ -391,7 +373,7 @@ public final class TcpSock implements java.io.Serializable {
 
     @Override
     public String toString() {
-        return key + " " + stateName(state) + " una=" + Integer.toUnsignedString(sndUna) + " nxt="
+        return key + " " + state().shortName() + " una=" + Integer.toUnsignedString(sndUna) + " nxt="
                 + Integer.toUnsignedString(sndNxt) + " rcv_nxt=" + Integer.toUnsignedString(rcvNxt);
     }
 }

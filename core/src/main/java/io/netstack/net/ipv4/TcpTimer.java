@@ -1,5 +1,6 @@
 package io.netstack.net.ipv4;
 
+import io.netstack.config.SysctlRegistry;
 import io.netstack.skb.ControlBlock;
 import io.netstack.stack.LayerContext;
 import io.netstack.stats.Snmp;
@@ -86,9 +87,9 @@ final class TcpTimer implements java.io.Serializable {
             return;
         }
         if (tp.delackDeadline != 0 && now >= tp.delackDeadline) tcpDelackTimer(ctx, tp);
-        if (tp.rtoDeadline != 0 && now >= tp.rtoDeadline && tp.state != TcpSock.TCP_CLOSE) tcpRetransmitTimer(ctx, tp);
-        if (tp.probeDeadline != 0 && now >= tp.probeDeadline && tp.state != TcpSock.TCP_CLOSE) tcpProbeTimer(ctx, tp);
-        if (tp.keepaliveDeadline != 0 && now >= tp.keepaliveDeadline && tp.state != TcpSock.TCP_CLOSE) tcpKeepaliveTimer(ctx, tp);
+        if (tp.rtoDeadline != 0 && now >= tp.rtoDeadline && tp.state() != TcpState.TCP_CLOSE) tcpRetransmitTimer(ctx, tp);
+        if (tp.probeDeadline != 0 && now >= tp.probeDeadline && tp.state() != TcpState.TCP_CLOSE) tcpProbeTimer(ctx, tp);
+        if (tp.keepaliveDeadline != 0 && now >= tp.keepaliveDeadline && tp.state() != TcpState.TCP_CLOSE) tcpKeepaliveTimer(ctx, tp);
     }
 
     /** The earliest deadline of {@code tp}, or Long.MAX_VALUE. */
@@ -142,12 +143,12 @@ final class TcpTimer implements java.io.Serializable {
     boolean tcpWriteTimeout(LayerContext ctx, TcpSock tp) {
         if (tp.retransmits == 0) return false;
         long timeout;
-        if (tp.state == TcpSock.TCP_SYN_SENT || tp.state == TcpSock.TCP_SYN_RECV) {
-            timeout = tcpModelTimeout(tcp.sysctl("net.ipv4.tcp_syn_retries", 6), TCP_TIMEOUT_INIT);
+        if (tp.state() == TcpState.TCP_SYN_SENT || tp.state() == TcpState.TCP_SYN_RECV) {
+            timeout = tcpModelTimeout(tcp.sysctl(SysctlRegistry.TCP_SYN_RETRIES), TCP_TIMEOUT_INIT);
         } else {
-            int retries = tcp.sysctl("net.ipv4.tcp_retries2", 15);
+            int retries = tcp.sysctl(SysctlRegistry.TCP_RETRIES2);
             if (tp.dead) {
-                int orphan = tcp.sysctl("net.ipv4.tcp_orphan_retries", 0);
+                int orphan = tcp.sysctl(SysctlRegistry.TCP_ORPHAN_RETRIES);
                 retries = orphan == 0 ? 8 : orphan;
             }
             timeout = tcpModelTimeout(retries, TCP_RTO_MIN);
@@ -162,7 +163,7 @@ final class TcpTimer implements java.io.Serializable {
     /** tcp_write_err: ETIMEDOUT to the application, TCPAbortOnTimeout, tcp_done. */
     void tcpWriteErr(LayerContext ctx, TcpSock tp) {
         tp.skErr = TcpIpv4.ETIMEDOUT;
-        ctx.count(tp.netns, "TcpExtTCPAbortOnTimeout", 1);
+        ctx.count(tp.netns, Snmp.TcpExtTCPAbortOnTimeout, 1);
         if (!tp.dead) tcp.sockEvent(ctx, tp.key, ControlBlock.SOCK_OP_ERROR, TcpIpv4.ETIMEDOUT, null, tp, null);
         in.tcpDone(ctx, tp);
     }
@@ -177,7 +178,7 @@ final class TcpTimer implements java.io.Serializable {
         if (tp.retransStampNanos == 0) tp.retransStampNanos = tp.rtxQueue.peekFirst().sentNanos;
         if (tcpWriteTimeout(ctx, tp)) return;
         ctx.count(tp.netns, Snmp.TcpExtTCPTimeouts, 1);
-        TcpCong.tcpEnterLoss(ctx, tp, tcp.sysctl("net.ipv4.tcp_frto", 2) != 0);
+        TcpCong.tcpEnterLoss(ctx, tp, tcp.sysctl(SysctlRegistry.TCP_FRTO) != 0);
         for (TcpSock.TxSeg s : tp.rtxQueue) s.lost = true;
         TcpSock.TxSeg head = tp.rtxQueue.peekFirst();
         head.lost = false;
@@ -202,7 +203,7 @@ final class TcpTimer implements java.io.Serializable {
             tp.probesOut = 0;
             return;
         }
-        int maxProbes = tcp.sysctl("net.ipv4.tcp_retries2", 15);
+        int maxProbes = tcp.sysctl(SysctlRegistry.TCP_RETRIES2);
         if (tp.probesOut >= maxProbes) {
             tcpWriteErr(ctx, tp);
             return;
@@ -210,7 +211,7 @@ final class TcpTimer implements java.io.Serializable {
         // tcp_send_probe0
         int before = tp.sndNxt;
         out.tcpWriteWakeup(ctx, tp, "tcp_send_probe0");
-        if (tp.sndNxt == before) ctx.count(tp.netns, "TcpExtTCPWinProbe", 1);
+        if (tp.sndNxt == before) ctx.count(tp.netns, Snmp.TcpExtTCPWinProbe, 1);
         if (!tp.rtxQueue.isEmpty() || !TcpSock.before(tp.sndNxt, tp.writeSeq)) {
             // Data went (or nothing is left): the RTO timer covers it from here.
             tp.probesOut = 0;
@@ -236,10 +237,10 @@ final class TcpTimer implements java.io.Serializable {
      */
     void tcpKeepaliveTimer(LayerContext ctx, TcpSock tp) {
         tp.keepaliveDeadline = 0;
-        if (!tp.keepalive || tp.state != TcpSock.TCP_ESTABLISHED && tp.state != TcpSock.TCP_CLOSE_WAIT) return;
+        if (!tp.keepalive || tp.state() != TcpState.TCP_ESTABLISHED && tp.state() != TcpState.TCP_CLOSE_WAIT) return;
         long time = tcp.keepaliveTime();
-        long intvl = tcp.sysctl("net.ipv4.tcp_keepalive_intvl", 75) * 1000 * MS;
-        int probes = tcp.sysctl("net.ipv4.tcp_keepalive_probes", 9);
+        long intvl = tcp.sysctl(SysctlRegistry.TCP_KEEPALIVE_INTVL) * 1000 * MS;
+        int probes = tcp.sysctl(SysctlRegistry.TCP_KEEPALIVE_PROBES);
         if (!tp.rtxQueue.isEmpty() || TcpSock.before(tp.sndNxt, tp.writeSeq)) {
             tp.keepaliveDeadline = ctx.nowNanos() + time;
             return;
@@ -251,7 +252,7 @@ final class TcpTimer implements java.io.Serializable {
                 return;
             }
             out.tcpWriteWakeup(ctx, tp, "tcp_keepalive_timer");
-            ctx.count(tp.netns, "TcpExtTCPKeepAlive", 1);
+            ctx.count(tp.netns, Snmp.TcpExtTCPKeepAlive, 1);
             tp.probesOut++;
             tp.keepaliveDeadline = ctx.nowNanos() + intvl;
         } else {

@@ -1,5 +1,6 @@
 package io.netstack.net.ipv4;
 
+import io.netstack.config.SysctlRegistry;
 import io.netstack.config.HostConfig;
 import io.netstack.skb.RouteResult;
 import io.netstack.skb.SkBuff;
@@ -210,7 +211,7 @@ public final class Udp implements java.io.Serializable {
         // __ip_make_skb: DF only on a datagram that fits the route's MTU (IP_PMTUDISC_WANT, the
         // default unless ip_no_pmtu_disc); a larger one goes without DF and is fragmented
         // (ip_fragment). With DF on everything, a datagram over the MTU was dropped (IpFragFails).
-        boolean want = host.sysctl().getInt("net.ipv4.ip_no_pmtu_disc", 0) == 0;
+        boolean want = host.sysctl().get(SysctlRegistry.IP_NO_PMTU_DISC) == 0;
         cb.df = want && Ipv4Header.MIN_LEN + ulen <= TcpIpv4.routeMtu(host, cb.daddr, null);
         ctx.trace(skb, "udp_send_skb");
         ctx.count(skb, Snmp.UdpOutDatagrams);

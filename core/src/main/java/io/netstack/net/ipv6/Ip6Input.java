@@ -1,5 +1,7 @@
 package io.netstack.net.ipv6;
 
+import io.netstack.stats.Snmp;
+import io.netstack.config.SysctlRegistry;
 import io.netstack.config.HostConfig;
 import io.netstack.skb.PktType;
 import io.netstack.skb.SkBuff;
@@ -15,11 +17,6 @@ import io.netstack.stats.LinkStat;
  */
 public final class Ip6Input {
     private Ip6Input() {}
-
-    /** /proc/net/snmp6 names, as nstat prints them. */
-    public static final String Ip6InReceives = "Ip6InReceives";
-    public static final String Ip6InOctets = "Ip6InOctets";
-    public static final String Ip6InDiscards = "Ip6InDiscards";
 
     /**
      * ipv6_rcv / ip6_rcv_core, net/ipv6/ip6_input.c, up to the disable_ipv6 check.
@@ -41,12 +38,11 @@ public final class Ip6Input {
             return;
         }
         // 2.
-        ctx.count(skb, Ip6InReceives);
-        ctx.count(skb, Ip6InOctets, skb.len());
+        ctx.count(skb, Snmp.Ip6InReceives);
+        ctx.count(skb, Snmp.Ip6InOctets, skb.len());
         // 3.
-        String key = "net.ipv6.conf." + skb.dev() + ".disable_ipv6";
-        if (host.sysctl().getInt(key, host.sysctl().getInt("net.ipv6.conf.default.disable_ipv6", 1)) != 0) {
-            ctx.count(skb, Ip6InDiscards);
+        if (host.sysctl().conf(skb.dev(), SysctlRegistry.IPV6_CONF_DISABLE_IPV6) != 0) {
+            ctx.count(skb, Snmp.Ip6InDiscards);
             ctx.drop(skb, SkbDropReason.IPV6DISABLED);
             return;
         }

@@ -1,5 +1,6 @@
 package io.netstack.net.netfilter;
 
+import io.netstack.config.SysctlRegistry;
 import io.netstack.config.Sysctls;
 import io.netstack.skb.SkBuff;
 import io.netstack.wire.Inet;
@@ -293,7 +294,7 @@ public final class NfConntrack implements java.io.Serializable {
     private static final int ACCEPT = 1, INVALID = 0, REPEAT = 2;
 
     private boolean checksumOn(NfHook hook) {
-        return hook == NfHook.PRE_ROUTING && sysctl.getInt("net.netfilter.nf_conntrack_checksum", 1) != 0;
+        return hook == NfHook.PRE_ROUTING && sysctl.get(SysctlRegistry.NF_CONNTRACK_CHECKSUM) != 0;
     }
 
     static boolean isIcmpError(int type) {
@@ -479,7 +480,7 @@ public final class NfConntrack implements java.io.Serializable {
             s0.tdMaxend = s0.tdEnd;
             tcpOptions(b, th, s0);
         } else {
-            if (sysctl.getInt("net.netfilter.nf_conntrack_tcp_loose", 1) == 0) return false;
+            if (sysctl.get(SysctlRegistry.NF_CONNTRACK_TCP_LOOSE) == 0) return false;
             s0.tdMaxend = s0.tdEnd + s0.tdMaxwin;
             // "We assume SACK and liberal window checking to handle window scaling"
             ct.seen[0].flags = ct.seen[1].flags = F_SACK_PERM | F_BE_LIBERAL;
@@ -713,7 +714,7 @@ public final class NfConntrack implements java.io.Serializable {
             }
             return true;
         }
-        return (sender.flags & F_BE_LIBERAL) != 0 || sysctl.getInt("net.netfilter.nf_conntrack_tcp_be_liberal", 0) != 0;
+        return (sender.flags & F_BE_LIBERAL) != 0 || sysctl.get(SysctlRegistry.NF_CONNTRACK_TCP_BE_LIBERAL) != 0;
     }
 
     // --- confirmation -----------------------------------------------------------------------

@@ -1,5 +1,6 @@
 package io.netstack.net.netfilter;
 
+import io.netstack.config.SysctlRegistry;
 import io.netstack.config.HostConfig;
 import io.netstack.net.ipv4.Icmp;
 import io.netstack.skb.RouteResult;
@@ -100,7 +101,7 @@ final class NfReject {
         nskb.cb().daddr = daddr;
         nskb.cb().ipProtocol = NfHeaders.IPPROTO_TCP;
         nskb.cb().tos = 0;
-        nskb.cb().ttl = host.sysctl().getInt("net.ipv4.ip_default_ttl", 64);
+        nskb.cb().ttl = host.sysctl().get(SysctlRegistry.IP_DEFAULT_TTL);
         nskb.cb().df = true;
         nskb.cb().sport = NfHeaders.dport(b, th);
         nskb.cb().dport = NfHeaders.sport(b, th);

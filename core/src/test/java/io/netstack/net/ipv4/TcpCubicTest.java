@@ -57,7 +57,7 @@ class TcpCubicTest {
     TcpSock sock(String cc) {
         TcpSock tp = new TcpSock("h", "tcp 10.0.0.1:1 10.0.0.2:2", null, 1, 1, 2, 2);
         TcpCong.tcpAssignCongestionControl(tp, cc);
-        tp.state = TcpSock.TCP_ESTABLISHED;
+        tp.inetSkStateStore(TcpState.TCP_ESTABLISHED);
         tp.mssCache = MSS;
         tp.sndUna = tp.sndNxt = 1000;
         tp.cwnd = 10;

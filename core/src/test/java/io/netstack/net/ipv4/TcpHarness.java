@@ -77,8 +77,6 @@ final class TcpHarness {
                 + "    mtu: 1500\n"
                 + "    addresses: [\"" + addr + "/24\"]\n"
                 + "sysctl:\n"
-                + "  net.ipv4.tcp_rmem: \"4096 131072 6291456\"\n"
-                + "  net.core.rmem_max: 212992\n"
                 + sysctl
                 + (sockets.isEmpty() ? "sockets: []\n" : "sockets:\n" + sockets);
         return HostConfigParser.parse(yaml, "harness", netns);

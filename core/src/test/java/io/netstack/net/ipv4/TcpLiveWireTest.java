@@ -246,7 +246,7 @@ class TcpLiveWireTest {
         assertThat(out.get(0).payloadLen()).isEqualTo(100);
         assertThat(out.get(0).th().rst()).isFalse();
         assertThat(tp()).isNotNull();
-        assertThat(tp().state).isEqualTo(TcpSock.TCP_ESTABLISHED);
+        assertThat(tp().state()).isEqualTo(TcpState.TCP_ESTABLISHED);
     }
 
     /**

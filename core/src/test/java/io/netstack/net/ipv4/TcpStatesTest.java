@@ -109,7 +109,7 @@ class TcpStatesTest {
         // The third segment: LISTEN => SYN_RECV => ESTABLISHED, the listener has a connection to accept.
         in(80, A, PISN + 1, iss + 1, new byte[0]);
         TcpSock tp = conn(80);
-        assertThat(tp.state()).isEqualTo(TcpSock.TCP_ESTABLISHED);
+        assertThat(tp.state()).isEqualTo(TcpState.TCP_ESTABLISHED);
         assertThat(h.delta(H, before)).containsEntry("TcpPassiveOpens", 1L).containsEntry("TcpCurrEstab", 1L);
         int lfd = sl.fd(H, 3) != null ? 3 : -1;
         Result acc = h.call(c -> sl.accept(c, H, lfd));
@@ -129,7 +129,7 @@ class TcpStatesTest {
         mark = h.sent.size();
         before = h.snapshot(H);
         in(80, F | A, PISN + 6, iss + 1, new byte[0]);
-        assertThat(tp.state()).isEqualTo(TcpSock.TCP_CLOSE_WAIT);
+        assertThat(tp.state()).isEqualTo(TcpState.TCP_CLOSE_WAIT);
         assertThat(h.sentSince(mark)).isEmpty();
         h.advanceMs(39);
         assertThat(h.sentSince(mark)).isEmpty();
@@ -145,13 +145,13 @@ class TcpStatesTest {
         before = h.snapshot(H);
         h.call(c -> sl.close(c, H, fd));
         assertThat(h.delta(H, before)).containsEntry("TcpCurrEstab", -1L);
-        assertThat(tp.state()).isEqualTo(TcpSock.TCP_LAST_ACK);
+        assertThat(tp.state()).isEqualTo(TcpState.TCP_LAST_ACK);
         out = h.sentSince(mark);
         assertThat(out).as(TcpHarness.tcpdump(out)).hasSize(1);
         assertThat(flagsOf(out.get(0))).isEqualTo(F | A);
         before = h.snapshot(H);
         in(80, A, PISN + 7, iss + 2, new byte[0]);
-        assertThat(tp.state()).isEqualTo(TcpSock.TCP_CLOSE);
+        assertThat(tp.state()).isEqualTo(TcpState.TCP_CLOSE);
         assertThat(tcp().connections()).isEmpty();
         assertThat(h.delta(H, before)).doesNotContainKey("TcpCurrEstab").doesNotContainKey("TcpEstabResets");
     }
@@ -193,7 +193,7 @@ class TcpStatesTest {
         int lport = activeOpen(fd, false);
         assertThat(lport).isBetween(32768, 60999);
         TcpSock tp = tcp().connection(TcpSock.socketKey(LOCAL, lport, PEER, PPORT));
-        assertThat(tp.state()).isEqualTo(TcpSock.TCP_ESTABLISHED);
+        assertThat(tp.state()).isEqualTo(TcpState.TCP_ESTABLISHED);
         assertThat(sl.fd(H, fd).state()).isEqualTo(SocketLayer.SockState.CONNECTED);
         List<TcpHarness.Sent> out = h.sentSince(mark);
         assertThat(out).as(TcpHarness.tcpdump(out)).hasSize(2);
@@ -206,11 +206,11 @@ class TcpStatesTest {
         // close(): FIN_WAIT1; ACK: FIN_WAIT2 (a time-wait minisock, tcp_fin_timeout); FIN: TIME_WAIT, ACK.
         mark = h.sent.size();
         h.call(c -> sl.close(c, H, fd));
-        assertThat(tp.state()).isEqualTo(TcpSock.TCP_FIN_WAIT1);
+        assertThat(tp.state()).isEqualTo(TcpState.TCP_FIN_WAIT1);
         in(lport, A, PISN + 1, iss + 2, new byte[0]);
-        assertThat(tp.state()).isEqualTo(TcpSock.TCP_FIN_WAIT2);
+        assertThat(tp.state()).isEqualTo(TcpState.TCP_FIN_WAIT2);
         in(lport, F | A, PISN + 1, iss + 2, new byte[0]);
-        assertThat(tp.state()).isEqualTo(TcpSock.TCP_TIME_WAIT);
+        assertThat(tp.state()).isEqualTo(TcpState.TCP_TIME_WAIT);
         out = h.sentSince(mark);
         assertThat(out).as(TcpHarness.tcpdump(out)).hasSize(2);
         assertThat(flagsOf(out.get(1))).isEqualTo(A);
@@ -237,13 +237,13 @@ class TcpStatesTest {
         TcpSock tp = conn(80);
         int fd = (int) h.call(c -> sl.accept(c, H, 3)).value();
         h.call(c -> sl.close(c, H, fd));
-        assertThat(tp.state()).isEqualTo(TcpSock.TCP_FIN_WAIT1);
+        assertThat(tp.state()).isEqualTo(TcpState.TCP_FIN_WAIT1);
         int mark = h.sent.size();
         in(80, F | A, PISN + 1, iss + 1, new byte[0]);
-        assertThat(tp.state()).isEqualTo(TcpSock.TCP_CLOSING);
+        assertThat(tp.state()).isEqualTo(TcpState.TCP_CLOSING);
         assertThat(h.sentSince(mark)).hasSize(1);
         in(80, A, PISN + 2, iss + 2, new byte[0]);
-        assertThat(tp.state()).isEqualTo(TcpSock.TCP_TIME_WAIT);
+        assertThat(tp.state()).isEqualTo(TcpState.TCP_TIME_WAIT);
     }
 
     @Test
@@ -256,7 +256,7 @@ class TcpStatesTest {
         Map<String, Long> before = h.snapshot(H);
         int mark = h.sent.size();
         in(80, R, PISN + 100, 0, new byte[0]);
-        assertThat(tp.state()).isEqualTo(TcpSock.TCP_ESTABLISHED);
+        assertThat(tp.state()).isEqualTo(TcpState.TCP_ESTABLISHED);
         List<TcpHarness.Sent> out = h.sentSince(mark);
         assertThat(out).as(TcpHarness.tcpdump(out)).hasSize(1);
         assertThat(out.get(0).th().ackSeq()).isEqualTo(PISN + 1);
@@ -274,7 +274,7 @@ class TcpStatesTest {
         // RST at rcv_nxt: the connection is reset, the application gets ECONNRESET.
         before = h.snapshot(H);
         in(80, R, PISN + 1, 0, new byte[0]);
-        assertThat(tp.state()).isEqualTo(TcpSock.TCP_CLOSE);
+        assertThat(tp.state()).isEqualTo(TcpState.TCP_CLOSE);
         assertThat(h.delta(H, before)).containsEntry("TcpEstabResets", 1L).containsEntry("TcpCurrEstab", -1L);
         assertThat(h.call(c -> sl.recv(c, H, fd, 10)).errno()).isEqualTo(Errno.ECONNRESET);
     }

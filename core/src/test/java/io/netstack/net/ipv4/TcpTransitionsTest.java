@@ -156,7 +156,7 @@ class TcpTransitionsTest {
         in(A, PISN + 1, iss + 1);
         assertThat(out(mark)).isEmpty();
         assertThat(tcp().requests()).isEmpty();
-        assertThat(conn().state()).isEqualTo(TcpSock.TCP_ESTABLISHED);
+        assertThat(conn().state()).isEqualTo(TcpState.TCP_ESTABLISHED);
         assertThat(tcp().listener("tcp 0.0.0.0:80").acceptQueue()).isEqualTo(1);
         assertThat(h.delta(H, before)).containsEntry("TcpPassiveOpens", 1L).containsEntry("TcpCurrEstab", 1L);
         assertThat(h.call(c -> sl.accept(c, H, 3)).isOk()).isTrue();
@@ -174,14 +174,14 @@ class TcpTransitionsTest {
         // The peer's SYN crosses ours: SYN_SENT -> SYN_RECV, our SYN again with the ACK (tcp_send_synack).
         int mark = h.sent.size();
         h.inject(H, PEER, LOCAL, seg(lport, S, PISN, 0, new byte[0]));
-        assertThat(tp.state()).isEqualTo(TcpSock.TCP_SYN_RECV);
+        assertThat(tp.state()).isEqualTo(TcpState.TCP_SYN_RECV);
         assertThat(out(mark)).hasSize(1);
         assertSeg(last(), S | A, iss, PISN + 1);
         // The peer's SYN-ACK: no challenge ACK (tcp_validate_incoming lets it pass), ESTABLISHED,
         // connect() done, consumed without an ACK.
         Map<String, Long> before = h.snapshot(H);
         h.inject(H, PEER, LOCAL, seg(lport, S | A, PISN, iss + 1, new byte[0]));
-        assertThat(tp.state()).isEqualTo(TcpSock.TCP_ESTABLISHED);
+        assertThat(tp.state()).isEqualTo(TcpState.TCP_ESTABLISHED);
         assertThat(out(mark)).hasSize(1);
         assertThat(sl.fd(H, fd).state()).isEqualTo(SocketLayer.SockState.CONNECTED);
         assertThat(h.delta(H, before)).containsEntry("TcpCurrEstab", 1L).doesNotContainKey("TcpExtTCPSYNChallenge")
@@ -200,17 +200,17 @@ class TcpTransitionsTest {
         int fd = established();
         TcpSock tp = conn();
         h.call(c -> sl.shutdown(c, H, fd, 1));
-        assertThat(tp.state()).isEqualTo(TcpSock.TCP_FIN_WAIT1);
+        assertThat(tp.state()).isEqualTo(TcpState.TCP_FIN_WAIT1);
         assertSeg(last(), F | A, iss + 1, PISN + 1);
         in(A, PISN + 1, iss + 2);
-        assertThat(tp.state()).isEqualTo(TcpSock.TCP_FIN_WAIT2);
+        assertThat(tp.state()).isEqualTo(TcpState.TCP_FIN_WAIT2);
         // Not orphaned: a full socket with no FIN_WAIT2 timer (only close() arms tcp_fin_timeout).
         h.advance(120 * SEC);
-        assertThat(tp.state()).isEqualTo(TcpSock.TCP_FIN_WAIT2);
+        assertThat(tp.state()).isEqualTo(TcpState.TCP_FIN_WAIT2);
         Map<String, Long> before = h.snapshot(H);
         int mark = h.sent.size();
         in(F | A, PISN + 1, iss + 2);
-        assertThat(tp.state()).isEqualTo(TcpSock.TCP_TIME_WAIT);
+        assertThat(tp.state()).isEqualTo(TcpState.TCP_TIME_WAIT);
         assertThat(out(mark)).hasSize(1);
         assertSeg(last(), A, iss + 2, PISN + 2);
         assertThat(h.delta(H, before)).containsEntry("TcpExtTW", 1L);
@@ -230,7 +230,7 @@ class TcpTransitionsTest {
         Map<String, Long> before = h.snapshot(H);
         int mark = h.sent.size();
         in(A, PISN + 1, iss + 2);
-        assertThat(conn().state()).isEqualTo(TcpSock.TCP_FIN_WAIT2);
+        assertThat(conn().state()).isEqualTo(TcpState.TCP_FIN_WAIT2);
         // tcp_time_wait(TCP_FIN_WAIT2, tcp_fin_timeout = 60 s): a minisock, counted TW when scheduled.
         assertThat(h.delta(H, before)).containsEntry("TcpExtTW", 1L);
         h.advance(60 * SEC - TcpTimer.MS);
@@ -245,7 +245,7 @@ class TcpTransitionsTest {
         int fd = established();
         h.call(c -> sl.close(c, H, fd));
         in(F | A, PISN + 1, iss + 2);
-        assertThat(conn().state()).isEqualTo(TcpSock.TCP_TIME_WAIT);
+        assertThat(conn().state()).isEqualTo(TcpState.TCP_TIME_WAIT);
     }
 
     @Test
@@ -291,30 +291,30 @@ class TcpTransitionsTest {
     }
 
     enum St {
-        ESTABLISHED(TcpSock.TCP_ESTABLISHED, 1, 1, Errno.ECONNRESET, t -> { }),
-        FIN_WAIT1(TcpSock.TCP_FIN_WAIT1, 1, 0, Errno.ECONNRESET, t -> t.shut()),
-        FIN_WAIT2(TcpSock.TCP_FIN_WAIT2, 1, 0, Errno.ECONNRESET, t -> {
+        ESTABLISHED(TcpState.TCP_ESTABLISHED, 1, 1, Errno.ECONNRESET, t -> { }),
+        FIN_WAIT1(TcpState.TCP_FIN_WAIT1, 1, 0, Errno.ECONNRESET, t -> t.shut()),
+        FIN_WAIT2(TcpState.TCP_FIN_WAIT2, 1, 0, Errno.ECONNRESET, t -> {
             t.shut();
             t.in(A, PISN + 1, t.iss + 2);
         }),
-        CLOSE_WAIT(TcpSock.TCP_CLOSE_WAIT, 2, 1, Errno.EPIPE, t -> t.in(F | A, PISN + 1, t.iss + 1)),
-        CLOSING(TcpSock.TCP_CLOSING, 2, 0, Errno.ECONNRESET, t -> {
+        CLOSE_WAIT(TcpState.TCP_CLOSE_WAIT, 2, 1, Errno.EPIPE, t -> t.in(F | A, PISN + 1, t.iss + 1)),
+        CLOSING(TcpState.TCP_CLOSING, 2, 0, Errno.ECONNRESET, t -> {
             t.shut();
             t.in(F | A, PISN + 1, t.iss + 1);
         }),
-        LAST_ACK(TcpSock.TCP_LAST_ACK, 2, 0, Errno.ECONNRESET, t -> {
+        LAST_ACK(TcpState.TCP_LAST_ACK, 2, 0, Errno.ECONNRESET, t -> {
             t.in(F | A, PISN + 1, t.iss + 1);
             t.h.advanceMs(100);
             t.shut();
         });
 
-        final int state;
+        final TcpState state;
         final int rcvNxtOff;
         final long estabResets;
         final Errno errno;
         final Consumer<TcpTransitionsTest> reach;
 
-        St(int state, int rcvNxtOff, long estabResets, Errno errno, Consumer<TcpTransitionsTest> reach) {
+        St(TcpState state, int rcvNxtOff, long estabResets, Errno errno, Consumer<TcpTransitionsTest> reach) {
             this.state = state;
             this.rcvNxtOff = rcvNxtOff;
             this.estabResets = estabResets;
@@ -340,7 +340,7 @@ class TcpTransitionsTest {
         fd = established();
         st.reach.accept(this);
         TcpSock tp = conn();
-        assertThat(TcpSock.stateName(tp.state())).isEqualTo(st.name());
+        assertThat(tp.state().shortName()).isEqualTo(st.name());
         int rcvNxt = PISN + st.rcvNxtOff;
         h.advanceMs(1000);
         Map<String, Long> before = h.snapshot(H);
@@ -354,7 +354,7 @@ class TcpTransitionsTest {
         assertThat(h.delta(H, before)).containsEntry("TcpExtTCPChallengeACK", 1L);
         before = h.snapshot(H);
         in(R, rcvNxt, 0);
-        assertThat(tp.state()).isEqualTo(TcpSock.TCP_CLOSE);
+        assertThat(tp.state()).isEqualTo(TcpState.TCP_CLOSE);
         assertThat(conn()).isNull();
         assertThat(out(mark)).hasSize(1);
         assertThat(h.delta(H, before).getOrDefault("TcpEstabResets", 0L)).isEqualTo(st.estabResets);
@@ -428,7 +428,7 @@ class TcpTransitionsTest {
         host("");
         int fd = established();
         h.call(c -> sl.close(c, H, fd));
-        assertThat(conn().state()).isEqualTo(TcpSock.TCP_FIN_WAIT1);
+        assertThat(conn().state()).isEqualTo(TcpState.TCP_FIN_WAIT1);
         Map<String, Long> before = h.snapshot(H);
         int mark = h.sent.size();
         // RFC 1122 4.2.2.13: new data after close() is answered with a reset (tcp_rcv_state_process
@@ -554,7 +554,7 @@ class TcpTransitionsTest {
         inFrom(p3, A, 7001, cookie + 1);
         assertThat(out(mark)).isEmpty();
         TcpSock child = tcp().connection(TcpSock.socketKey(LOCAL, 80, p3, TcpStatesTest.PPORT));
-        assertThat(child.state()).isEqualTo(TcpSock.TCP_ESTABLISHED);
+        assertThat(child.state()).isEqualTo(TcpState.TCP_ESTABLISHED);
         assertThat(child.mss()).isEqualTo(536);
         assertThat(h.delta(H, before)).containsEntry("TcpExtSyncookiesRecv", 1L).containsEntry("TcpPassiveOpens", 1L);
         assertThat(tcp().listener("tcp 0.0.0.0:80").acceptQueue()).isEqualTo(1);

@@ -98,7 +98,7 @@ class TcpTwoHostsTest {
         TcpIpv4 tb = h.l4.host("b").tcp();
         assertThat(tb.connections()).isEmpty();
         assertThat(ta.connections()).hasSize(1);
-        assertThat(ta.connections().iterator().next().state()).isEqualTo(TcpSock.TCP_TIME_WAIT);
+        assertThat(ta.connections().iterator().next().state()).isEqualTo(TcpState.TCP_TIME_WAIT);
         h.advance(TcpTimer.TCP_TIMEWAIT_LEN);
         assertThat(ta.connections()).isEmpty();
         assertThat(h.counter("a", "TcpExtTW")).isEqualTo(1);

@@ -58,7 +58,7 @@ class TcpUndoTest {
         if (sack) o.writeBytes(new byte[]{1, 1, 4, 2});
         if (timestamps) o.writeBytes(TcpStatesTest.ts(1, tsval(syn)));
         h.inject(H, PEER, LOCAL, TcpStatesTest.seg(lport, TcpHeader.SYN | A, PISN, una, 65535, o.toByteArray(), new byte[0]));
-        assertThat(tp().state).isEqualTo(TcpSock.TCP_ESTABLISHED);
+        assertThat(tp().state()).isEqualTo(TcpState.TCP_ESTABLISHED);
         assertThat(tp().sackOk).isEqualTo(sack);
         assertThat(tp().tstampOk).isEqualTo(timestamps);
     }

@@ -1,5 +1,6 @@
 package io.netstack.launcher.chaos;
 
+import io.netstack.stack.LayerName;
 import io.netstack.launcher.EventLedger;
 import io.netstack.launcher.StackLauncher;
 import io.netstack.stack.Fate;
@@ -62,7 +63,7 @@ public record ChaosReport(
             else if (f instanceof Fate.Dropped d) dropped.merge(d.reason().name(), 1L, Long::sum);
         }
         Map<String, TreeMap<Long, Long>> tput = new LinkedHashMap<>();
-        for (String l : StackLauncher.LAYERS) tput.put(l, new TreeMap<>());
+        for (String l : LayerName.names()) tput.put(l, new TreeMap<>());
         for (SkbEvent e : ledger.events()) {
             TreeMap<Long, Long> m = tput.get(e.layer());
             if (m == null) continue;
@@ -70,7 +71,7 @@ public record ChaosReport(
         }
         List<FaultResult> results = new ArrayList<>();
         for (ChaosRun.Fault f : faults) {
-            List<String> layers = "broker".equals(f.layer()) ? StackLauncher.LAYERS : List.of(f.layer());
+            List<String> layers = "broker".equals(f.layer()) ? LayerName.names() : List.of(f.layer());
             long recovery = 0;
             double pre = 0;
             for (String l : layers) {

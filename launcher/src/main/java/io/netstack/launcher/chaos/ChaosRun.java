@@ -1,5 +1,6 @@
 package io.netstack.launcher.chaos;
 
+import io.netstack.stack.LayerName;
 import io.netstack.codec.SkbCodec;
 import io.netstack.launcher.EventLedger;
 import io.netstack.launcher.StackClient;
@@ -157,7 +158,7 @@ public final class ChaosRun {
                     if (on) e.printStackTrace(log);
                 }
             }));
-            lag = new QueueLag(stack.bootstrapServers(), StackLauncher.LAYERS, 500);
+            lag = new QueueLag(stack.bootstrapServers(), LayerName.names(), 500);
             NetstackApi api = NetstackApi.connect(stack.socketApiAddress());
             Random rnd = new Random(o.seed());
             List<NetstackSocket> tcp = new ArrayList<>();
@@ -177,7 +178,7 @@ public final class ChaosRun {
             threads.add(daemon("chaos-ping", () -> pings(stack, pingsSent)));
 
             Map<String, List<String>> instances = new LinkedHashMap<>();
-            for (String l : StackLauncher.LAYERS) {
+            for (String l : LayerName.names()) {
                 instances.put(l, stack.instances(l).stream().map(StackLauncher.Service::instance).toList());
             }
             String l4a = holder(stack, "l4", Math.floorMod("a".hashCode(), o.cpus())).instance();
@@ -462,13 +463,13 @@ public final class ChaosRun {
         if (spec == null || spec.isBlank()) return m;
         for (String part : spec.split(",")) {
             String[] kv = part.trim().split("=");
-            if (kv.length != 2 || !StackLauncher.LAYERS.contains(kv[0].trim()))
-                throw new IllegalArgumentException("--scale: layer=N[,layer=N], layers " + StackLauncher.LAYERS + ", not " + part);
+            if (kv.length != 2 || !LayerName.names().contains(kv[0].trim()))
+                throw new IllegalArgumentException("--scale: layer=N[,layer=N], layers " + LayerName.names() + ", not " + part);
             m.put(kv[0].trim(), Integer.parseInt(kv[1].trim()));
         }
         return m;
     }
 
-    /** "l3=2,l4=2" as a map (layers of StackLauncher.LAYERS). */
+    /** "l3=2,l4=2" as a map (layers of LayerName.names()). */
     public static Map<String, Integer> scale(String spec) { return parseScale(spec); }
 }
