@@ -34,7 +34,7 @@ import java.util.function.Function;
  * <p>Every socket-service instance serves the API, but a host's sockets live on the instance that
  * owns the host; the others answer "not the owner" (FAILED_PRECONDITION, naming the owner when
  * they know it). An instance may die, or a rebalance move the host, in the middle of a call. So
- * a call that fails with UNAVAILABLE or not-the-owner is sent again, to the owner the trailer
+ * a call that fails with UNAVAILABLE (or CANCELLED by a server that stops) or not-the-owner is sent again, to the owner the trailer
  * names or else to the next target, after a short backoff, for up to {@link #setRetryTimeout}
  * (60 s by default; a host moves after the group's session timeout, 6 s, plus its restore). A
  * killed instance costs a call a retry, not an error. Each mutating call carries a call id
@@ -193,7 +193,11 @@ public final class NetstackApi implements AutoCloseable {
         Status.Code code = e.getStatus().getCode();
         boolean notOwner = code == Status.Code.FAILED_PRECONDITION && e.getStatus().getDescription() != null
                 && e.getStatus().getDescription().startsWith(NOT_OWNER);
-        if (code != Status.Code.UNAVAILABLE && !notOwner) return null;
+        // A server stopping in order resets its calls (CANCELLED, RST_STREAM); a call this
+        // client cancelled (its thread interrupted) is not retried.
+        boolean serverGone = code == Status.Code.UNAVAILABLE
+                || code == Status.Code.CANCELLED && !Thread.currentThread().isInterrupted();
+        if (!serverGone && !notOwner) return null;
         String owner = notOwner && e.getTrailers() != null ? e.getTrailers().get(OWNER_KEY) : null;
         if (owner != null && !owner.equals(failed.address())) {
             for (Target t : targets) if (t.address().equals(owner)) return t;
