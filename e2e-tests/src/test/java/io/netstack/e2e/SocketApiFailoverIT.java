@@ -33,7 +33,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * connection, the socket instance that owns host a is SIGKILLed: a moves to the other instance
  * (after the group's session timeout), the client's calls follow it, the echo goes on over the
  * same connection; then the instance is restarted (on the same API port) and a moves back,
- * and the echo goes on again. Every echoed byte is checked, in order; then a UDP exchange.
+ * and the echo goes on again. Then the same with the instance that owns b, the echo's host:
+ * b's demo apps start on the other instance and take over the listener and the connection
+ * (restored, not re-opened), and move back after the restart. Every echoed byte is checked,
+ * in order; then a UDP exchange with b's udp-echo, which moved twice too.
  *
  * <p>With 4 partitions and the range assignor over the static ids socket-1 and socket-2,
  * a (partition 1) is socket-1's and b (partition 2) socket-2's, so the echo's host stays put
@@ -163,6 +166,25 @@ class SocketApiFailoverIT {
             s.sendAll(afterRestart);
             assertThat(blockedAgain.get(180, TimeUnit.SECONDS)).as("echo after the restart").isEqualTo(afterRestart);
             assertThat(stack.socketApiPort(again)).as("the API port kept").isEqualTo(stack.socketApiPort(owner));
+
+            // Now the echo's host: socket-2 owns b and runs its apps. Killed while the echo is
+            // idle (an app's unwritten bytes die with its instance, as with a process).
+            StackLauncher.Service echoOwner = stack.instances("socket").get(1);
+            byte[] afterEchoKill = chunk(4);
+            CompletableFuture<byte[]> blockedOnEcho = read(s, afterEchoKill.length);
+            Thread.sleep(1000);
+            t0 = System.nanoTime();
+            stack.kill(echoOwner);
+            System.out.printf("SIGKILL %s (pid %d), b's owner%n", echoOwner.instance(), echoOwner.pid());
+            s.sendAll(afterEchoKill);
+            assertThat(blockedOnEcho.get(180, TimeUnit.SECONDS)).as("echo by the apps that took b over").isEqualTo(afterEchoKill);
+            System.out.printf("echo after b's owner was killed back in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+
+            byte[] afterEchoRestart = chunk(5);
+            CompletableFuture<byte[]> blockedOnEchoAgain = read(s, afterEchoRestart.length);
+            stack.restart(echoOwner);
+            s.sendAll(afterEchoRestart);
+            assertThat(blockedOnEchoAgain.get(180, TimeUnit.SECONDS)).as("echo after b moved back").isEqualTo(afterEchoRestart);
 
             s.shutdown(1);
             assertThat(s.recv(100)).as("EOF after the echo's close").isEmpty();
