@@ -62,7 +62,17 @@ public class SocketApiConfiguration {
         SocketVisits visits = new SocketVisits() {
             @Override
             public <T> T visit(String netns, Function<LayerContext, T> action) {
-                return runtime.runAction("api", netns, action);
+                try {
+                    return runtime.runAction("api", netns, action);
+                } catch (IllegalStateException e) {
+                    // A call held by a rebalance when the instance stops: UNAVAILABLE, so that
+                    // the client retries it on the host's next owner (not INTERNAL, which it
+                    // would report as a failure).
+                    if (!runtime.isRunning()) {
+                        throw io.grpc.Status.UNAVAILABLE.withDescription("socket service stopping").asRuntimeException();
+                    }
+                    throw e;
+                }
             }
         };
         SocketApiService service = new SocketApiService(layer.socketLayer(), visits, waits, directory);

@@ -157,6 +157,9 @@ public final class SocketApiService extends SocketApiGrpc.SocketApiImplBase {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             r = SockReply.newBuilder().setErrno("EINTR").build();
+        } catch (io.grpc.StatusRuntimeException e) {
+            out.onError(e);   // a status the visit chose (UNAVAILABLE: the instance is stopping)
+            return;
         } catch (Exception e) {
             out.onError(io.grpc.Status.INTERNAL.withDescription(e.toString()).withCause(e).asRuntimeException());
             return;
@@ -443,6 +446,8 @@ public final class SocketApiService extends SocketApiGrpc.SocketApiImplBase {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             obs.onError(io.grpc.Status.CANCELLED.asRuntimeException());
+        } catch (io.grpc.StatusRuntimeException e) {
+            if (!obs.isCancelled()) obs.onError(e);
         } catch (RuntimeException e) {
             if (!obs.isCancelled()) obs.onError(io.grpc.Status.INTERNAL.withDescription(e.toString()).asRuntimeException());
         }
