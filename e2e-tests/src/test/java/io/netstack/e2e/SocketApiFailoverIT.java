@@ -122,6 +122,7 @@ class SocketApiFailoverIT {
                     byte[] d = s.recv(n - got.size());
                     if (d.length == 0) throw new IllegalStateException("EOF after " + got.size() + " bytes");
                     got.write(d, 0, d.length);
+                    System.out.printf("a: recv %d bytes (%d of %d)%n", d.length, got.size(), n);
                 }
             } catch (ErrnoException e) {
                 throw new IllegalStateException(e);
