@@ -30,7 +30,7 @@ public final class NcCommand implements Callable<Integer> {
     @Option(names = "--netns", required = true, description = "The emulated host (network namespace) to run on.")
     String netns;
 
-    @Option(names = "--api", description = "The socket API's host:port (default: from .netstack/stack.json).")
+    @Option(names = "--api", description = "The socket API: host:port, or every socket instance's, comma-separated (default: from .netstack/stack.json).")
     String api;
 
     @Option(names = "-u", description = "UDP instead of TCP.")
@@ -182,7 +182,7 @@ public final class NcCommand implements Callable<Integer> {
 
     /**
      * The socket API's address from {@code .netstack/stack.json} in {@code dir} or a parent: the
-     * value of "socketApi" (or "socketApiAddress"), "host:port".
+     * value of "socketApi" (or "socketApiAddress"), "host:port" (several, comma-separated, when socket runs as several instances).
      */
     static String apiFromStateFile(Path dir) throws IOException {
         for (Path d = dir; d != null; d = d.getParent()) {

@@ -331,6 +331,8 @@ public final class SocketLayer implements java.io.Serializable, Layer {
         int sndbuf;
         long sndSent;
         long sndAcked;
+        /** The last call with an id per client and kind of call on this socket (see {@link #applied}). */
+        Map<String, Applied> applied;
 
         BsdSocket(int fd, String proto) {
             this.fd = fd;
@@ -344,6 +346,9 @@ public final class SocketLayer implements java.io.Serializable, Layer {
         public boolean eof() { return eof; }
         /** Payload queued for sending and not yet acknowledged. */
         public synchronized long unackedBytes() { return sndSent - sndAcked; }
+        public int localAddr() { return laddr; }
+        public int localPort() { return lport; }
+        public int remotePort() { return rport; }
     }
 
     /** One host's socket table. */
@@ -353,6 +358,8 @@ public final class SocketLayer implements java.io.Serializable, Layer {
         final Map<String, BsdSocket> byKey = new LinkedHashMap<>();
         int nextFd = 3;
         int portCursor = -1;
+        /** The last socket() / close() with an id per client (see {@link #applied}). */
+        Map<String, Applied> applied;
 
         HostSockets(HostConfig config) { this.config = config; }
     }
@@ -904,6 +911,71 @@ public final class SocketLayer implements java.io.Serializable, Layer {
     private static boolean connectedOn(HostSockets h, String proto, int port) {
         for (BsdSocket o : h.byKey.values()) if (o.proto.equals(proto) && o.lport == port) return true;
         return false;
+    }
+
+    // ---------------------------------------------------------------------------------
+    // Retried API calls. A client that lost its socket-service instance sends the call again
+    // to another one (with the same call id); if the first attempt was committed, its effect
+    // is in the restored state, and doing it again would duplicate it (a second send of the
+    // same bytes, a recv that skips what the first one took). The last call of each client
+    // and kind is kept with its result in the host's state, so it is snapshotted with the
+    // effect and moves with it; the retry is answered from it.
+    // ---------------------------------------------------------------------------------
+
+    /** A call with an id and what it answered. */
+    record Applied(String callId, Result result) implements java.io.Serializable {}
+
+    /** Clients whose last socket() / close() a host keeps (every `nc` is a new client; the oldest go first). */
+    static final int APPLIED_PER_HOST = 256;
+    /** Clients and kinds of call a socket keeps. */
+    static final int APPLIED_PER_SOCKET = 16;
+
+    private Map<String, Applied> appliedTable(String netns, int fd, boolean create) {
+        HostSockets h = api.get(netns);
+        if (h == null) return null;
+        if (fd < 0) {
+            if (h.applied == null && create) h.applied = new LinkedHashMap<>();
+            return h.applied;
+        }
+        BsdSocket b = h.fds.get(fd);
+        if (b == null) return null;
+        if (b.applied == null && create) b.applied = new LinkedHashMap<>();
+        return b.applied;
+    }
+
+    /**
+     * The result call {@code callId} had, if it is the last call of its {@code lane} (a client
+     * and a kind of call, "c7 recv": one client's send and recv on one socket run side by side)
+     * on socket {@code fd} of the host, or on the host itself for {@code fd < 0} (socket() and
+     * close(), whose socket does not exist before or after); null if it was not applied.
+     */
+    public synchronized Result applied(String netns, int fd, String lane, String callId) {
+        Map<String, Applied> t = appliedTable(netns, fd, false);
+        Applied a = t == null ? null : t.get(lane);
+        return a != null && a.callId().equals(callId) ? a.result() : null;
+    }
+
+    /** Keeps what call {@code callId} of {@code lane} answered (replacing the lane's previous call). */
+    public synchronized void remember(String netns, int fd, String lane, String callId, Result r) {
+        Map<String, Applied> t = appliedTable(netns, fd, true);
+        if (t == null) return;
+        t.remove(lane);
+        t.put(lane, new Applied(callId, r));
+        int max = fd < 0 ? APPLIED_PER_HOST : APPLIED_PER_SOCKET;
+        java.util.Iterator<String> oldest = t.keySet().iterator();
+        while (t.size() > max) {
+            oldest.next();
+            oldest.remove();
+        }
+    }
+
+    /**
+     * The host's open file descriptors (a copy): what a program that takes over the host's
+     * sockets (the demo apps on the instance the host moved to) looks through.
+     */
+    public synchronized List<BsdSocket> openSockets(String netns) {
+        HostSockets h = api.get(netns);
+        return h == null ? List.of() : List.copyOf(h.fds.values());
     }
 
     /** For tests and reports: every host's socket keys. */

@@ -81,6 +81,10 @@ public final class StackLauncher implements AutoCloseable {
     }
 
     private Service launch(String layer, String instance) {
+        return launch(layer, instance, List.of());
+    }
+
+    private Service launch(String layer, String instance, List<String> extraArgs) {
         String module = layer + "-service";
         Path jar = config.repoRoot.resolve(module).resolve("target").resolve(module + ".jar");
         if (!Files.isRegularFile(jar)) {
@@ -100,6 +104,7 @@ public final class StackLauncher implements AutoCloseable {
         cmd.add("--netstack.cpus=" + config.cpus);
         cmd.add("--netstack.parent-pid=" + ProcessHandle.current().pid());
         cmd.addAll(config.serviceArgs);
+        cmd.addAll(extraArgs);
         ChildProcess p = ChildProcess.start(instance, cmd, config.runDir, config.runDir.resolve(instance + ".log"));
         return new Service(layer, instance, port, p);
     }
@@ -178,13 +183,23 @@ public final class StackLauncher implements AutoCloseable {
     public static final String SOCKET_API_ON = "netstack socket api on port ";
 
     /**
-     * host:port of the gRPC socket API of the first socket-service instance (the one that
-     * serves the API), read from the line it printed before it was ready.
+     * The gRPC socket API of every socket-service instance, comma-separated ("h:p1,h:p2", what
+     * NetstackApi.connect takes): every instance serves it, each for the hosts it owns, and a
+     * client that knows them all goes on when one dies.
      */
     public String socketApiAddress() {
-        Service s = service("socket");
+        return String.join(",", socketApiAddresses());
+    }
+
+    /** host:port of each socket-service instance's API, in instance order. */
+    public List<String> socketApiAddresses() {
+        return instances("socket").stream().map(s -> "127.0.0.1:" + socketApiPort(s)).toList();
+    }
+
+    /** The port of an instance's socket API, from the line it printed before it was ready. */
+    public int socketApiPort(Service s) {
         String line = s.process().awaitLine(l -> l.contains(SOCKET_API_ON), Duration.ofSeconds(10));
-        return "127.0.0.1:" + line.substring(line.indexOf(SOCKET_API_ON) + SOCKET_API_ON.length()).trim();
+        return Integer.parseInt(line.substring(line.indexOf(SOCKET_API_ON) + SOCKET_API_ON.length()).trim());
     }
 
     // ---- faults (netstack chaos) ----
@@ -218,11 +233,20 @@ public final class StackLauncher implements AutoCloseable {
      * Starts an instance again under its name (a stopped or killed one): the same name is the
      * same group.instance.id and transactional.id, so it fences its predecessor's open
      * transaction and, inside the session timeout, gets its partitions back without a rebalance.
-     * Returns once it is ready.
+     * A socket instance keeps its API port, so the clients that knew it find it again. Returns
+     * once it is ready.
      */
     public Service restart(Service s) {
+        List<String> extra = List.of();
+        if ("socket".equals(s.layer())) {
+            try {
+                extra = List.of("--netstack.socket.api-port=" + socketApiPort(s));
+            } catch (IllegalStateException neverListened) {
+                // it died before its API was up: a fresh port
+            }
+        }
         if (s.process().isAlive()) kill(s);
-        Service fresh = launch(s.layer(), s.instance());
+        Service fresh = launch(s.layer(), s.instance(), extra);
         services.set(services.indexOf(s), fresh);
         String line = "netstack " + fresh.layer() + " ready on port " + fresh.port();
         fresh.process().awaitLine(l -> l.contains(line), config.readyTimeout);

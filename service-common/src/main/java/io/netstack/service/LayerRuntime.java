@@ -154,6 +154,7 @@ public final class LayerRuntime implements SmartLifecycle {
                         } finally {
                             rebalance.end();
                         }
+                        afterAssignment.run();
                         metrics.rebalanced();
                         readiness.partitionsAssigned();
                     }
@@ -485,6 +486,29 @@ public final class LayerRuntime implements SmartLifecycle {
         } finally {
             layerLock.unlock();
         }
+    }
+
+    // ---- ownership, for the socket API (every instance serves it; the owner answers) ----
+
+    private volatile Runnable afterAssignment = () -> { };
+
+    /**
+     * Whether host {@code netns}'s state is this instance's now (its partition assigned here).
+     * Read inside a {@link #runAction} action it cannot change before the action ends: a
+     * revocation drops state under the same transaction lock.
+     */
+    public boolean ownsHost(String netns) {
+        return state != null && state.owns(netns);
+    }
+
+    /**
+     * {@code r} runs on the consumer thread after every assignment, once the assigned hosts are
+     * restored (an eager rebalance always ends with one, even when it gives nothing): where the
+     * socket service starts the demo apps of the hosts it owns now and stops the others'. It
+     * must not block (the group waits for it).
+     */
+    public void afterAssignment(Runnable r) {
+        this.afterAssignment = r == null ? () -> { } : r;
     }
 
     // ---- actions (the socket API) ----

@@ -51,7 +51,15 @@ final class ListenerContainers {
         cp.setConsumerRebalanceListener(rebalance);
         FixedBackOff forever = new FixedBackOff(500, FixedBackOff.UNLIMITED_ATTEMPTS);
         if (exactlyOnce) {
-            cp.setKafkaAwareTransactionManager(new KafkaTransactionManager<>(producers));
+            // Synchronization on: KafkaTransactionManager turns it off by default, and then
+            // LayerRuntime.onBatch found no transaction to wait for, let go of the state lock
+            // before the batch's transaction committed, and an API action's transaction ran
+            // alongside it. Their snapshots of one host reached the changelog in either order,
+            // and a restore took the older one as the latest (a recv's bytes back in the queue:
+            // SocketApiFailoverIT, after a socket instance was killed).
+            KafkaTransactionManager<byte[], byte[]> tm = new KafkaTransactionManager<>(producers);
+            tm.setTransactionSynchronization(KafkaTransactionManager.SYNCHRONIZATION_ALWAYS);
+            cp.setKafkaAwareTransactionManager(tm);
         } else {
             cp.setAckMode(ContainerProperties.AckMode.BATCH);
         }

@@ -27,6 +27,12 @@ import java.util.function.Consumer;
  * at EOF). A failed call throws {@link ErrnoException} with the errno's name. A timeout
  * ({@link #setTimeout}, SO_RCVTIMEO-like) bounds every wait; {@link #setNonBlocking} makes the
  * calls fail with EAGAIN / EINPROGRESS instead of waiting.
+ *
+ * <p>Every call goes through {@link NetstackApi}'s retries: when the socket-service instance
+ * serving the host dies or the host moves, the call (a blocked recv too) is sent again to the
+ * host's new owner. Each call that changes the socket carries a fresh call id, the same on every
+ * attempt, so a retry of a call that was already done answers what it answered (the same fd,
+ * the same bytes) instead of doing it again.
  */
 public final class NetstackSocket implements AutoCloseable {
 
@@ -51,8 +57,14 @@ public final class NetstackSocket implements AutoCloseable {
     }
 
     static NetstackSocket open(NetstackApi api, String netns, String type) throws ErrnoException {
-        SockReply r = check(api.blocking.socket(SocketRequest.newBuilder().setNetns(netns).setType(type).build()));
+        SocketRequest req = SocketRequest.newBuilder().setNetns(netns).setType(type).setCallId(api.nextCallId()).build();
+        SockReply r = check(api.call(netns, stub -> stub.socket(req)));
         return new NetstackSocket(api, netns, type, (int) r.getValue());
+    }
+
+    /** A socket of the table by fd (NetstackApi#adopt). */
+    static NetstackSocket of(NetstackApi api, String netns, String type, int fd) {
+        return new NetstackSocket(api, netns, type, fd);
     }
 
     public String netns() { return netns; }
@@ -73,20 +85,24 @@ public final class NetstackSocket implements AutoCloseable {
     }
 
     public NetstackSocket bind(String addr, int port) throws ErrnoException {
-        check(api.blocking.bind(BindRequest.newBuilder().setNetns(netns).setFd(fd).setAddr(addr == null ? "" : addr)
-                .setPort(port).build()));
+        BindRequest req = BindRequest.newBuilder().setNetns(netns).setFd(fd).setAddr(addr == null ? "" : addr)
+                .setPort(port).setCallId(api.nextCallId()).build();
+        check(api.call(netns, stub -> stub.bind(req)));
         return this;
     }
 
     public NetstackSocket listen(int backlog) throws ErrnoException {
-        check(api.blocking.listen(ListenRequest.newBuilder().setNetns(netns).setFd(fd).setBacklog(backlog).build()));
+        ListenRequest req = ListenRequest.newBuilder().setNetns(netns).setFd(fd).setBacklog(backlog)
+                .setCallId(api.nextCallId()).build();
+        check(api.call(netns, stub -> stub.listen(req)));
         return this;
     }
 
     /** Waits for a connection; the new socket's {@link #peer()} is the client. */
     public NetstackSocket accept() throws ErrnoException {
-        SockReply r = check(api.blocking.accept(AcceptRequest.newBuilder().setNetns(netns).setFd(fd)
-                .setTimeoutMs(timeoutMs).build()));
+        AcceptRequest req = AcceptRequest.newBuilder().setNetns(netns).setFd(fd).setTimeoutMs(timeoutMs)
+                .setCallId(api.nextCallId()).build();
+        SockReply r = check(api.call(netns, stub -> stub.accept(req)));
         NetstackSocket s = new NetstackSocket(api, netns, type, (int) r.getValue());
         s.timeoutMs = timeoutMs;
         return s;
@@ -94,30 +110,35 @@ public final class NetstackSocket implements AutoCloseable {
 
     /** TCP: waits for the three-way handshake (ECONNREFUSED, ETIMEDOUT); UDP: sets the default peer. */
     public NetstackSocket connect(String addr, int port) throws ErrnoException {
-        check(api.blocking.connect(ConnectRequest.newBuilder().setNetns(netns).setFd(fd).setAddr(addr).setPort(port)
-                .setTimeoutMs(timeoutMs).build()));
+        ConnectRequest req = ConnectRequest.newBuilder().setNetns(netns).setFd(fd).setAddr(addr).setPort(port)
+                .setTimeoutMs(timeoutMs).setCallId(api.nextCallId()).build();
+        check(api.call(netns, stub -> stub.connect(req)));
         return this;
     }
 
     /** send(): the bytes taken (all of them: the emulated send buffer does not fill). */
     public int send(byte[] data) throws ErrnoException {
-        return (int) check(api.blocking.send(SendRequest.newBuilder().setNetns(netns).setFd(fd)
-                .setData(ByteString.copyFrom(data)).build())).getValue();
+        return (int) send(ByteString.copyFrom(data)).getValue();
+    }
+
+    private SockReply send(ByteString data) throws ErrnoException {
+        SendRequest req = SendRequest.newBuilder().setNetns(netns).setFd(fd).setData(data).setCallId(api.nextCallId()).build();
+        return check(api.call(netns, stub -> stub.send(req)));
     }
 
     /** Sends all of {@code data} in pieces of at most {@link #MAX_SEND}. */
     public void sendAll(byte[] data) throws ErrnoException {
         for (int off = 0; off < data.length; off += MAX_SEND) {
             int n = Math.min(MAX_SEND, data.length - off);
-            check(api.blocking.send(SendRequest.newBuilder().setNetns(netns).setFd(fd)
-                    .setData(ByteString.copyFrom(data, off, n)).build()));
+            send(ByteString.copyFrom(data, off, n));
         }
     }
 
     /** sendto(): one datagram to {@code addr:port}. */
     public int sendTo(byte[] data, String addr, int port) throws ErrnoException {
-        return (int) check(api.blocking.sendTo(SendRequest.newBuilder().setNetns(netns).setFd(fd)
-                .setData(ByteString.copyFrom(data)).setAddr(addr).setPort(port).build())).getValue();
+        SendRequest req = SendRequest.newBuilder().setNetns(netns).setFd(fd).setData(ByteString.copyFrom(data))
+                .setAddr(addr).setPort(port).setCallId(api.nextCallId()).build();
+        return (int) check(api.call(netns, stub -> stub.sendTo(req))).getValue();
     }
 
     /** recv(): waits for data; at most {@code max} bytes; an empty array at EOF. */
@@ -127,59 +148,65 @@ public final class NetstackSocket implements AutoCloseable {
 
     /** recvfrom(): waits for a datagram (UDP) or data (TCP) and tells where it came from. */
     public Received recvFrom(int max) throws ErrnoException {
-        RecvRequest req = RecvRequest.newBuilder().setNetns(netns).setFd(fd).setMax(max).setTimeoutMs(timeoutMs).build();
-        Iterator<RecvReply> it = "udp".equals(type) ? api.blocking.recvFrom(req) : api.blocking.recv(req);
-        // Without follow the server answers one read and ends the stream.
-        if (!it.hasNext()) return new Received(new byte[0], null, true);
-        RecvReply r = it.next();
-        while (it.hasNext()) it.next();
+        RecvRequest req = RecvRequest.newBuilder().setNetns(netns).setFd(fd).setMax(max).setTimeoutMs(timeoutMs)
+                .setCallId(api.nextCallId()).build();
+        RecvReply r = api.call(netns, stub -> {
+            Iterator<RecvReply> it = "udp".equals(type) ? stub.recvFrom(req) : stub.recv(req);
+            // Without follow the server answers one read and ends the stream.
+            if (!it.hasNext()) return null;
+            RecvReply first = it.next();
+            while (it.hasNext()) it.next();
+            return first;
+        });
+        if (r == null) return new Received(new byte[0], null, true);
         if (!r.getErrno().isEmpty()) throw new ErrnoException(r.getErrno(), "recv on fd " + fd + " of " + netns);
         SockAddr from = r.getAddr().isEmpty() ? null : new SockAddr(r.getAddr(), r.getPort());
         return new Received(r.getData().toByteArray(), from, r.getEof());
     }
 
     /**
-     * Streams what arrives until EOF (returns normally) or an error (throws): each read is handed
-     * to {@code sink} as it comes, like a loop of recv() without a round trip per read.
+     * Reads what arrives until EOF (returns normally) or an error (throws), handing each read to
+     * {@code sink} as it comes. Each read is a recv() of its own, with its own call id, not one
+     * server stream (the API's follow): a stream's replies in flight when its server dies are
+     * lost to the client, while a retried recv gets the same bytes again.
      */
     public void recvStream(int max, Consumer<Received> sink) throws ErrnoException {
-        RecvRequest req = RecvRequest.newBuilder().setNetns(netns).setFd(fd).setMax(max).setTimeoutMs(timeoutMs)
-                .setFollow(true).build();
-        Iterator<RecvReply> it = "udp".equals(type) ? api.blocking.recvFrom(req) : api.blocking.recv(req);
-        while (it.hasNext()) {
-            RecvReply r = it.next();
-            if (!r.getErrno().isEmpty()) throw new ErrnoException(r.getErrno(), "recv on fd " + fd + " of " + netns);
-            SockAddr from = r.getAddr().isEmpty() ? null : new SockAddr(r.getAddr(), r.getPort());
-            sink.accept(new Received(r.getData().toByteArray(), from, r.getEof()));
-            if (r.getEof()) return;
+        while (true) {
+            Received r = recvFrom(max);
+            sink.accept(r);
+            if (r.eof()) return;
         }
     }
 
     /** shutdown(): 0 SHUT_RD, 1 SHUT_WR (sends the FIN), 2 SHUT_RDWR. */
     public void shutdown(int how) throws ErrnoException {
-        check(api.blocking.shutdown(ShutdownRequest.newBuilder().setNetns(netns).setFd(fd).setHow(how).build()));
+        ShutdownRequest req = ShutdownRequest.newBuilder().setNetns(netns).setFd(fd).setHow(how).setCallId(api.nextCallId()).build();
+        check(api.call(netns, stub -> stub.shutdown(req)));
     }
 
     public SockAddr local() throws ErrnoException {
-        SockReply r = check(api.blocking.getSockName(FdRequest.newBuilder().setNetns(netns).setFd(fd).build()));
+        FdRequest req = FdRequest.newBuilder().setNetns(netns).setFd(fd).build();
+        SockReply r = check(api.call(netns, stub -> stub.getSockName(req)));
         return new SockAddr(r.getAddr(), r.getPort());
     }
 
     public SockAddr peer() throws ErrnoException {
-        SockReply r = check(api.blocking.getPeerName(FdRequest.newBuilder().setNetns(netns).setFd(fd).build()));
+        FdRequest req = FdRequest.newBuilder().setNetns(netns).setFd(fd).build();
+        SockReply r = check(api.call(netns, stub -> stub.getPeerName(req)));
         return new SockAddr(r.getAddr(), r.getPort());
     }
 
     /** setsockopt(SOL_SOCKET / IPPROTO_TCP, opt, value): "SO_RCVBUF", "SO_KEEPALIVE", "TCP_NODELAY". */
     public void setOption(String opt, long value) throws ErrnoException {
-        check(api.blocking.setSockOpt(SockOptRequest.newBuilder().setNetns(netns).setFd(fd).setOpt(opt)
-                .setValue(value).build()));
+        SockOptRequest req = SockOptRequest.newBuilder().setNetns(netns).setFd(fd).setOpt(opt).setValue(value)
+                .setCallId(api.nextCallId()).build();
+        check(api.call(netns, stub -> stub.setSockOpt(req)));
     }
 
     /** getsockopt(): "SO_RCVBUF" (twice what was set, as Linux keeps it), "SO_ERROR" (the errno code, cleared). */
     public long getOption(String opt) throws ErrnoException {
-        return check(api.blocking.getSockOpt(SockOptRequest.newBuilder().setNetns(netns).setFd(fd).setOpt(opt)
-                .build())).getValue();
+        SockOptRequest req = SockOptRequest.newBuilder().setNetns(netns).setFd(fd).setOpt(opt).build();
+        return check(api.call(netns, stub -> stub.getSockOpt(req))).getValue();
     }
 
     public void setReceiveBufferSize(int bytes) throws ErrnoException { setOption("SO_RCVBUF", bytes); }
@@ -230,7 +257,8 @@ public final class NetstackSocket implements AutoCloseable {
     public void close() throws ErrnoException {
         if (closed) return;
         closed = true;
-        check(api.blocking.close(FdRequest.newBuilder().setNetns(netns).setFd(fd).build()));
+        FdRequest req = FdRequest.newBuilder().setNetns(netns).setFd(fd).setCallId(api.nextCallId()).build();
+        check(api.call(netns, stub -> stub.close(req)));
     }
 
     @Override public String toString() { return type + " fd " + fd + " of " + netns; }

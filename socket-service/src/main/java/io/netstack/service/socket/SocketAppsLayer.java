@@ -60,5 +60,18 @@ public final class SocketAppsLayer implements Layer {
 
     @Override public byte[] snapshot(String netns) { return socket.snapshot(netns); }
 
-    @Override public void restore(String netns, byte[] state) { socket.restore(netns, state); }
+    /** A restored host's sockets are logged (fd, state, bytes queued both ways): what a host that moved brought along. */
+    @Override
+    public void restore(String netns, byte[] state) {
+        socket.restore(netns, state);
+        if (state == null) return;
+        StringBuilder b = new StringBuilder();
+        for (SocketLayer.BsdSocket s : socket.openSockets(netns)) {
+            b.append(" fd ").append(s.fd).append(' ').append(s.proto).append(' ').append(s.state())
+                    .append(" rcvq ").append(s.queuedBytes()).append(" unacked ").append(s.unackedBytes()).append(';');
+        }
+        log.info("{} restored:{}", netns, b);
+    }
+
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(SocketAppsLayer.class);
 }

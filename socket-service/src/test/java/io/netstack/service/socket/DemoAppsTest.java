@@ -29,12 +29,13 @@ class DemoAppsTest {
     SocketApiServer server;
     DemoApps apps;
     NetstackApi api;
+    HostConfig b;
 
     @BeforeEach
     void up() throws Exception {
         stack = new InProcessApi();
         stack.host("a", "10.0.0.1", "");
-        HostConfig b = stack.host("b", "10.0.0.2", "apps:\n  - {app: udp-echo, port: 7}\n"
+        b = stack.host("b", "10.0.0.2", "apps:\n  - {app: udp-echo, port: 7}\n"
                 + "  - {app: tcp-echo, port: 7}\n  - {app: http, port: 80}\n");
         stack.wire("a", "b");
         server = new SocketApiServer(stack.service, "127.0.0.1", 0, "demo-apps-test-" + System.nanoTime());
@@ -105,6 +106,46 @@ class DemoAppsTest {
             s.setTimeout(Duration.ofSeconds(10));
             assertThatThrownBy(() -> s.connect("10.0.0.2", 80)).extracting(e -> ((ErrnoException) e).errno())
                     .isEqualTo("ECONNREFUSED");
+        }
+    }
+
+    /**
+     * The host moves to another instance: the apps here stop without closing anything, and the
+     * apps started over the restored table (here the same table, as the next owner restores
+     * it) take over the listener and the connection it was serving, instead of failing to bind
+     * with EADDRINUSE and leaving the connection unserved.
+     */
+    @Test
+    void appsTakeOverTheListenerAndTheConnectionsOfAHostThatMovedHere() throws Exception {
+        try (NetstackSocket s = connect(7)) {
+            s.sendAll("before\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(new String(s.recv(100), StandardCharsets.US_ASCII)).isEqualTo("before\n");
+            int sockets = stack.socketLayer.openSockets("b").size();
+            apps.close();       // the instance that ran b's apps stops ...
+            Thread.sleep(300);
+            assertThat(stack.socketLayer.openSockets("b")).as("nothing closed").hasSize(sockets);
+            DemoApps next = new DemoApps(NetstackApi.inProcess(server.inProcessName()),
+                    io.netstack.service.socket.api.HostOwnership.ALL, stack.socketLayer::openSockets);
+            try {
+                next.configure(b);   // ... and b's apps start where b is now
+                s.setTimeout(Duration.ofSeconds(10));
+                s.sendAll("after\n".getBytes(StandardCharsets.US_ASCII));
+                assertThat(new String(s.recv(100), StandardCharsets.US_ASCII)).isEqualTo("after\n");
+                try (NetstackSocket t = connect(7)) {
+                    t.sendAll("new\n".getBytes(StandardCharsets.US_ASCII));
+                    assertThat(new String(t.recv(100), StandardCharsets.US_ASCII)).isEqualTo("new\n");
+                }
+                try (NetstackSocket u = api.udp("a")) {
+                    u.setTimeout(Duration.ofSeconds(5));
+                    u.sendTo("dgram".getBytes(StandardCharsets.US_ASCII), "10.0.0.2", 7);
+                    assertThat(new String(u.recvFrom(100).data(), StandardCharsets.US_ASCII)).isEqualTo("dgram");
+                }
+                assertThat(stack.socketLayer.openSockets("b").stream().filter(x -> x.state()
+                        == io.netstack.layer.SocketLayer.SockState.LISTEN && x.localPort() == 7).count())
+                        .as("one tcp-echo listener, not a second").isEqualTo(1);
+            } finally {
+                next.close();
+            }
         }
     }
 

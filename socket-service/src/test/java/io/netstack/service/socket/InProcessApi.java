@@ -42,6 +42,8 @@ final class InProcessApi implements AutoCloseable {
     private final Map<String, String> peerOf = new HashMap<>();
     private final Server server;
     final SocketApiService service;
+    /** Visits of the stack's socket layer (another API service over the same stack uses them too). */
+    final SocketVisits visits;
     private final String name = "netstack-test-" + NAMES.incrementAndGet();
     private final Thread clock;
     private volatile boolean open = true;
@@ -62,7 +64,7 @@ final class InProcessApi implements AutoCloseable {
             String peer = peerOf.get(f.netns());
             if (peer != null) onWire.add(new WireFrame(peer, f.dev(), f.frame(), f.timeNanos()));
         });
-        SocketVisits visits = new SocketVisits() {
+        visits = new SocketVisits() {
             @Override
             public <T> T visit(String netns, Function<LayerContext, T> action) {
                 Object[] out = new Object[1];

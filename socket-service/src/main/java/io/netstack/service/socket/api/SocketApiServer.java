@@ -34,7 +34,10 @@ public final class SocketApiServer implements AutoCloseable {
         try {
             InetSocketAddress at = bindAddress == null || bindAddress.isBlank()
                     ? new InetSocketAddress(port) : new InetSocketAddress(bindAddress, port);
-            tcp = NettyServerBuilder.forAddress(at).addService(service).maxInboundMessageSize(16 << 20).build().start();
+            // SO_REUSEADDR: an instance restarted on its predecessor's port (the launcher keeps it,
+            // so clients find it again) binds while that one's connections are in TIME_WAIT.
+            tcp = NettyServerBuilder.forAddress(at).addService(service).maxInboundMessageSize(16 << 20)
+                    .withOption(io.grpc.netty.shaded.io.netty.channel.ChannelOption.SO_REUSEADDR, true).build().start();
             inProcess = InProcessServerBuilder.forName(inProcessName).addService(service).build().start();
         } catch (IOException e) {
             throw new UncheckedIOException("socket API: cannot listen on " + bindAddress + ":" + port, e);

@@ -24,6 +24,7 @@ import io.netstack.proto.SocketList;
 import io.netstack.proto.SocketRef;
 import io.netstack.proto.SocketRequest;
 import io.netstack.skb.ControlBlock;
+import io.netstack.socket.NetstackApi;
 import io.netstack.stack.LayerContext;
 import io.netstack.wire.Inet;
 import com.google.protobuf.ByteString;
@@ -37,6 +38,13 @@ import java.util.function.Function;
  * the socket, and while it would get EAGAIN / EINPROGRESS waits on {@link ApiWaits} until the
  * next visit changed something (an SK_RECEIVE_QUEUE record arrived), then checks again.
  * Errors travel as errno names in the reply; a host the service does not know is ENONET.
+ *
+ * <p>Every instance serves the API, but only the owner of a host ({@link HostOwnership}) answers
+ * for it: the others refuse with FAILED_PRECONDITION (the owner's address in a trailer when
+ * known), checked inside the visit, so a rebalance cannot move the host between the check and
+ * the call. A call with a call id is applied at most once: its result is kept in the host's
+ * state ({@link SocketLayer#remember}), and a retry of it (from a client whose first attempt's
+ * server died, or moved the host away, after the commit) gets that result back.
  */
 public final class SocketApiService extends SocketApiGrpc.SocketApiImplBase {
 
@@ -49,12 +57,44 @@ public final class SocketApiService extends SocketApiGrpc.SocketApiImplBase {
     private final SocketLayer sl;
     private final SocketVisits visits;
     private final ApiWaits waits;
+    private final HostOwnership ownership;
 
     public SocketApiService(SocketLayer sl, SocketVisits visits, ApiWaits waits) {
+        this(sl, visits, waits, HostOwnership.ALL);
+    }
+
+    public SocketApiService(SocketLayer sl, SocketVisits visits, ApiWaits waits, HostOwnership ownership) {
         this.sl = sl;
         this.visits = visits;
         this.waits = waits;
+        this.ownership = ownership;
     }
+
+    /** The host is another instance's: the call is refused before it touched anything. */
+    private static final class NotOwner extends RuntimeException {
+        final String netns;
+
+        NotOwner(String netns) {
+            super(NetstackApi.NOT_OWNER + netns, null, false, false);
+            this.netns = netns;
+        }
+    }
+
+    /** FAILED_PRECONDITION "not the owner of host X", the owner's API address in the trailer if known. */
+    private io.grpc.StatusRuntimeException notOwner(NotOwner e) {
+        io.grpc.Metadata trailers = new io.grpc.Metadata();
+        String owner = null;
+        try {
+            owner = ownership.ownerApi(e.netns);
+        } catch (RuntimeException lookupFailed) {
+            // the client tries the other instances it knows
+        }
+        if (owner != null) trailers.put(OWNER_API, owner);
+        return io.grpc.Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException(trailers);
+    }
+
+    static final io.grpc.Metadata.Key<String> OWNER_API =
+            io.grpc.Metadata.Key.of(NetstackApi.OWNER_TRAILER, io.grpc.Metadata.ASCII_STRING_MARSHALLER);
 
     /** A call that failed before it reached the model (no such host, a bad address). */
     private static final class CallError extends RuntimeException {
@@ -66,9 +106,17 @@ public final class SocketApiService extends SocketApiGrpc.SocketApiImplBase {
         }
     }
 
-    private Result visit(String netns, Function<LayerContext, Result> action) {
+    /** A visit of the host's state, refused (NotOwner) unless this instance owns the host. */
+    private <T> T owned(String netns, Function<LayerContext, T> action) {
+        return visits.visit(netns, ctx -> {
+            if (!ownership.owns(netns)) throw new NotOwner(netns);
+            return action.apply(ctx);
+        });
+    }
+
+    private <T> T visit(String netns, Function<LayerContext, T> action) {
         try {
-            return visits.visit(netns, action);
+            return owned(netns, action);
         } catch (IllegalArgumentException e) {
             String m = String.valueOf(e.getMessage());
             throw new CallError(m.startsWith("no host") ? "ENONET" : "EINVAL", m);
@@ -97,15 +145,21 @@ public final class SocketApiService extends SocketApiGrpc.SocketApiImplBase {
     }
 
     /** Answers one unary call; the model's errors and the call's own become errno replies. */
-    private static void unary(StreamObserver<SockReply> out, java.util.concurrent.Callable<SockReply> call) {
+    private void unary(StreamObserver<SockReply> out, java.util.concurrent.Callable<SockReply> call) {
         SockReply r;
         try {
             r = call.call();
+        } catch (NotOwner e) {
+            out.onError(notOwner(e));
+            return;
         } catch (CallError e) {
             r = SockReply.newBuilder().setErrno(e.errno).setMessage(e.getMessage()).build();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             r = SockReply.newBuilder().setErrno("EINTR").build();
+        } catch (io.grpc.StatusRuntimeException e) {
+            out.onError(e);   // a status the visit chose (UNAVAILABLE: the instance is stopping)
+            return;
         } catch (Exception e) {
             out.onError(io.grpc.Status.INTERNAL.withDescription(e.toString()).withCause(e).asRuntimeException());
             return;
@@ -126,12 +180,52 @@ public final class SocketApiService extends SocketApiGrpc.SocketApiImplBase {
         return l;
     }
 
+    // ---- call ids ----
+
+    /**
+     * The lane of a call: its client (the call id without its sequence number) and its kind.
+     * A socket keeps the last call per lane, so one client's recv and send on one socket,
+     * running side by side, do not overwrite each other's record.
+     */
+    private static String lane(String callId, String kind) {
+        int hash = callId.lastIndexOf('#');
+        return (hash < 0 ? callId : callId.substring(0, hash)) + " " + kind;
+    }
+
+    /**
+     * One visit that applies {@code action} at most once per call id: a retry of a call whose
+     * first attempt was committed gets that attempt's result, kept on socket {@code fd} (or on
+     * the host for fd < 0). EAGAIN changed nothing and is not kept: the retry tries again.
+     */
+    private Result once(String netns, int fd, String callId, String kind, Function<LayerContext, Result> action) {
+        if (callId.isEmpty()) return visit(netns, action);
+        String lane = lane(callId, kind);
+        return visit(netns, ctx -> {
+            Result done = sl.applied(netns, fd, lane, callId);
+            if (done != null) return done;
+            Result r = action.apply(ctx);
+            if (r.errno() != Errno.EAGAIN) sl.remember(netns, fd, lane, callId, r);
+            return r;
+        });
+    }
+
     // ---- the calls ----
 
     @Override
     public void listSockets(ListSocketsRequest req, StreamObserver<SocketList> out) {
         SocketList.Builder b = SocketList.newBuilder();
-        visits.visit(req.getNetns(), ctx -> {
+        try {
+            listInto(req, b);
+        } catch (NotOwner e) {
+            out.onError(notOwner(e));
+            return;
+        }
+        out.onNext(b.build());
+        out.onCompleted();
+    }
+
+    private void listInto(ListSocketsRequest req, SocketList.Builder b) {
+        owned(req.getNetns(), ctx -> {
             for (SocketLayer.Sock s : sl.sockets(req.getNetns())) {
                 b.addSockets(SocketInfo.newBuilder()
                         .setRef(SocketRef.newBuilder().setNetns(req.getNetns()).setSocket(s.key()))
@@ -139,27 +233,28 @@ public final class SocketApiService extends SocketApiGrpc.SocketApiImplBase {
             }
             return null;
         });
-        out.onNext(b.build());
-        out.onCompleted();
     }
 
     @Override
     public void socket(SocketRequest req, StreamObserver<SockReply> out) {
-        unary(out, () -> reply(visit(req.getNetns(), ctx -> sl.socketCreate(req.getNetns(), req.getType()))));
+        unary(out, () -> reply(once(req.getNetns(), -1, req.getCallId(), "socket",
+                ctx -> sl.socketCreate(req.getNetns(), req.getType()))));
     }
 
     @Override
     public void bind(BindRequest req, StreamObserver<SockReply> out) {
         unary(out, () -> {
             int a = addr(req.getAddr());
-            return reply(visit(req.getNetns(), ctx -> sl.bind(ctx, req.getNetns(), req.getFd(), a, req.getPort())));
+            return reply(once(req.getNetns(), req.getFd(), req.getCallId(), "ctl",
+                    ctx -> sl.bind(ctx, req.getNetns(), req.getFd(), a, req.getPort())));
         });
     }
 
     @Override
     public void listen(ListenRequest req, StreamObserver<SockReply> out) {
         int backlog = req.getBacklog() <= 0 ? 128 : req.getBacklog();
-        unary(out, () -> reply(visit(req.getNetns(), ctx -> sl.listen(ctx, req.getNetns(), req.getFd(), backlog))));
+        unary(out, () -> reply(once(req.getNetns(), req.getFd(), req.getCallId(), "ctl",
+                ctx -> sl.listen(ctx, req.getNetns(), req.getFd(), backlog))));
     }
 
     /** accept(): waits for a completed connection unless non-blocking. */
@@ -170,7 +265,8 @@ public final class SocketApiService extends SocketApiGrpc.SocketApiImplBase {
             long deadline = deadline(req.getTimeoutMs());
             while (true) {
                 ApiWaits.Seen seen = waits.generation(req.getNetns(), req.getFd());
-                Result r = visit(req.getNetns(), ctx -> sl.accept(ctx, req.getNetns(), req.getFd()));
+                Result r = once(req.getNetns(), req.getFd(), req.getCallId(), "accept",
+                        ctx -> sl.accept(ctx, req.getNetns(), req.getFd()));
                 if (r.errno() != Errno.EAGAIN || req.getTimeoutMs() < 0) return reply(r);
                 if (Context.current().isCancelled() || !waits.await(req.getNetns(), req.getFd(), seen, deadline)) {
                     return errno(Errno.EAGAIN);
@@ -191,7 +287,8 @@ public final class SocketApiService extends SocketApiGrpc.SocketApiImplBase {
             int a = addr(req.getAddr());
             String netns = req.getNetns();
             int fd = req.getFd();
-            Result r = visit(netns, ctx -> sl.connect(ctx, netns, fd, a, req.getPort()));
+            // A retried connect whose SYN went out gets EINPROGRESS again and waits below.
+            Result r = once(netns, fd, req.getCallId(), "ctl", ctx -> sl.connect(ctx, netns, fd, a, req.getPort()));
             if (r.errno() != Errno.EINPROGRESS || req.getTimeoutMs() < 0) return reply(r);
             long deadline = deadline(req.getTimeoutMs());
             while (true) {
@@ -218,7 +315,7 @@ public final class SocketApiService extends SocketApiGrpc.SocketApiImplBase {
 
     @Override
     public void send(SendRequest req, StreamObserver<SockReply> out) {
-        unary(out, () -> reply(sendBlocking(req.getNetns(), req.getFd(), req.getData().toByteArray())));
+        unary(out, () -> reply(sendBlocking(req.getNetns(), req.getFd(), req.getData().toByteArray(), req.getCallId())));
     }
 
     /**
@@ -226,15 +323,17 @@ public final class SocketApiService extends SocketApiGrpc.SocketApiImplBase {
      * (sk_stream_wait_memory) for acknowledgements to free room, until all is queued; an error
      * after some was queued answers the count so far, as Linux does. UDP takes it at once.
      */
-    private Result sendBlocking(String netns, int fd, byte[] data) throws InterruptedException {
+    private Result sendBlocking(String netns, int fd, byte[] data, String callId) throws InterruptedException {
         cancelWakesWaits();
+        String lane = callId.isEmpty() || data.length == 0 ? null : lane(callId, "send");
         int done = 0;
         while (true) {
             ApiWaits.Seen seen = waits.generation(netns, fd);
-            byte[] rest = done == 0 ? data : java.util.Arrays.copyOfRange(data, done, data.length);
-            Result r = visit(netns, ctx -> sl.send(ctx, netns, fd, rest));
-            if (r.isOk()) {
-                done += (int) r.value();
+            int from = done;
+            SendStep step = visit(netns, ctx -> sendStep(ctx, netns, fd, data, from, lane, callId));
+            done = step.done();
+            Result r = step.error();
+            if (r == null) {
                 if (done >= data.length) return Result.ok(data.length);
                 continue;
             }
@@ -245,15 +344,39 @@ public final class SocketApiService extends SocketApiGrpc.SocketApiImplBase {
         }
     }
 
+    /** Where a send stands after one visit: the bytes taken so far, and the error that stopped it (null: none). */
+    private record SendStep(int done, Result error) {}
+
+    /**
+     * One visit of a blocking send: the bytes not yet taken go to the send buffer. With a call
+     * id the layer keeps how many bytes of this call it took so far (the progress, not each
+     * step's count), so a retry resumes after the last committed byte: none is sent twice,
+     * none skipped.
+     */
+    private SendStep sendStep(LayerContext ctx, String netns, int fd, byte[] data, int from, String lane, String callId) {
+        int at = from;
+        if (lane != null) {
+            Result progress = sl.applied(netns, fd, lane, callId);
+            if (progress != null) at = Math.max(at, (int) progress.value());
+            if (at >= data.length) return new SendStep(at, null);
+        }
+        byte[] rest = at == 0 ? data : java.util.Arrays.copyOfRange(data, at, data.length);
+        Result r = sl.send(ctx, netns, fd, rest);
+        if (!r.isOk()) return new SendStep(at, r);
+        at += (int) r.value();
+        if (lane != null) sl.remember(netns, fd, lane, callId, Result.ok(at));
+        return new SendStep(at, null);
+    }
+
     @Override
     public void sendTo(SendRequest req, StreamObserver<SockReply> out) {
         unary(out, () -> {
             if (req.getAddr().isEmpty()) {
-                return reply(sendBlocking(req.getNetns(), req.getFd(), req.getData().toByteArray()));
+                return reply(sendBlocking(req.getNetns(), req.getFd(), req.getData().toByteArray(), req.getCallId()));
             }
             int a = addr(req.getAddr());
-            return reply(visit(req.getNetns(), ctx -> sl.sendto(ctx, req.getNetns(), req.getFd(), req.getData().toByteArray(), a,
-                    req.getPort())));
+            return reply(once(req.getNetns(), req.getFd(), req.getCallId(), "send",
+                    ctx -> sl.sendto(ctx, req.getNetns(), req.getFd(), req.getData().toByteArray(), a, req.getPort())));
         });
     }
 
@@ -281,7 +404,7 @@ public final class SocketApiService extends SocketApiGrpc.SocketApiImplBase {
         int max = req.getMax() == 0 ? DEFAULT_MAX : (int) Math.min(req.getMax(), 16 << 20);
         long deadline = deadline(req.getTimeoutMs());
         try {
-            String proto = visits.visit(netns, ctx -> {
+            String proto = owned(netns, ctx -> {
                 SocketLayer.BsdSocket b = sl.fd(netns, fd);
                 return b == null ? null : b.proto;
             });
@@ -296,7 +419,9 @@ public final class SocketApiService extends SocketApiGrpc.SocketApiImplBase {
                     waits.await(netns, fd, seen, System.nanoTime() + BACKPRESSURE_RECHECK_NANOS);
                     continue;
                 }
-                Result r = visit(netns, ctx -> from ? sl.recvfrom(ctx, netns, fd, max) : sl.recv(ctx, netns, fd, max));
+                Function<LayerContext, Result> read = ctx -> from ? sl.recvfrom(ctx, netns, fd, max) : sl.recv(ctx, netns, fd, max);
+                // A stream's reads are not retried (its client cannot say which it got): no call id.
+                Result r = once(netns, fd, req.getFollow() ? "" : req.getCallId(), "recv", read);
                 if (r.isOk()) {
                     boolean eof = r.data().length == 0 && "tcp".equals(proto);
                     RecvReply.Builder rb = RecvReply.newBuilder().setData(ByteString.copyFrom(r.data())).setEof(eof);
@@ -313,12 +438,16 @@ public final class SocketApiService extends SocketApiGrpc.SocketApiImplBase {
                 break;
             }
             if (!obs.isCancelled()) obs.onCompleted();
+        } catch (NotOwner e) {
+            if (!obs.isCancelled()) obs.onError(notOwner(e));
         } catch (CallError e) {
             obs.onNext(RecvReply.newBuilder().setErrno(e.errno).build());
             obs.onCompleted();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             obs.onError(io.grpc.Status.CANCELLED.asRuntimeException());
+        } catch (io.grpc.StatusRuntimeException e) {
+            if (!obs.isCancelled()) obs.onError(e);
         } catch (RuntimeException e) {
             if (!obs.isCancelled()) obs.onError(io.grpc.Status.INTERNAL.withDescription(e.toString()).asRuntimeException());
         }
@@ -326,12 +455,15 @@ public final class SocketApiService extends SocketApiGrpc.SocketApiImplBase {
 
     @Override
     public void shutdown(ShutdownRequest req, StreamObserver<SockReply> out) {
-        unary(out, () -> reply(visit(req.getNetns(), ctx -> sl.shutdown(ctx, req.getNetns(), req.getFd(), req.getHow()))));
+        unary(out, () -> reply(once(req.getNetns(), req.getFd(), req.getCallId(), "ctl",
+                ctx -> sl.shutdown(ctx, req.getNetns(), req.getFd(), req.getHow()))));
     }
 
     @Override
     public void close(FdRequest req, StreamObserver<SockReply> out) {
-        unary(out, () -> reply(visit(req.getNetns(), ctx -> sl.close(ctx, req.getNetns(), req.getFd()))));
+        // Kept on the host: the socket is gone once the close is applied.
+        unary(out, () -> reply(once(req.getNetns(), -1, req.getCallId(), "close " + req.getFd(),
+                ctx -> sl.close(ctx, req.getNetns(), req.getFd()))));
     }
 
     @Override
@@ -354,7 +486,8 @@ public final class SocketApiService extends SocketApiGrpc.SocketApiImplBase {
     public void setSockOpt(SockOptRequest req, StreamObserver<SockReply> out) {
         unary(out, () -> {
             int opt = option(req.getOpt());
-            return reply(visit(req.getNetns(), ctx -> sl.setsockopt(ctx, req.getNetns(), req.getFd(), opt, req.getValue())));
+            return reply(once(req.getNetns(), req.getFd(), req.getCallId(), "ctl",
+                    ctx -> sl.setsockopt(ctx, req.getNetns(), req.getFd(), opt, req.getValue())));
         });
     }
 
