@@ -33,7 +33,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * netstack nc's plumbing against a stand-in socket API (a TCP echo peer on host "a"): stdin
- * goes out with Send, SHUT_WR at its end, Recv's stream goes to stdout until EOF; the API's
+ * goes out with Send, SHUT_WR at its end, each Recv's data goes to stdout until EOF; the API's
  * address from --api or .netstack/stack.json.
  */
 class NcCommandTest {
@@ -74,14 +74,12 @@ class NcCommandTest {
             calls.add("close " + r.getFd());
             ok(o, 0);
         }
+        /** One read per call, as the API answers a recv without follow (the client loops). */
         @Override public void recv(RecvRequest r, StreamObserver<RecvReply> o) {
             try {
-                while (true) {
-                    byte[] d = back.take();
-                    o.onNext(RecvReply.newBuilder().setData(com.google.protobuf.ByteString.copyFrom(d))
-                            .setEof(d.length == 0).build());
-                    if (d.length == 0) break;
-                }
+                byte[] d = back.take();
+                o.onNext(RecvReply.newBuilder().setData(com.google.protobuf.ByteString.copyFrom(d))
+                        .setEof(d.length == 0).build());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
