@@ -1,15 +1,11 @@
 package io.netstack.e2e;
 
 import io.netstack.broker.RepoRoot;
-import io.netstack.codec.SkbCodec;
 import io.netstack.launcher.StackClient;
 import io.netstack.launcher.StackLauncher;
 import io.netstack.socket.ErrnoException;
 import io.netstack.socket.NetstackApi;
 import io.netstack.socket.NetstackSocket;
-import io.netstack.stack.KernelQueue;
-import io.netstack.stack.WireFrame;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -30,7 +26,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The socket API over gRPC on the whole distributed stack (broker + five services): two hosts,
- * a (10.0.0.1) and b (10.0.0.2), their eth0 wired back to back by a bridge in this test (a's
+ * a (10.0.0.1) and b (10.0.0.2), their eth0 wired back to back by a `Cable` in this test (a's
  * frames on netstack.wire.tx are published as b's netstack.wire.rx and back). b runs the demo
  * apps its host.yaml lists (udp-echo, tcp-echo, http); the test is a client on a.
  */
@@ -41,8 +37,7 @@ class SocketApiE2eIT {
     private StackLauncher stack;
     private StackClient client;
     private NetstackApi api;
-    private Thread bridge;
-    private volatile boolean bridging = true;
+    private Cable cable;
 
     static String host(String addr, String mac, String peerAddr, String peerMac, String apps) {
         return "interfaces:\n"
@@ -67,33 +62,13 @@ class SocketApiE2eIT {
         client.publishConfig("a", host("10.0.0.1", "02:00:00:00:00:01", "10.0.0.2", "02:00:00:00:00:02", ""));
         client.publishConfig("b", host("10.0.0.2", "02:00:00:00:00:02", "10.0.0.1", "02:00:00:00:00:01",
                 "apps:\n  - {app: udp-echo, port: 7}\n  - {app: tcp-echo, port: 7}\n  - {app: http, port: 80}\n"));
-        bridge = new Thread(this::bridge, "wire-bridge");
-        bridge.setDaemon(true);
-        bridge.start();
+        cable = new Cable(stack, "a", "b");
         api = NetstackApi.connect(stack.socketApiAddress());
-    }
-
-    /** The cable: what a's eth0 transmits arrives at b's eth0, and back. */
-    private void bridge() {
-        try (StackClient out = stack.client(); StackClient.TopicReader tx = out.reader(KernelQueue.WIRE_TX_TOPIC)) {
-            while (bridging) {
-                for (ConsumerRecord<byte[], byte[]> r : tx.poll(Duration.ofMillis(20))) {
-                    WireFrame f = SkbCodec.decodeFrame(r.value());
-                    String peer = "a".equals(f.netns()) ? "b" : "b".equals(f.netns()) ? "a" : null;
-                    if (peer != null && "eth0".equals(f.dev())) {
-                        out.publishFrame(new WireFrame(peer, "eth0", f.frame(), System.nanoTime()));
-                    }
-                }
-            }
-        } catch (RuntimeException e) {
-            if (bridging) e.printStackTrace();
-        }
     }
 
     @AfterAll
     void stopStack() throws Exception {
-        bridging = false;
-        if (bridge != null) bridge.join(5000);
+        if (cable != null) cable.close();
         if (api != null) api.close();
         if (client != null) client.close();
         if (stack != null) stack.stop();

@@ -1,15 +1,11 @@
 package io.netstack.e2e;
 
 import io.netstack.broker.RepoRoot;
-import io.netstack.codec.SkbCodec;
 import io.netstack.launcher.StackClient;
 import io.netstack.launcher.StackLauncher;
 import io.netstack.socket.ErrnoException;
 import io.netstack.socket.NetstackApi;
 import io.netstack.socket.NetstackSocket;
-import io.netstack.stack.KernelQueue;
-import io.netstack.stack.WireFrame;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The socket API survives its server: two socket-service instances (each serves the API, each
- * owns some hosts), hosts a and b wired by a bridge, tcp-echo and udp-echo on b, a client on a
+ * owns some hosts), hosts a and b wired by a `Cable`, tcp-echo and udp-echo on b, a client on a
  * that knows both instances' API addresses. With the client's recv blocked on its TCP
  * connection, the socket instance that owns host a is SIGKILLed: a moves to the other instance
  * (after the group's session timeout), the client's calls follow it, the echo goes on over the
@@ -49,8 +45,7 @@ class SocketApiFailoverIT {
     private StackLauncher stack;
     private StackClient client;
     private NetstackApi api;
-    private Thread bridge;
-    private volatile boolean bridging = true;
+    private Cable cable;
 
     @BeforeAll
     void startStack() {
@@ -64,33 +59,13 @@ class SocketApiFailoverIT {
         client.publishConfig("a", SocketApiE2eIT.host("10.0.0.1", "02:00:00:00:00:01", "10.0.0.2", "02:00:00:00:00:02", ""));
         client.publishConfig("b", SocketApiE2eIT.host("10.0.0.2", "02:00:00:00:00:02", "10.0.0.1", "02:00:00:00:00:01",
                 "apps:\n  - {app: udp-echo, port: 7}\n  - {app: tcp-echo, port: 7}\n"));
-        bridge = new Thread(this::bridge, "wire-bridge");
-        bridge.setDaemon(true);
-        bridge.start();
+        cable = new Cable(stack, "a", "b");
         api = NetstackApi.connect(stack.socketApiAddresses()).setRetryTimeout(Duration.ofSeconds(90));
-    }
-
-    /** The cable: what a's eth0 transmits arrives at b's eth0, and back. */
-    private void bridge() {
-        try (StackClient out = stack.client(); StackClient.TopicReader tx = out.reader(KernelQueue.WIRE_TX_TOPIC)) {
-            while (bridging) {
-                for (ConsumerRecord<byte[], byte[]> r : tx.poll(Duration.ofMillis(20))) {
-                    WireFrame f = SkbCodec.decodeFrame(r.value());
-                    String peer = "a".equals(f.netns()) ? "b" : "b".equals(f.netns()) ? "a" : null;
-                    if (peer != null && "eth0".equals(f.dev())) {
-                        out.publishFrame(new WireFrame(peer, "eth0", f.frame(), System.nanoTime()));
-                    }
-                }
-            }
-        } catch (RuntimeException e) {
-            if (bridging) e.printStackTrace();
-        }
     }
 
     @AfterAll
     void stopStack() throws Exception {
-        bridging = false;
-        if (bridge != null) bridge.join(5000);
+        if (cable != null) cable.close();
         if (api != null) api.close();
         if (client != null) client.close();
         if (stack != null) stack.stop();
