@@ -48,7 +48,7 @@ class ChaosScheduleTest {
     }
 
     @Test
-    void theSocketServiceIsOnlyFrozenAndARebalanceKillTakesTwoInstancesOfOneLayer() {
+    void aLoneSocketServiceIsOnlyFrozenAndARebalanceKillTakesTwoInstancesOfOneLayer() {
         for (ChaosRun.Fault f : plan(3, 100)) {
             if (f.layer().equals("socket")) assertThat(f.kind()).isEqualTo("freeze");
             if (f.kind().equals(ChaosRun.REBALANCE_KILL)) {
@@ -56,6 +56,11 @@ class ChaosScheduleTest {
                 assertThat(f.other()).isNotEqualTo(f.instance());
             }
         }
+        Map<String, List<String>> twoSockets = new LinkedHashMap<>(STACK);
+        twoSockets.put("socket", List.of("socket-1", "socket-2"));
+        assertThat(ChaosRun.schedule(100, twoSockets, "l4-2", new Random(3)))
+                .filteredOn(f -> f.layer().equals("socket")).extracting(ChaosRun.Fault::kind)
+                .as("two socket instances: the API fails over, so they are killed too").contains("SIGKILL");
         assertThat(plan(3, 100)).isEqualTo(plan(3, 100));
         assertThat(plan(3, 100)).isNotEqualTo(plan(4, 100));
         assertThat(plan(3, 1)).extracting(ChaosRun.Fault::instance).containsExactly("l4-2");
