@@ -1,5 +1,6 @@
 import io.netstack.launcher.StackClient;
 import io.netstack.launcher.StackLauncher;
+import io.netstack.launcher.chaos.ChaosRun;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,12 +23,8 @@ public class IdleCpu {
         Path run = Files.createTempDirectory("netstack-idle");
         StackLauncher stack = StackLauncher.builder().repoRoot(Path.of("").toAbsolutePath()).runDir(run).build().start();
         try (StackClient c = stack.client()) {
-            c.publishConfig("b", "interfaces:\n"
-                    + "  - name: eth0\n"
-                    + "    mac: \"02:00:00:00:00:02\"\n"
-                    + "    mtu: 1500\n"
-                    + "    addresses: [\"192.0.2.2/24\"]\n"
-                    + "apps:\n  - {app: tcp-echo, port: 7}\n  - {app: http, port: 80}\n  - {app: udp-echo, port: 7}\n");
+            c.publishConfig("b", ChaosRun.hostYaml("192.0.2.2", "02:00:00:00:00:02", "192.0.2.1", "02:00:00:00:00:01",
+                    "apps:\n  - {app: tcp-echo, port: 7}\n  - {app: http, port: 80}\n  - {app: udp-echo, port: 7}\n"));
             Thread.sleep(warmup * 1000L);
             Map<String, Long> before = new LinkedHashMap<>();
             for (StackLauncher.Service s : stack.services()) before.put(s.instance(), ticks(s.pid()));

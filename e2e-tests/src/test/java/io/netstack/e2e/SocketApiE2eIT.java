@@ -3,6 +3,7 @@ package io.netstack.e2e;
 import io.netstack.broker.RepoRoot;
 import io.netstack.launcher.StackClient;
 import io.netstack.launcher.StackLauncher;
+import io.netstack.launcher.chaos.ChaosRun;
 import io.netstack.socket.ErrnoException;
 import io.netstack.socket.NetstackApi;
 import io.netstack.socket.NetstackSocket;
@@ -39,17 +40,6 @@ class SocketApiE2eIT {
     private NetstackApi api;
     private Cable cable;
 
-    static String host(String addr, String mac, String peerAddr, String peerMac, String apps) {
-        return "interfaces:\n"
-                + "  - name: eth0\n"
-                + "    mac: \"" + mac + "\"\n"
-                + "    mtu: 1500\n"
-                + "    addresses: [\"" + addr + "/24\"]\n"
-                + "neighbors:\n"
-                + "  - {ip: \"" + peerAddr + "\", mac: \"" + peerMac + "\", dev: eth0}\n"
-                + apps;
-    }
-
     @BeforeAll
     void startStack() {
         Path repo = RepoRoot.find();
@@ -59,8 +49,8 @@ class SocketApiE2eIT {
         System.out.printf("stack up in %d ms, socket API on %s, logs in %s%n", stack.startupTime().toMillis(),
                 stack.socketApiAddress(), runDir);
         client = stack.client();
-        client.publishConfig("a", host("10.0.0.1", "02:00:00:00:00:01", "10.0.0.2", "02:00:00:00:00:02", ""));
-        client.publishConfig("b", host("10.0.0.2", "02:00:00:00:00:02", "10.0.0.1", "02:00:00:00:00:01",
+        client.publishConfig("a", ChaosRun.hostYaml("10.0.0.1", "02:00:00:00:00:01", "10.0.0.2", "02:00:00:00:00:02", ""));
+        client.publishConfig("b", ChaosRun.hostYaml("10.0.0.2", "02:00:00:00:00:02", "10.0.0.1", "02:00:00:00:00:01",
                 "apps:\n  - {app: udp-echo, port: 7}\n  - {app: tcp-echo, port: 7}\n  - {app: http, port: 80}\n"));
         cable = new Cable(stack, "a", "b");
         api = NetstackApi.connect(stack.socketApiAddress());

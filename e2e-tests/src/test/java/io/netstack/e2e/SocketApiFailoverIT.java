@@ -3,6 +3,7 @@ package io.netstack.e2e;
 import io.netstack.broker.RepoRoot;
 import io.netstack.launcher.StackClient;
 import io.netstack.launcher.StackLauncher;
+import io.netstack.launcher.chaos.ChaosRun;
 import io.netstack.socket.ErrnoException;
 import io.netstack.socket.NetstackApi;
 import io.netstack.socket.NetstackSocket;
@@ -56,8 +57,8 @@ class SocketApiFailoverIT {
         System.out.printf("stack up in %d ms, socket APIs on %s, logs in %s%n", stack.startupTime().toMillis(),
                 stack.socketApiAddress(), runDir);
         client = stack.client();
-        client.publishConfig("a", SocketApiE2eIT.host("10.0.0.1", "02:00:00:00:00:01", "10.0.0.2", "02:00:00:00:00:02", ""));
-        client.publishConfig("b", SocketApiE2eIT.host("10.0.0.2", "02:00:00:00:00:02", "10.0.0.1", "02:00:00:00:00:01",
+        client.publishConfig("a", ChaosRun.hostYaml("10.0.0.1", "02:00:00:00:00:01", "10.0.0.2", "02:00:00:00:00:02", ""));
+        client.publishConfig("b", ChaosRun.hostYaml("10.0.0.2", "02:00:00:00:00:02", "10.0.0.1", "02:00:00:00:00:01",
                 "apps:\n  - {app: udp-echo, port: 7}\n  - {app: tcp-echo, port: 7}\n"));
         cable = new Cable(stack, "a", "b");
         api = NetstackApi.connect(stack.socketApiAddresses()).setRetryTimeout(Duration.ofSeconds(90));
