@@ -188,16 +188,29 @@ public final class NetstackApi implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether a call failed because its server went away: UNAVAILABLE (nothing listens, the
+     * connection broke before the call), CANCELLED (a server stopping in order resets its calls;
+     * not a call this client cancelled, its thread interrupted), or UNKNOWN with the channel
+     * closed under the call (a server killed while the call was on the wire).
+     */
+    static boolean serverGone(StatusRuntimeException e) {
+        Status.Code code = e.getStatus().getCode();
+        if (code == Status.Code.UNAVAILABLE) return true;
+        if (code == Status.Code.CANCELLED) return !Thread.currentThread().isInterrupted();
+        if (code != Status.Code.UNKNOWN) return false;
+        for (Throwable c = e.getStatus().getCause(); c != null; c = c.getCause()) {
+            if (c instanceof java.nio.channels.ClosedChannelException) return true;
+        }
+        return false;
+    }
+
     /** Where a failed call goes next: the owner the trailer names, else the next target; null if not retried. */
     private Target retarget(StatusRuntimeException e, Target failed) {
         Status.Code code = e.getStatus().getCode();
         boolean notOwner = code == Status.Code.FAILED_PRECONDITION && e.getStatus().getDescription() != null
                 && e.getStatus().getDescription().startsWith(NOT_OWNER);
-        // A server stopping in order resets its calls (CANCELLED, RST_STREAM); a call this
-        // client cancelled (its thread interrupted) is not retried.
-        boolean serverGone = code == Status.Code.UNAVAILABLE
-                || code == Status.Code.CANCELLED && !Thread.currentThread().isInterrupted();
-        if (!serverGone && !notOwner) return null;
+        if (!serverGone(e) && !notOwner) return null;
         String owner = notOwner && e.getTrailers() != null ? e.getTrailers().get(OWNER_KEY) : null;
         if (owner != null && !owner.equals(failed.address())) {
             for (Target t : targets) if (t.address().equals(owner)) return t;

@@ -100,6 +100,16 @@ class NetstackApiRetryTest {
         }
     }
 
+    /** A server killed while a call is on the wire: the channel closes under it (UNKNOWN), and the call is retried. */
+    @Test
+    void aChannelClosedUnderACallMeansTheServerIsGoneButOtherFailuresAreNot() {
+        assertThat(NetstackApi.serverGone(Status.UNKNOWN.withDescription("channel closed")
+                .withCause(new java.nio.channels.ClosedChannelException()).asRuntimeException())).isTrue();
+        assertThat(NetstackApi.serverGone(Status.UNAVAILABLE.asRuntimeException())).isTrue();
+        assertThat(NetstackApi.serverGone(Status.UNKNOWN.withDescription("a bug").asRuntimeException())).isFalse();
+        assertThat(NetstackApi.serverGone(Status.INVALID_ARGUMENT.asRuntimeException())).isFalse();
+    }
+
     @Test
     void theRetryIsBoundedInTime() throws Exception {
         String other = "127.0.0.1:" + nonOwner(null);
