@@ -116,6 +116,10 @@ public final class SysctlRegistry {
     public static final Int TCP_KEEPALIVE_INTVL = integer("l4", "net.ipv4.tcp_keepalive_intvl", 75);
     public static final Int TCP_KEEPALIVE_PROBES = integer("l4", "net.ipv4.tcp_keepalive_probes", 9);
     public static final Int TCP_KEEPALIVE_TIME = integer("l4", "net.ipv4.tcp_keepalive_time", 7200);
+    /** tcp_app_win: tcp_init_buffer_space keeps 1/2^tcp_app_win of the buffer (and one segment) out of the window. */
+    public static final Int TCP_APP_WIN = integer("l4", "net.ipv4.tcp_app_win", 31);
+    /** tcp_moderate_rcvbuf: receive-buffer autotuning (tcp_rcv_space_adjust, tcp_rcvbuf_grow) on. */
+    public static final Int TCP_MODERATE_RCVBUF = integer("l4", "net.ipv4.tcp_moderate_rcvbuf", 1);
     /** tcp_sk_init: max(128, ehash entries / 128), so it depends on the machine; 1024 as recorded. */
     public static final Int TCP_MAX_SYN_BACKLOG = integer("l4", "net.ipv4.tcp_max_syn_backlog", 1024);
     public static final Int TCP_ORPHAN_RETRIES = integer("l4", "net.ipv4.tcp_orphan_retries", 0);

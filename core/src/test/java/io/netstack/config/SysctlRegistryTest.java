@@ -37,6 +37,9 @@ class SysctlRegistryTest {
         Sysctls none = Sysctls.empty();
         assertThat(none.get(SysctlRegistry.TCP_RMEM)).containsExactly(4096, 131072, 33554432);
         assertThat(none.get(SysctlRegistry.TCP_CONGESTION_CONTROL)).isEqualTo("cubic");
+        // Receive-buffer autotuning on, and tcp_init_buffer_space's reserve of 1/2^31 (one segment).
+        assertThat(none.get(SysctlRegistry.TCP_MODERATE_RCVBUF)).isOne();
+        assertThat(none.get(SysctlRegistry.TCP_APP_WIN)).isEqualTo(31);
         assertThat(none.confOr("eth0", SysctlRegistry.CONF_SEND_REDIRECTS)).isTrue();
         // accept_source_route: all starts at 0, default (and so a new device) at 1; the AND is off.
         assertThat(none.confAll(SysctlRegistry.CONF_ACCEPT_SOURCE_ROUTE)).isZero();
