@@ -719,7 +719,7 @@ public final class SocketLayer implements java.io.Serializable, Layer {
         }
     }
 
-    /** getsockopt(SO_RCVBUF): sk_rcvbuf. */
+    /** getsockopt(SO_RCVBUF): sk_rcvbuf (for TCP as receive-buffer autotuning grew it, which l4 reports). */
     public synchronized Result getsockoptRcvbuf(String netns, int fd) {
         BsdSocket b = hs(netns).fds.get(fd);
         if (b == null) return Result.err(Errno.EBADF);
@@ -759,7 +759,8 @@ public final class SocketLayer implements java.io.Serializable, Layer {
 
     /**
      * What l4 queued for a TCP socket: bytes (sk_receive_queue, bounded by the receive buffer),
-     * or an event: a connection to accept, EOF, reset, connected, an error.
+     * or an event: a connection to accept, EOF, reset, connected, an error, send buffer freed,
+     * the receive buffer grown by autotuning.
      */
     void tcpReceive(LayerContext ctx, SkBuff skb) {
         HostSockets h = api.get(skb.netns());
@@ -814,6 +815,12 @@ public final class SocketLayer implements java.io.Serializable, Layer {
                 case ControlBlock.SOCK_OP_WRITE_SPACE:
                     b.sndAcked = Math.max(b.sndAcked, cb.sockArg);
                     if (cb.sockOpt > 0) b.sndbuf = cb.sockOpt;
+                    ctx.consume(skb);
+                    return;
+                case ControlBlock.SOCK_OP_SETSOCKOPT:
+                    // TCP's receive-buffer autotuning grew sk_rcvbuf (tcp_rcvbuf_grow; never when
+                    // the application set SO_RCVBUF): getsockopt(SO_RCVBUF) answers the new size.
+                    if (cb.sockOpt == ControlBlock.SO_RCVBUF && !b.rcvbufSet && cb.sockArg > 0) b.rcvbuf = (int) cb.sockArg;
                     ctx.consume(skb);
                     return;
                 default:
