@@ -20,6 +20,14 @@ import java.util.Arrays;
  * tcp_data_queue and tcp_ofo_queue, tcp_fin, tcp_reset, and the ACK decision
  * (__tcp_ack_snd_check).
  *
+ * <p>Receive-buffer autotuning (DRS) as 6.18 does it: tcp_init_buffer_space at ESTABLISHED
+ * (window_clamp with tcp_app_win's reserve, rcvq_space), the receiver's RTT estimate
+ * (tcp_rcv_rtt_measure per window, tcp_rcv_rtt_measure_ts from echoed timestamps,
+ * tcp_rcv_rtt_update), and on each read tcp_rcv_space_adjust: what the application read in the
+ * last RTT, if more than before, grows sk_rcvbuf to twice that window (tcp_rcvbuf_grow, capped by
+ * tcp_rmem[2]) and window_clamp with it, unless tcp_moderate_rcvbuf is 0 or the application set
+ * SO_RCVBUF. An out-of-order queue grows it too (tcp_data_queue_ofo).
+ *
  * <p>Loss recovery (tcp_fastretrans_alert, tcp_process_loss with F-RTO) undoes a reduction
  * that proves needless as the kernel does: by timestamps (Eifel, tcp_packet_delayed against
  * retrans_stamp) and by D-SACKs that account for every retransmission (tcp_check_dsack,
@@ -28,8 +36,8 @@ import java.util.Arrays;
  *
  * <p>Not emulated: the SACK scoreboard (SACK blocks we receive are parsed; only how far they
  * reach drives recovery, and a D-SACK's accounting), the Disorder and CWR states, PRR,
- * tp->reordering, RACK-TLP, urgent data, ECN, the receive-buffer autotuning
- * (tcp_rcv_space_adjust).
+ * tp->reordering, RACK-TLP, urgent data, ECN, tcp_prune_queue and tcp_clamp_window (the
+ * receive queue is bounded in payload bytes, so it never holds more than sk_rcvbuf to prune).
  */
 final class TcpInput implements java.io.Serializable {
 
@@ -123,6 +131,8 @@ final class TcpInput implements java.io.Serializable {
         tp.traceSkb = skb;
         Seg s = parse(skb, th);
         if (s.sawTstamp && !tp.tstampOk && tp.state() != TcpState.TCP_SYN_SENT) s.sawTstamp = false;
+        // tcp_parse_aligned_timestamp: rx_opt.rcv_tsecr stays until a segment brings another.
+        if (s.sawTstamp) tp.rcvTsecr = s.tsecr != 0 ? s.tsecr - tp.tsOff : 0;
         SkbDropReason reason = SkbDropReason.NOT_DROPPED_YET;
         if (tp.state() == TcpState.TCP_ESTABLISHED) {
             tcpRcvEstablished(ctx, tp, s);
@@ -164,6 +174,7 @@ final class TcpInput implements java.io.Serializable {
                 ctx.consume(s.skb);
                 return;
             }
+            tcpRcvRttMeasureTs(ctx, tp, s);
             ctx.count(tp.netns, Snmp.TcpExtTCPHPHits, 1);
             tp.lastRcvNanos = ctx.nowNanos();
             if (s.ackSeq != tp.sndUna) tcpAck(ctx, tp, s, FLAG_DATA);
@@ -183,6 +194,7 @@ final class TcpInput implements java.io.Serializable {
             ctx.drop(s.skb, r);
             return;
         }
+        tcpRcvRttMeasureTs(ctx, tp, s);
         tp.lastRcvNanos = ctx.nowNanos();
         tcpDataQueue(ctx, tp, s);
         if (tp.state() != TcpState.TCP_CLOSE) {
@@ -235,6 +247,7 @@ final class TcpInput implements java.io.Serializable {
                 tp.maxWindow = Math.max(tp.maxWindow, tp.sndWnd);
                 tp.setState(ctx, TcpState.TCP_ESTABLISHED);
                 TcpCong.tcpInitTransfer(ctx, tp);
+                tcpInitBufferSpace(ctx, tp);
                 if (tp.keepalive) tp.keepaliveDeadline = ctx.nowNanos() + tcp.keepaliveTime();
                 if (tp.listener == null) {
                     // A simultaneous open: connect() returns (sk_state_change); the peer's SYN-ACK
@@ -421,11 +434,12 @@ final class TcpInput implements java.io.Serializable {
         tp.rcvMss = Math.max(hint, 88);
     }
 
-    /** tcp_finish_connect + tcp_init_transfer: ESTABLISHED, initial cwnd, the application told. */
+    /** tcp_finish_connect + tcp_init_transfer: ESTABLISHED, initial cwnd and buffers, the application told. */
     void tcpFinishConnect(LayerContext ctx, TcpSock tp, SkBuff skb) {
         tp.setState(ctx, TcpState.TCP_ESTABLISHED);
         tp.cwnd = TcpTimer.TCP_INIT_CWND;
         TcpCong.tcpInitTransfer(ctx, tp);
+        tcpInitBufferSpace(ctx, tp);
         tp.lastRcvNanos = ctx.nowNanos();
         if (tp.keepalive) tp.keepaliveDeadline = ctx.nowNanos() + tcp.keepaliveTime();
         tcp.sockEvent(ctx, tp.key, ControlBlock.SOCK_OP_CONNECTED, 0, null, tp, skb);
@@ -1254,6 +1268,8 @@ final class TcpInput implements java.io.Serializable {
     /**
      * tcp_data_queue_ofo: the segment waits in the out-of-order queue (TCPOFOQueue); a copy of
      * what is already there is dropped (TCPOFODrop... here TCPOFOMerge); an ACK goes at once.
+     * Either way the receive buffer is provisioned for what the queue spans (tcp_rcvbuf_grow),
+     * unless no application holds the socket yet or any more ("if (sk->sk_socket)").
      */
     void tcpDataQueueOfo(LayerContext ctx, TcpSock tp, Seg s) {
         ctx.trace(s.skb, "tcp_data_queue_ofo");
@@ -1262,19 +1278,27 @@ final class TcpInput implements java.io.Serializable {
         int seq = s.seq;
         tp.ackPending = true;
         tp.ackNow = true;
+        boolean merged = false;
         for (TcpSock.OfoSeg o : tp.ofo) {
             if (!TcpSock.before(seq, o.seq) && !TcpSock.after(seq + data.length, o.seq + o.data.length)
                     && (!s.fin() || o.fin)) {
-                ctx.count(tp.netns, Snmp.TcpExtTCPOFOMerge, 1);
-                ctx.drop(s.skb, SkbDropReason.TCP_OFOMERGE);
-                return;
+                merged = true;
+                break;
             }
         }
-        int i = 0;
-        while (i < tp.ofo.size() && TcpSock.before(tp.ofo.get(i).seq, seq)) i++;
-        tp.ofo.add(i, new TcpSock.OfoSeg(seq, data, s.fin()));
-        tp.lastOfoSeq = seq;
-        ctx.consume(s.skb);
+        if (!merged) {
+            int i = 0;
+            while (i < tp.ofo.size() && TcpSock.before(tp.ofo.get(i).seq, seq)) i++;
+            tp.ofo.add(i, new TcpSock.OfoSeg(seq, data, s.fin()));
+            tp.lastOfoSeq = seq;
+        }
+        if (!tp.unaccepted && !tp.dead) tcpRcvbufGrow(ctx, tp, s.skb);
+        if (merged) {
+            ctx.count(tp.netns, Snmp.TcpExtTCPOFOMerge, 1);
+            ctx.drop(s.skb, SkbDropReason.TCP_OFOMERGE);
+        } else {
+            ctx.consume(s.skb);
+        }
     }
 
     /** tcp_ofo_queue: what became in order moves to the socket; duplicates are dropped. */
@@ -1320,13 +1344,15 @@ final class TcpInput implements java.io.Serializable {
     }
 
     /**
-     * tcp_event_data_recv: the peer's segment size (tcp_measure_rcv_mss), quick ACK mode on the
-     * first data, the delayed-ACK estimator ato, and tcp_grow_window.
+     * tcp_event_data_recv: the peer's segment size (tcp_measure_rcv_mss), the receiver's RTT
+     * (tcp_rcv_rtt_measure), quick ACK mode on the first data, the delayed-ACK estimator ato,
+     * and tcp_grow_window.
      */
     void tcpEventDataRecv(LayerContext ctx, TcpSock tp, int len) {
         // inet_csk_schedule_ack: data wants an ACK, now or delayed.
         tp.ackPending = true;
         if (len >= tp.rcvMss) tp.rcvMss = Math.min(len, tp.advmss);
+        tcpRcvRttMeasure(ctx, tp);
         long now = ctx.nowNanos();
         if (tp.atoNanos == 0) {
             tcpEnterQuickackMode(tp, TcpOutput.TCP_MAX_QUICKACKS);
@@ -1362,6 +1388,146 @@ final class TcpInput implements java.io.Serializable {
         tcpIncrQuickack(tp, max);
         tp.pingpong = false;
         tp.atoNanos = TcpOutput.TCP_ATO_MIN;
+    }
+
+    // --- receive-buffer autotuning ("receiver autotuning", tcp_input.c) --------------------
+
+    /** tcp_mstamp: the time of the event in microseconds (tcp_mstamp_refresh). */
+    static long tcpMstampUs(LayerContext ctx) { return ctx.nowNanos() / 1000; }
+
+    /**
+     * tp->advmss once the connection is established: the MSS we announced less the timestamp
+     * option when timestamps were agreed (tcp_rcv_synsent_state_process, tcp_rcv_state_process
+     * before tcp_init_transfer); {@link TcpSock#advmss} keeps what the SYN announced.
+     */
+    static int tcpEstablishedAdvmss(TcpSock tp) {
+        return tp.advmss - (tp.tstampOk ? TcpHeader.TCPOLEN_TSTAMP_ALIGNED : 0);
+    }
+
+    /**
+     * tcp_init_buffer_space, net/ipv4/tcp_input.c (the end of tcp_init_transfer): the DRS
+     * measurement starts now at copied_seq; window_clamp is at most the full space
+     * (tcp_full_space), less 1/2^tcp_app_win of it when that leaves four segments, and one
+     * segment is always kept back ("force reservation of one segment"); rcv_ssthresh follows;
+     * rcvq_space.space starts at what the initial window lets in, at most TCP_INIT_CWND segments.
+     * (sk_sndbuf's tcp_sndbuf_expand is TcpIpv4.sndbufPayload's, when the socket layer is told.)
+     */
+    void tcpInitBufferSpace(LayerContext ctx, TcpSock tp) {
+        // tcp_app_win is a u8 sysctl limited to 31 (tcp_app_win_max).
+        int appWin = Math.max(0, Math.min(31, tcp.sysctl(SysctlRegistry.TCP_APP_WIN)));
+        int advmss = tcpEstablishedAdvmss(tp);
+        tp.rcvqSpaceTimeUs = tcpMstampUs(ctx);
+        tp.rcvqSpaceSeq = tp.copiedSeq();
+        int maxwin = (int) TcpIpv4.tcpWinFromSpace(tp.rcvbuf);
+        if (tp.windowClamp >= maxwin) {
+            tp.windowClamp = maxwin;
+            if (appWin != 0 && maxwin > 4 * advmss) tp.windowClamp = Math.max(maxwin - (maxwin >> appWin), 4 * advmss);
+        }
+        if (appWin != 0 && tp.windowClamp > 2 * advmss && tp.windowClamp + advmss > maxwin) {
+            tp.windowClamp = Math.max(2 * advmss, maxwin - advmss);
+        }
+        tp.rcvSsthresh = Math.min(tp.rcvSsthresh, tp.windowClamp);
+        tp.rcvqSpace = Math.min(Math.min(tp.rcvSsthresh, tp.rcvWnd), TcpTimer.TCP_INIT_CWND * advmss);
+    }
+
+    /**
+     * tcp_rcv_rtt_update (6.18): a sample (us) below the estimate is taken at once (the estimate
+     * seeks the minimum); a larger one only from timestamps (win_dep false), smoothed by 1/8, and
+     * only while the receive queue is empty, so a slow reader does not inflate it.
+     */
+    static void tcpRcvRttUpdate(TcpSock tp, long sampleUs, boolean winDep) {
+        long old = tp.rcvRttEstUs8;
+        long m = sampleUs << 3;
+        if (old == 0 || m < old) {
+            tp.rcvRttEstUs8 = m;
+            return;
+        }
+        if (winDep) return;
+        if (tp.rcvNxt != tp.copiedSeq()) return;
+        tp.rcvRttEstUs8 = old - (old >> 3) + sampleUs;
+    }
+
+    /**
+     * tcp_rcv_rtt_measure: without timestamps, one sample per window: the time rcv_nxt took to
+     * pass the right edge of the window offered when the sample began (Dynamic Right-Sizing).
+     */
+    static void tcpRcvRttMeasure(LayerContext ctx, TcpSock tp) {
+        long now = tcpMstampUs(ctx);
+        if (tp.rcvRttEstTimeUs != 0) {
+            if (TcpSock.before(tp.rcvNxt, tp.rcvRttEstSeq)) return;
+            long delta = Math.max(0, now - tp.rcvRttEstTimeUs);
+            tcpRcvRttUpdate(tp, delta == 0 ? 1 : delta, true);
+        }
+        tp.rcvRttEstSeq = tp.rcvNxt + tp.rcvWnd;
+        tp.rcvRttEstTimeUs = now;
+    }
+
+    /**
+     * tcp_rcv_rtt_measure_ts: a segment of at least rcv_mss whose TSecr is new echoes one of our
+     * TSvals: now less it is an RTT sample (tcp_rtt_tsopt_us with min_delta 0: a sample under
+     * the TS clock's millisecond is no sample).
+     */
+    void tcpRcvRttMeasureTs(LayerContext ctx, TcpSock tp, Seg s) {
+        if (tp.rcvTsecr == tp.rcvRttLastTsecr) return;
+        tp.rcvRttLastTsecr = tp.rcvTsecr;
+        if (s.endSeq - s.seq >= tp.rcvMss) {
+            // tcp_time_stamp_ts (without ts_offset) - rcv_tsecr, u32.
+            int delta = TcpOutput.tsval(ctx, tp) - tp.tsOff - tp.rcvTsecr;
+            if (delta > 0 && delta < Integer.MAX_VALUE / 1000) tcpRcvRttUpdate(tp, delta * 1000L, false);
+        }
+    }
+
+    /**
+     * tcp_rcv_space_adjust (6.18), from tcp_recvmsg when the application read: once an RTT
+     * (rcv_rtt_est) has passed since the measurement began, what it read in that time less what
+     * is still queued is the new rcvq_space.space if larger, and tcp_rcvbuf_grow sizes the
+     * buffer for it; either way the next measurement starts. The kernel calls it for each skb a
+     * read copies; a read here is one call for all it copied (the socket layer reports bytes).
+     */
+    void tcpRcvSpaceAdjust(LayerContext ctx, TcpSock tp, SkBuff parent) {
+        long now = tcpMstampUs(ctx);
+        if (tp.rcvqSpace == 0) {
+            // Not from the kernel: a socket restored from a snapshot that predates autotuning
+            // starts its measurement here (tcp_init_buffer_space's rcvq_space part).
+            tp.rcvqSpace = Math.min(Math.min(tp.rcvSsthresh, tp.rcvWnd), TcpTimer.TCP_INIT_CWND * tcpEstablishedAdvmss(tp));
+            tp.rcvqSpaceSeq = tp.copiedSeq();
+            tp.rcvqSpaceTimeUs = now;
+            return;
+        }
+        long time = Math.max(0, now - tp.rcvqSpaceTimeUs);
+        if (time < (tp.rcvRttEstUs8 >> 3) || tp.rcvRttEstUs8 == 0) return;
+        int copied = tp.copiedSeq() - tp.rcvqSpaceSeq;
+        int inq = tp.rcvNxt - tp.copiedSeq();
+        copied -= inq;
+        if (copied > tp.rcvqSpace) {
+            tp.rcvqSpace = copied;
+            tcpRcvbufGrow(ctx, tp, parent);
+        }
+        tp.rcvqSpaceSeq = tp.copiedSeq();
+        tp.rcvqSpaceTimeUs = now;
+    }
+
+    /**
+     * tcp_rcvbuf_grow (6.18): room for twice rcvq_space.space (the sender may double its rate in
+     * slow start) plus what the out-of-order queue spans, as buffer (tcp_space_from_win), at most
+     * tcp_rmem[2]; sk_rcvbuf only grows, and window_clamp follows it. Not with
+     * tcp_moderate_rcvbuf 0, nor when the application set SO_RCVBUF (SOCK_RCVBUF_LOCK). The
+     * socket layer is told, for getsockopt(SO_RCVBUF).
+     */
+    void tcpRcvbufGrow(LayerContext ctx, TcpSock tp, SkBuff parent) {
+        if (tcp.sysctl(SysctlRegistry.TCP_MODERATE_RCVBUF) == 0 || tp.rcvbufLock) return;
+        long rcvwin = (long) tp.rcvqSpace << 1;
+        if (!tp.ofo.isEmpty()) {
+            int last = tp.ofo.get(0).endSeq();
+            for (TcpSock.OfoSeg o : tp.ofo) if (TcpSock.after(o.endSeq(), last)) last = o.endSeq();
+            rcvwin += last - tp.rcvNxt;
+        }
+        long rcvbuf = Math.min(TcpIpv4.tcpSpaceFromWin(rcvwin), tcp.rmemMax());
+        if (rcvbuf > tp.rcvbuf) {
+            tp.rcvbuf = (int) rcvbuf;
+            tp.windowClamp = (int) TcpIpv4.tcpWinFromSpace(rcvbuf);
+            tcp.tcpRcvbufChanged(ctx, tp, parent);
+        }
     }
 
     /**

@@ -69,11 +69,15 @@ public final class TcpIpv4 implements java.io.Serializable {
      * options its children inherit.
      */
     public static final class ListenSock implements java.io.Serializable {
+        /** Pinned to what the class had before {@link #rcvbufLock}, so earlier snapshots restore. */
+        private static final long serialVersionUID = 2910850685735380379L;
         private final String netns;
         private final HostConfig.SocketSpec spec;
         int backlog;
         int acceptQueue;
         int rcvbuf;
+        /** SOCK_RCVBUF_LOCK: SO_RCVBUF was set; children inherit it (sk_clone_lock copies sk_userlocks). */
+        boolean rcvbufLock;
         boolean keepalive;
         boolean nodelay;
         private final int somaxconn;
@@ -188,6 +192,11 @@ public final class TcpIpv4 implements java.io.Serializable {
         return Math.max(0, (space * TCP_DEFAULT_SCALING_RATIO) >> TCP_RMEM_TO_WIN_SCALE);
     }
 
+    /** tcp_space_from_win, include/net/tcp.h: the inverse of {@link #tcpWinFromSpace}, the buffer a window needs. */
+    static long tcpSpaceFromWin(long win) {
+        return Math.max(0, (win << TCP_RMEM_TO_WIN_SCALE) / TCP_DEFAULT_SCALING_RATIO);
+    }
+
     int rmemMax() { return host.sysctl().get(SysctlRegistry.TCP_RMEM)[2]; }
 
     int rmemDefault() { return host.sysctl().get(SysctlRegistry.TCP_RMEM)[1]; }
@@ -264,8 +273,18 @@ public final class TcpIpv4 implements java.io.Serializable {
     }
 
     /**
+     * sk_rcvbuf grew (tcp_rcvbuf_grow): the socket layer, which answers getsockopt(SO_RCVBUF)
+     * (sock_getsockopt reads sk_rcvbuf), learns the new size.
+     */
+    void tcpRcvbufChanged(LayerContext ctx, TcpSock tp, SkBuff parent) {
+        if (tp.dead || tp.key == null || tp.key.isEmpty()) return;
+        sockEvent(ctx, tp.key, ControlBlock.SOCK_OP_SETSOCKOPT, tp.rcvbuf, null, tp, parent);
+    }
+
+    /**
      * A socket event to the socket layer (sk_state_change, sk_data_ready, sk_error_report): an
-     * skb without payload on SK_RECEIVE_QUEUE carrying the op.
+     * skb without payload on SK_RECEIVE_QUEUE carrying the op. SOCK_OP_SETSOCKOPT this way is
+     * SO_RCVBUF's new value (sockArg) after autotuning grew sk_rcvbuf.
      */
     void sockEvent(LayerContext ctx, String socketKey, int op, long arg, String child, TcpSock tp, SkBuff parent) {
         SkBuff ev = ctx.allocSkb(host.netns(), parent, 0, 0);
@@ -284,9 +303,11 @@ public final class TcpIpv4 implements java.io.Serializable {
                 || op == ControlBlock.SOCK_OP_ACCEPT_READY)) {
             ev.cb().sockOpt = sndbufPayload(tp);
         }
+        if (op == ControlBlock.SOCK_OP_SETSOCKOPT) ev.cb().sockOpt = ControlBlock.SO_RCVBUF;
         ctx.trace(ev, op == ControlBlock.SOCK_OP_ACCEPT_READY ? "sk_data_ready"
                 : op == ControlBlock.SOCK_OP_EOF ? "sk_data_ready"
-                : op == ControlBlock.SOCK_OP_WRITE_SPACE ? "sk_stream_write_space" : "sk_state_change");
+                : op == ControlBlock.SOCK_OP_WRITE_SPACE ? "sk_stream_write_space"
+                : op == ControlBlock.SOCK_OP_SETSOCKOPT ? "tcp_rcvbuf_grow" : "sk_state_change");
         ctx.enqueue(KernelQueue.SK_RECEIVE_QUEUE, ev);
     }
 
@@ -379,6 +400,7 @@ public final class TcpIpv4 implements java.io.Serializable {
                         sysctl(SysctlRegistry.SOMAXCONN));
                 if (old != null) {
                     ls.acceptQueue = old.acceptQueue;
+                    ls.rcvbufLock = old.rcvbufLock;
                     ls.keepalive = old.keepalive;
                     ls.nodelay = old.nodelay;
                 }
@@ -418,6 +440,7 @@ public final class TcpIpv4 implements java.io.Serializable {
                 TcpSock tp = new TcpSock(host.netns(), cb.socket, null, cb.saddr, cb.sport, cb.daddr, cb.dport);
                 TcpCong.tcpAssignCongestionControl(tp, congestionControl());
                 tp.rcvbuf = cb.sockArg > 0 ? (int) cb.sockArg : rmemDefault();
+                tp.rcvbufLock = cb.sockArg > 0;
                 tp.traceSkb = skb;
                 ctx.trace(skb, "tcp_v4_connect");
                 hash(tp);
@@ -434,12 +457,19 @@ public final class TcpIpv4 implements java.io.Serializable {
             TcpSock tp = connection(cb.socket);
             boolean on = cb.sockArg != 0;
             if (ls != null) {
-                if (cb.sockOpt == ControlBlock.SO_RCVBUF) ls.rcvbuf = (int) cb.sockArg;
+                if (cb.sockOpt == ControlBlock.SO_RCVBUF) {
+                    ls.rcvbuf = (int) cb.sockArg;
+                    ls.rcvbufLock = true;
+                }
                 if (cb.sockOpt == ControlBlock.SO_KEEPALIVE) ls.keepalive = on;
                 if (cb.sockOpt == ControlBlock.TCP_NODELAY) ls.nodelay = on;
             }
             if (tp != null && !tp.tw) {
-                if (cb.sockOpt == ControlBlock.SO_RCVBUF) tp.rcvbuf = (int) cb.sockArg;
+                if (cb.sockOpt == ControlBlock.SO_RCVBUF) {
+                    // __sock_set_rcvbuf: the size, and SOCK_RCVBUF_LOCK (no autotuning from now on).
+                    tp.rcvbuf = (int) cb.sockArg;
+                    tp.rcvbufLock = true;
+                }
                 if (cb.sockOpt == ControlBlock.SO_KEEPALIVE) {
                     // tcp_set_keepalive: arm or stop the keepalive timer.
                     tp.keepalive = on;
@@ -490,11 +520,13 @@ public final class TcpIpv4 implements java.io.Serializable {
     }
 
     /**
-     * tcp_cleanup_rbuf: the application read {@code n} bytes; if the window we could offer now
-     * is at least twice what is left of the one offered, send a window update at once.
+     * tcp_recvmsg's part after the copy: the application read {@code n} bytes (copied_seq moves),
+     * tcp_rcv_space_adjust (receive-buffer autotuning), then tcp_cleanup_rbuf: if the window we
+     * could offer now is at least twice what is left of the one offered, a window update at once.
      */
     void tcpCleanupRbuf(LayerContext ctx, TcpSock tp, SkBuff skb, long n) {
         tp.rmemAlloc = Math.max(0, tp.rmemAlloc - n);
+        if (n > 0) input.tcpRcvSpaceAdjust(ctx, tp, skb);
         if (tp.state() == TcpState.TCP_CLOSE || (tp.shutdown & TcpSock.RCV_SHUTDOWN) != 0) return;
         int rcvWindowNow = TcpOutput.tcpReceiveWindow(tp);
         if (2L * rcvWindowNow <= tp.windowClamp) {

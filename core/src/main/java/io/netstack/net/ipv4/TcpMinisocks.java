@@ -213,6 +213,7 @@ final class TcpMinisocks implements java.io.Serializable {
         tp.rcvWnd = req.rcvWnd();
         tp.rcvSsthresh = req.rcvWnd();
         tp.rcvbuf = lsk.rcvbuf;
+        tp.rcvbufLock = lsk.rcvbufLock;
         tp.windowClamp = (int) Math.min(TcpIpv4.tcpWinFromSpace(tp.rcvbuf), 65535L << 14);
         tp.tsRecent = req.tsRecent();
         tp.tsRecentStampNanos = ctx.nowNanos();

@@ -125,7 +125,10 @@ public final class TcpSock implements java.io.Serializable {
     int rcvWup;
     int rcvSsthresh;
     int windowClamp;
+    /** sk_rcvbuf: tcp_rmem[1] or what SO_RCVBUF set; receive-buffer autotuning grows it (tcp_rcvbuf_grow). */
     int rcvbuf;
+    /** SOCK_RCVBUF_LOCK in sk_userlocks: the application set SO_RCVBUF, so sk_rcvbuf is never autotuned. */
+    boolean rcvbufLock;
     /** Bytes queued to the socket layer and not yet read. */
     long rmemAlloc;
     final List<OfoSeg> ofo = new ArrayList<>();
@@ -144,9 +147,30 @@ public final class TcpSock implements java.io.Serializable {
     int tsRecent;
     long tsRecentStampNanos;
     int tsOff;
-    /** The peer's last TSval seen and our TSecr to echo; rcv_tsecr of the current segment. */
+    /**
+     * rx_opt.rcv_tsecr: the TSecr of the last segment that carried a timestamp, less ts_offset
+     * (tcp_parse_aligned_timestamp), 0 for a zero TSecr; what tcp_rcv_rtt_measure_ts measures from.
+     */
     int rcvTsecr;
     boolean sawTstamp;
+
+    // Receive-buffer autotuning (tcp_input.c's "receiver autotuning", DRS): tcp_mstamp is in
+    // microseconds of the stack's clock. A socket restored from a snapshot taken before these
+    // fields existed reads 0 in all of them: rcvqSpace 0 makes tcp_rcv_space_adjust start afresh.
+    /** rcv_rtt_est.rtt_us: the receiver's RTT estimate, eight times microseconds; 0 until the first sample. */
+    long rcvRttEstUs8;
+    /** rcv_rtt_est.seq: a window-based sample (tcp_rcv_rtt_measure) ends when rcv_nxt reaches it. */
+    int rcvRttEstSeq;
+    /** rcv_rtt_est.time: when that sample began (tcp_mstamp, us); 0 when none has. */
+    long rcvRttEstTimeUs;
+    /** rcv_rtt_last_tsecr: the TSecr tcp_rcv_rtt_measure_ts last looked at (one sample per echoed TSval). */
+    int rcvRttLastTsecr;
+    /** rcvq_space.space: what the application read in the last RTT (the DRS estimate of the BDP), bytes. */
+    int rcvqSpace;
+    /** rcvq_space.seq: copied_seq when that measurement began. */
+    int rcvqSpaceSeq;
+    /** rcvq_space.time: when that measurement began (tcp_mstamp, us). */
+    long rcvqSpaceTimeUs;
 
     // RTT and RTO (tcp_rtt_estimator), microseconds
     long srttUs8;
@@ -263,6 +287,12 @@ public final class TcpSock implements java.io.Serializable {
     public int rcvNxt() { return rcvNxt; }
     public int sndWnd() { return sndWnd; }
     public int rcvWnd() { return rcvWnd; }
+    /** sk_rcvbuf, as receive-buffer autotuning leaves it. */
+    public int rcvbuf() { return rcvbuf; }
+    /** window_clamp: the largest window we may advertise. */
+    public int windowClamp() { return windowClamp; }
+    /** rcv_rtt_est in microseconds, as ss -ti shows it (rcv_rtt); 0 before the first sample. */
+    public long rcvRttUs() { return rcvRttEstUs8 >> 3; }
     public int mss() { return mssCache; }
     public int cwnd() { return cwnd; }
     public int ssthresh() { return ssthresh; }
@@ -276,6 +306,14 @@ public final class TcpSock implements java.io.Serializable {
         int n = 0;
         for (TxSeg s : rtxQueue) if (!s.lost) n++;
         return n;
+    }
+
+    /**
+     * copied_seq: the next byte the application reads. The socket layer holds what was queued
+     * and not read ({@link #rmemAlloc}); a received FIN is in rcv_nxt but never in the queue.
+     */
+    int copiedSeq() {
+        return rcvNxt - (int) rmemAlloc - ((shutdown & RCV_SHUTDOWN) != 0 && !dead ? 1 : 0);
     }
 
     /** inet_timewait_sock: the connection is a time-wait minisock (substate in {@link #state}). */
