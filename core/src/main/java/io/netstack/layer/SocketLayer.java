@@ -9,7 +9,13 @@ import io.netstack.skb.SkbDropReason;
 import io.netstack.stack.KernelQueue;
 import io.netstack.stack.Layer;
 import io.netstack.stack.LayerContext;
+import io.netstack.state.ObjectJournal;
+import io.netstack.state.ObjectQueue;
 import io.netstack.stats.Snmp;
+import io.netstack.proto.QueuedBytes;
+import io.netstack.proto.QueuedDatagram;
+import io.netstack.proto.StateObject;
+import com.google.protobuf.ByteString;
 import io.netstack.wire.Inet;
 
 import java.util.ArrayDeque;
@@ -44,17 +50,56 @@ public final class SocketLayer implements java.io.Serializable, Layer {
         public String from() { return Inet.format(saddr) + ":" + sport; }
     }
 
+    /** A queued datagram as its state object (proto/state.proto). */
+    enum DatagramObject implements ObjectQueue.Codec<Datagram> {
+        CODEC;
+
+        @Override public byte[] encode(Datagram d) {
+            return StateObject.newBuilder().setDatagram(QueuedDatagram.newBuilder()
+                    .setSaddr(d.saddr()).setSport(d.sport()).setDaddr(d.daddr()).setDport(d.dport())
+                    .setPayload(ByteString.copyFrom(d.payload())).setTruesize(d.truesize())).build().toByteArray();
+        }
+
+        @Override public Datagram decode(byte[] bytes) {
+            QueuedDatagram q = parse(bytes).getDatagram();
+            return new Datagram(q.getSaddr(), q.getSport(), q.getDaddr(), q.getDport(), q.getPayload().toByteArray(),
+                    q.getTruesize());
+        }
+    }
+
+    /** Queued TCP bytes as their state object (proto/state.proto). */
+    enum BytesObject implements ObjectQueue.Codec<byte[]> {
+        CODEC;
+
+        @Override public byte[] encode(byte[] data) {
+            return StateObject.newBuilder().setBytes(QueuedBytes.newBuilder().setData(ByteString.copyFrom(data)))
+                    .build().toByteArray();
+        }
+
+        @Override public byte[] decode(byte[] bytes) { return parse(bytes).getBytes().getData().toByteArray(); }
+    }
+
+    private static StateObject parse(byte[] bytes) {
+        try {
+            return StateObject.parseFrom(bytes);
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new IllegalStateException("not a state object: " + e.getMessage(), e);
+        }
+    }
+
     /** struct sock, reduced: its key, sk_rcvbuf, sk_rmem_alloc, sk_drops and sk_receive_queue. */
     public static final class Sock implements java.io.Serializable {
         private final HostConfig.SocketSpec spec;
         private final int rcvbuf;
         private long rmemAlloc;
         private long drops;
-        private final Deque<Datagram> queue = new ArrayDeque<>();
+        /** sk_receive_queue: each datagram an object of its own (written once, removed when read). */
+        private final ObjectQueue<Datagram> queue;
 
-        Sock(HostConfig.SocketSpec spec, int rcvbuf) {
+        Sock(HostConfig.SocketSpec spec, int rcvbuf, ObjectJournal journal) {
             this.spec = spec;
             this.rcvbuf = rcvbuf;
+            this.queue = new ObjectQueue<>("rcvq " + spec.key(), DatagramObject.CODEC, journal);
         }
 
         public HostConfig.SocketSpec spec() { return spec; }
@@ -62,7 +107,17 @@ public final class SocketLayer implements java.io.Serializable, Layer {
         public int rcvbuf() { return rcvbuf; }
         public synchronized long rmemAlloc() { return rmemAlloc; }
         public synchronized long drops() { return drops; }
-        public synchronized List<Datagram> queued() { return List.copyOf(queue); }
+        public synchronized List<Datagram> queued() {
+            List<Datagram> copy = new ArrayList<>(queue.size());
+            for (Datagram d : queue) copy.add(d);
+            return copy;
+        }
+
+        /** The socket is gone: its queue empties (and its objects with it). */
+        synchronized void clear() {
+            queue.clear();
+            rmemAlloc = 0;
+        }
 
         /** recvmsg: takes the oldest datagram and uncharges it; null if none. */
         public synchronized Datagram recv() {
@@ -203,7 +258,7 @@ public final class SocketLayer implements java.io.Serializable, Layer {
         for (HostConfig.SocketSpec s : host.sockets()) {
             // A socket that stays open keeps its queue across a reconfiguration.
             Sock keep = old.get(s.key());
-            socks.put(s.key(), keep != null ? keep : new Sock(s, rcvbuf));
+            socks.put(s.key(), keep != null ? keep : new Sock(s, rcvbuf, journal(host.netns())));
         }
         HostSockets hs = api.get(host.netns());
         if (hs == null) {
@@ -216,10 +271,12 @@ public final class SocketLayer implements java.io.Serializable, Layer {
         for (BsdSocket b : hs.fds.values()) {
             if (b.udp != null && !socks.containsKey(b.udp.key())) socks.put(b.udp.key(), b.udp);
         }
+        // A socket the configuration closed takes its queue's objects with it.
+        for (Map.Entry<String, Sock> e : old.entrySet()) if (!socks.containsKey(e.getKey())) e.getValue().clear();
         // host.yaml's TCP listeners are listening sockets of the table (accept() works on them).
         for (HostConfig.SocketSpec s : host.sockets()) {
             if ("tcp".equals(s.proto()) && s.listen() && !hs.byKey.containsKey(s.key())) {
-                BsdSocket b = new BsdSocket(hs.nextFd++, "tcp");
+                BsdSocket b = new BsdSocket(hs.nextFd++, "tcp", journal(host.netns()));
                 b.state = SockState.LISTEN;
                 b.laddr = s.addr();
                 b.lport = s.port();
@@ -236,10 +293,36 @@ public final class SocketLayer implements java.io.Serializable, Layer {
     @Override public void remove(String netns) {
         hosts.remove(netns);
         api.remove(netns);
+        if (journals != null) journals.remove(netns);
         wakeups.wakeHost(netns);
     }
 
-    /** The host's socket table: every socket with its receive queue, accept queue and state. */
+    // ---- state: the socket table as a snapshot, the receive queues' entries as objects ----
+
+    /** Per host, the objects changed since taken; null until a runtime asks for a journal. */
+    private transient volatile Map<String, ObjectJournal> journals;
+
+    @Override public synchronized void keepObjectJournal() {
+        if (journals == null) journals = new ConcurrentHashMap<>();
+    }
+
+    /** The journal new queues of the host record their changes in; null when none is kept. */
+    private ObjectJournal journal(String netns) {
+        Map<String, ObjectJournal> j = journals;
+        return j == null ? null : j.computeIfAbsent(netns, n -> new ObjectJournal());
+    }
+
+    @Override
+    public Map<String, byte[]> takeObjectChanges(String netns) {
+        Map<String, ObjectJournal> j = journals;
+        ObjectJournal journal = j == null ? null : j.get(netns);
+        return journal == null ? Map.of() : journal.take();
+    }
+
+    /**
+     * The host's socket table: every socket with its state and accept queue, and the position of
+     * its receive queue, whose entries are objects of their own ({@link #objects}).
+     */
     @Override
     public synchronized byte[] snapshot(String netns) {
         Map<String, Sock> socks = hosts.get(netns);
@@ -251,13 +334,40 @@ public final class SocketLayer implements java.io.Serializable, Layer {
     }
 
     @Override
-    @SuppressWarnings("unchecked")
+    public synchronized Map<String, byte[]> objects(String netns) {
+        Map<String, byte[]> objects = new LinkedHashMap<>();
+        for (ObjectQueue<?> q : queues(netns)) q.objects(objects);
+        return objects;
+    }
+
+    /** The receive queues of a host: of its sockets and of its connections. */
+    private List<ObjectQueue<?>> queues(String netns) {
+        List<ObjectQueue<?>> queues = new ArrayList<>();
+        Map<String, Sock> socks = hosts.get(netns);
+        if (socks != null) synchronized (socks) {
+            for (Sock sk : socks.values()) queues.add(sk.queue);
+        }
+        HostSockets hs = api.get(netns);
+        if (hs != null) for (BsdSocket b : hs.fds.values()) queues.add(b.rcvQueue);
+        return queues;
+    }
+
+    @Override
     public synchronized void restore(String netns, byte[] state) {
+        restore(netns, state, Map.of());
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public synchronized void restore(String netns, byte[] state, Map<String, byte[]> objects) {
         HostSockets current = api.get(netns);
         if (current == null) return;
         HostConfig cfg = current.config;
+        Map<String, ObjectJournal> j = journals;
+        if (j != null) j.put(netns, new ObjectJournal());   // changes of the state left behind are not ours to write
         if (state == null) {
-            remove(netns);
+            hosts.remove(netns);
+            api.remove(netns);
             configure(cfg);
         } else {
             Object[] s = (Object[]) io.netstack.state.StateCodec.read(state,
@@ -266,7 +376,14 @@ public final class SocketLayer implements java.io.Serializable, Layer {
             hs.config = cfg;
             api.put(netns, hs);
             hosts.put(netns, Collections.synchronizedMap((Map<String, Sock>) s[0]));
+            Map<String, byte[]> unclaimed = new java.util.HashMap<>(objects);
+            ObjectJournal journal = journal(netns);
+            for (ObjectQueue<?> q : queues(netns)) q.restore(unclaimed, journal);
+            objects = unclaimed;
         }
+        // Objects of queues that are gone (a socket closed before a crash wrote its removal).
+        ObjectJournal journal = journal(netns);
+        if (journal != null) for (String key : objects.keySet()) journal.remove(key);
         wakeups.wakeHost(netns);
     }
 
@@ -316,7 +433,8 @@ public final class SocketLayer implements java.io.Serializable, Layer {
         boolean keepalive;
         boolean nodelay;
         final Deque<String> acceptQueue = new ArrayDeque<>();
-        final Deque<byte[]> rcvQueue = new ArrayDeque<>();
+        /** TCP's receive queue as the application reads it: each chunk an object of its own. */
+        final ObjectQueue<byte[]> rcvQueue;
         long rcvQueued;
         boolean eof;
         boolean shutWr;
@@ -334,9 +452,10 @@ public final class SocketLayer implements java.io.Serializable, Layer {
         /** The last call with an id per client and kind of call on this socket (see {@link #applied}). */
         Map<String, Applied> applied;
 
-        BsdSocket(int fd, String proto) {
+        BsdSocket(int fd, String proto, ObjectJournal journal) {
             this.fd = fd;
             this.proto = proto;
+            this.rcvQueue = new ObjectQueue<>("rcvq fd " + fd, BytesObject.CODEC, journal);
         }
 
         public SockState state() { return state; }
@@ -382,7 +501,7 @@ public final class SocketLayer implements java.io.Serializable, Layer {
     public synchronized Result socketCreate(String netns, String proto) {
         if (!"tcp".equals(proto) && !"udp".equals(proto)) return Result.err(Errno.EINVAL);
         HostSockets h = hs(netns);
-        BsdSocket b = new BsdSocket(h.nextFd++, proto);
+        BsdSocket b = new BsdSocket(h.nextFd++, proto, journal(netns));
         b.rcvbuf = "tcp".equals(proto)
                 ? h.config.sysctl().get(SysctlRegistry.TCP_RMEM)[1]
                 : h.config.sysctl().get(SysctlRegistry.RMEM_DEFAULT);
@@ -413,7 +532,7 @@ public final class SocketLayer implements java.io.Serializable, Layer {
     private void udpBind(LayerContext ctx, String netns, HostSockets h, BsdSocket b) {
         HostConfig.SocketSpec spec = new HostConfig.SocketSpec("udp", b.laddr, b.lport, false, 0);
         b.key = spec.key();
-        b.udp = new Sock(spec, b.rcvbuf);
+        b.udp = new Sock(spec, b.rcvbuf, journal(netns));
         h.byKey.put(b.key, b);
         Map<String, Sock> socks = hosts.get(netns);
         if (socks != null) socks.put(b.key, b.udp);
@@ -597,8 +716,8 @@ public final class SocketLayer implements java.io.Serializable, Layer {
                 int take = Math.min(first.length, n - at);
                 System.arraycopy(first, 0, out, at, take);
                 at += take;
-                b.rcvQueue.poll();
-                if (take < first.length) b.rcvQueue.addFirst(java.util.Arrays.copyOfRange(first, take, first.length));
+                if (take < first.length) b.rcvQueue.replaceFirst(java.util.Arrays.copyOfRange(first, take, first.length));
+                else b.rcvQueue.poll();
             }
             b.rcvQueued -= n;
         }
@@ -657,6 +776,10 @@ public final class SocketLayer implements java.io.Serializable, Layer {
             emit(ctx, netns, b.key, ControlBlock.SOCK_OP_CLOSE, b, b.rcvQueued, 0);
         }
         b.state = SockState.CLOSED;
+        // The queues go with the socket (what was unread was reset or dropped above).
+        b.rcvQueue.clear();
+        b.rcvQueued = 0;
+        if (b.udp != null) b.udp.clear();
         wakeups.closed(netns, b.fd);
         return Result.ok(0);
     }
@@ -783,7 +906,7 @@ public final class SocketLayer implements java.io.Serializable, Layer {
         synchronized (b) {
             switch (cb.sockOp) {
                 case ControlBlock.SOCK_OP_ACCEPT_READY: {
-                    BsdSocket c = new BsdSocket(h.nextFd++, "tcp");
+                    BsdSocket c = new BsdSocket(h.nextFd++, "tcp", journal(skb.netns()));
                     c.state = SockState.CONNECTED;
                     c.key = cb.sockChild;
                     c.laddr = cb.daddr;

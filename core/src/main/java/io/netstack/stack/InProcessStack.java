@@ -87,10 +87,14 @@ public final class InProcessStack {
         for (Layer l : layers) if (l.name().equals(successor.name())) old = l;
         if (old == null) throw new IllegalArgumentException("no layer " + successor.name());
         Map<String, byte[]> snapshots = new java.util.LinkedHashMap<>();
-        for (String netns : configs.keySet()) snapshots.put(netns, old.snapshot(netns));
+        Map<String, Map<String, byte[]>> objects = new java.util.HashMap<>();
+        for (String netns : configs.keySet()) {
+            snapshots.put(netns, old.snapshot(netns));
+            objects.put(netns, old.objects(netns));
+        }
         for (HostConfig host : configs.values()) successor.configure(host);
         for (Map.Entry<String, byte[]> e : snapshots.entrySet()) {
-            if (e.getValue() != null) successor.restore(e.getKey(), e.getValue());
+            if (e.getValue() != null) successor.restore(e.getKey(), e.getValue(), objects.get(e.getKey()));
         }
         layers.set(layers.indexOf(old), successor);
         for (KernelQueue q : successor.inputs()) readers.put(q, successor);

@@ -3,6 +3,7 @@ package io.netstack.stack;
 import io.netstack.config.HostConfig;
 import io.netstack.skb.SkBuff;
 
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -47,4 +48,27 @@ public interface Layer {
      * makes (the instance that gave the partition up: it must not act on state it no longer owns).
      */
     default void restore(String netns, byte[] state) {}
+
+    /*
+     * Objects: what grows with traffic (a socket's receive queue) is kept as objects of their
+     * own beside the snapshot, so a runtime writes only the objects that changed.
+     */
+
+    /**
+     * From now on, record which objects change, for {@link #takeObjectChanges}: a runtime that
+     * writes them to a changelog asks once; an in-process stack does not, and keeps no record.
+     */
+    default void keepObjectJournal() {}
+
+    /** The host's objects written (key to bytes) or removed (key to null) since the last call. */
+    default Map<String, byte[]> takeObjectChanges(String netns) { return Map.of(); }
+
+    /** Every object of the host as it is now (a full copy: tests, an in-process restart). */
+    default Map<String, byte[]> objects(String netns) { return Map.of(); }
+
+    /**
+     * {@link #restore(String, byte[])} with the host's objects as the changelog holds them; the
+     * objects no part of the restored state claims are recorded as removed.
+     */
+    default void restore(String netns, byte[] state, Map<String, byte[]> objects) { restore(netns, state); }
 }

@@ -113,6 +113,36 @@ class SocketApiFailoverIT {
         return b;
     }
 
+    /**
+     * What a host holds unread moves with it: datagrams queued at a UDP socket of a and bytes
+     * queued at a TCP connection of a, none read when a's socket instance is SIGKILLed, are all
+     * read afterwards from the instance a moved to, in order (restored from the changelog, where
+     * each queued entry is an object of its own).
+     */
+    @Test
+    void unreadDatagramsAndBytesSurviveTheirInstance() throws Exception {
+        StackLauncher.Service owner = stack.instances("socket").get(0);   // socket-1: host a's
+        try (NetstackSocket rx = api.udp("a"); NetstackSocket tx = api.udp("b"); NetstackSocket tcp = connectToB(7)) {
+            rx.bind("10.0.0.1", 5000);
+            int n = 40;
+            for (int i = 0; i < n; i++) tx.sendTo(("datagram " + i).getBytes(StandardCharsets.US_ASCII), "10.0.0.1", 5000);
+            byte[] unread = chunk(6);
+            tcp.sendAll(unread);
+            Thread.sleep(3000);   // the datagrams and the echo reach a's queues, unread
+            stack.kill(owner);
+            System.out.printf("SIGKILL %s (pid %d) with %d datagrams and %d bytes unread%n", owner.instance(), owner.pid(),
+                    n, unread.length);
+            rx.setTimeout(Duration.ofSeconds(90));
+            for (int i = 0; i < n; i++) {
+                assertThat(new String(rx.recvFrom(1500).data(), StandardCharsets.US_ASCII)).isEqualTo("datagram " + i);
+            }
+            assertThat(read(tcp, unread.length).get(180, TimeUnit.SECONDS)).as("the echo queued before the kill")
+                    .isEqualTo(unread);
+        } finally {
+            stack.restart(owner);
+        }
+    }
+
     @Test
     void aKilledSocketInstanceCostsTheClientARetryNotItsConnection() throws Exception {
         StackLauncher.Service owner = stack.instances("socket").get(0);   // socket-1: host a's

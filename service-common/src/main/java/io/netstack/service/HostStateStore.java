@@ -28,10 +28,14 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * A stateful layer's per-host state as this instance holds it: which hosts it owns (their
  * partition is assigned here), what it last committed to the layer's changelog
- * ({@code netstack.state.<layer>}, compacted, key = host, partition = the host's), and the moves
- * between the two: a snapshot of what changed, sent in the visit's transaction; back to the last
- * commit after a rollback; restored from the changelog when partitions are assigned, dropped
- * when they go.
+ * ({@code netstack.state.<layer>}, compacted, partition = the host's), and the moves between
+ * the two: what changed, sent in the visit's transaction; back to the last commit after a
+ * rollback; restored from the changelog when partitions are assigned, dropped when they go.
+ *
+ * <p>A host's state is its snapshot (key = the host) and its objects (key = host, NUL, object
+ * key: the entries of its receive queues, {@link Layer#takeObjectChanges}); a visit writes the
+ * snapshot if it changed and only the objects that changed (a removed one as a tombstone), so
+ * the cost of a visit follows what it changed, not what the host holds.
  *
  * <p>Callers hold the runtime's state lock ({@code txLock}) around a visit and its commit; the
  * layer itself is read and written under its own lock ({@code layerLock}).
@@ -50,6 +54,7 @@ final class HostStateStore {
     private final HostConfigs hostConfigs;
     private final LayerMetrics metrics;
     private final Map<String, byte[]> committed = new ConcurrentHashMap<>();
+    private final Map<String, Map<String, byte[]>> committedObjects = new ConcurrentHashMap<>();
     private final Set<Integer> owned = ConcurrentHashMap.newKeySet();
 
     HostStateStore(Layer layer, String instance, int cpus, String bootstrap, ReentrantLock txLock,
@@ -63,6 +68,17 @@ final class HostStateStore {
         this.layerLock = layerLock;
         this.hostConfigs = hostConfigs;
         this.metrics = metrics;
+        layer.keepObjectJournal();
+    }
+
+    /** Changelog keys: the host for its snapshot, host NUL object for an object. */
+    private static final char OBJECT_SEPARATOR = '\0';
+
+    private static String objectKey(String netns, String object) { return netns + OBJECT_SEPARATOR + object; }
+
+    private static String hostOf(String changelogKey) {
+        int i = changelogKey.indexOf(OBJECT_SEPARATOR);
+        return i < 0 ? changelogKey : changelogKey.substring(0, i);
     }
 
     /** Is the host's state this instance's to keep (its partition assigned here)? */
@@ -71,39 +87,56 @@ final class HostStateStore {
     }
 
     /**
-     * Snapshots of the hosts a visit touched that changed since the last commit (compared with
-     * the committed bytes); only these go to the changelog.
+     * What the hosts a visit touched changed since the last commit, by changelog key: a snapshot
+     * that differs from the committed one, and the objects written (removed: null).
      */
     Map<String, byte[]> changed(Set<String> hosts) {
         Map<String, byte[]> changed = new HashMap<>();
         for (String netns : hosts) {
-            if (!owns(netns)) continue;
             byte[] state;
+            Map<String, byte[]> objects;
             layerLock.lock();
             try {
+                objects = layer.takeObjectChanges(netns);
+                if (!owns(netns)) continue;
                 state = layer.snapshot(netns);
             } finally {
                 layerLock.unlock();
             }
-            if (state == null || Arrays.equals(state, committed.get(netns))) continue;
-            changed.put(netns, state);
+            if (state != null && !Arrays.equals(state, committed.get(netns))) changed.put(netns, state);
+            for (Map.Entry<String, byte[]> o : objects.entrySet()) changed.put(objectKey(netns, o.getKey()), o.getValue());
         }
         return changed;
     }
 
-    /** The changed snapshots to the changelog with {@code ops} (in the visit's transaction); futures to {@code sends}. */
+    /** The changes to the changelog with {@code ops} (in the visit's transaction); futures to {@code sends}. */
     void send(Map<String, byte[]> changed, KafkaOperations<byte[], byte[]> ops, List<CompletableFuture<?>> sends) {
         for (Map.Entry<String, byte[]> e : changed.entrySet()) {
-            CompletableFuture<?> f = ops.send(new ProducerRecord<>(topic, Topics.hostPartition(e.getKey(), cpus),
+            CompletableFuture<?> f = ops.send(new ProducerRecord<>(topic, Topics.hostPartition(hostOf(e.getKey()), cpus),
                     e.getKey().getBytes(StandardCharsets.UTF_8), e.getValue()));
             if (sends != null) sends.add(f);
-            metrics.stateWritten(e.getValue().length);
+            metrics.stateWritten(e.getValue() == null ? 0 : e.getValue().length);
         }
     }
 
     /** The transaction that carried {@code written} committed: that is the state to go back to now. */
     void committed(Map<String, byte[]> written) {
-        committed.putAll(written);
+        for (Map.Entry<String, byte[]> e : written.entrySet()) {
+            String netns = hostOf(e.getKey());
+            if (netns.length() == e.getKey().length()) {
+                committed.put(netns, e.getValue());
+                continue;
+            }
+            Map<String, byte[]> objects = committedObjects.computeIfAbsent(netns, n -> new HashMap<>());
+            String object = e.getKey().substring(netns.length() + 1);
+            if (e.getValue() == null) objects.remove(object);
+            else objects.put(object, e.getValue());
+        }
+    }
+
+    /** The objects of a host as last committed. */
+    private Map<String, byte[]> committedObjects(String netns) {
+        return committedObjects.getOrDefault(netns, Map.of());
     }
 
     /** A transaction rolled back: its hosts' state goes back to what the changelog holds. */
@@ -112,7 +145,7 @@ final class HostStateStore {
         layerLock.lock();
         try {
             for (String netns : hosts) {
-                if (owns(netns)) layer.restore(netns, committed.get(netns));
+                if (owns(netns)) layer.restore(netns, committed.get(netns), committedObjects(netns));
             }
         } finally {
             layerLock.unlock();
@@ -130,7 +163,13 @@ final class HostStateStore {
         parts.removeAll(owned);
         if (parts.isEmpty()) return;
         long t0 = System.nanoTime();
-        Map<String, byte[]> latest = readChangelog(parts);
+        Map<String, byte[]> latest = new HashMap<>();
+        Map<String, Map<String, byte[]>> objects = new HashMap<>();
+        for (Map.Entry<String, byte[]> e : readChangelog(parts).entrySet()) {
+            String netns = hostOf(e.getKey());
+            if (netns.length() == e.getKey().length()) latest.put(netns, e.getValue());
+            else objects.computeIfAbsent(netns, n -> new HashMap<>()).put(e.getKey().substring(netns.length() + 1), e.getValue());
+        }
         txLock.lock();
         layerLock.lock();
         try {
@@ -139,17 +178,21 @@ final class HostStateStore {
             for (String netns : hostConfigs.configured()) {
                 if (!parts.contains(Topics.hostPartition(netns, cpus))) continue;
                 byte[] state = latest.get(netns);
+                Map<String, byte[]> hostObjects = objects.getOrDefault(netns, Map.of());
                 try {
-                    layer.restore(netns, state);
+                    layer.restore(netns, state, hostObjects);
                     if (state != null) {
                         committed.put(netns, state);
                         restored++;
                     } else {
                         committed.remove(netns);
                     }
+                    committedObjects.put(netns, new HashMap<>(hostObjects));
                 } catch (RuntimeException e) {
                     log.error("{}: snapshot of {} not restorable, host starts empty: {}", instance, netns, e.toString());
-                    layer.restore(netns, null);
+                    layer.restore(netns, null, hostObjects);
+                    committed.remove(netns);
+                    committedObjects.put(netns, new HashMap<>(hostObjects));
                 }
             }
             long ms = (System.nanoTime() - t0) / 1_000_000;
@@ -171,8 +214,9 @@ final class HostStateStore {
             owned.removeAll(parts);
             for (String netns : hostConfigs.configured()) {
                 if (!parts.contains(Topics.hostPartition(netns, cpus))) continue;
-                layer.restore(netns, null);
+                layer.restore(netns, null, Map.of());
                 committed.remove(netns);
+                committedObjects.remove(netns);
             }
         } finally {
             layerLock.unlock();
@@ -187,7 +231,7 @@ final class HostStateStore {
     }
 
     /**
-     * The latest committed snapshot of every host in those changelog partitions, read to the
+     * The latest committed value of every key (snapshots and objects) in those changelog partitions, read to the
      * end however long that takes (a broker still coming back): restoring from part of the
      * changelog would bring back an older state than the one committed, and with it packets
      * already handled.
@@ -211,9 +255,9 @@ final class HostStateStore {
                     nextWarning += TimeUnit.SECONDS.toNanos(30);
                 }
                 for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
-                    String netns = new String(r.key(), StandardCharsets.UTF_8);
-                    if (r.value() == null) latest.remove(netns);
-                    else latest.put(netns, r.value());
+                    String key = new String(r.key(), StandardCharsets.UTF_8);
+                    if (r.value() == null) latest.remove(key);
+                    else latest.put(key, r.value());
                 }
             }
         }

@@ -60,10 +60,21 @@ public final class SocketAppsLayer implements Layer {
 
     @Override public byte[] snapshot(String netns) { return socket.snapshot(netns); }
 
-    /** A restored host's sockets are logged (fd, state, bytes queued both ways): what a host that moved brought along. */
+    @Override public void keepObjectJournal() { socket.keepObjectJournal(); }
+
+    @Override public java.util.Map<String, byte[]> takeObjectChanges(String netns) { return socket.takeObjectChanges(netns); }
+
+    @Override public java.util.Map<String, byte[]> objects(String netns) { return socket.objects(netns); }
+
     @Override
     public void restore(String netns, byte[] state) {
-        socket.restore(netns, state);
+        restore(netns, state, java.util.Map.of());
+    }
+
+    /** A restored host's sockets are logged (fd, state, bytes queued both ways): what a host that moved brought along. */
+    @Override
+    public void restore(String netns, byte[] state, java.util.Map<String, byte[]> objects) {
+        socket.restore(netns, state, objects);
         if (state == null) return;
         StringBuilder b = new StringBuilder();
         for (SocketLayer.BsdSocket s : socket.openSockets(netns)) {

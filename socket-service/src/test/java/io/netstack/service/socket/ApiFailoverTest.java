@@ -202,7 +202,7 @@ class ApiFailoverTest {
     /** The hosts' socket tables through a snapshot and a restore, as a move to another instance does. */
     private void moveState() {
         stack.underLayerLock(() -> {
-            for (String h : new String[] {"a", "b"}) stack.socketLayer.restore(h, stack.socketLayer.snapshot(h));
+            for (String h : new String[] {"a", "b"}) stack.socketLayer.restore(h, stack.socketLayer.snapshot(h), stack.socketLayer.objects(h));
         });
     }
 
