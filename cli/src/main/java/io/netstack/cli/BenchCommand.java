@@ -76,10 +76,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warmup-rate", defaultValue = "1000", description = "datagrams per second during the warm-up (default: ${DEFAULT-VALUE})")
     int warmupRate;
 
-    @Option(names = "--pings", defaultValue = "20", description = "single pings, one at a time (default: ${DEFAULT-VALUE})")
+    @Option(names = "--pings", defaultValue = "20", description = "single pings, one at a time; as many single records through the relay chain (default: ${DEFAULT-VALUE})")
     int pings;
 
-    @Option(names = "--no-ceiling", description = "skip the relay chain")
+    @Option(names = "--no-ceiling", description = "skip the relay chain (the ceiling and its single records)")
     boolean noCeiling;
 
     @Option(names = "--scaling", description = "instead: the pipeline with 1, 2, ... --max-instances instances of every layer, "
