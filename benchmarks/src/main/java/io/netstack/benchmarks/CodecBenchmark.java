@@ -24,10 +24,12 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * (e) The records that cross every topic: an skb (SkbCodec) and an event (EventCodec),
- * encoded and decoded, operations per second. The skb holds a 1514-byte frame; the events
- * are the one the stack wrote for a UDP frame (the richest of its visit: trace and link
- * statistics) and a transmitted full-size frame.
+ * (e) The records that cross every topic: an skb (SkbCodec) and an events record (EventCodec:
+ * a list of events, one host's of a layer's poll), encoded and decoded, operations per second.
+ * The skb holds a 1514-byte frame; the events are the one the stack wrote for a UDP frame (the
+ * richest of its visit: trace and link statistics) and a transmitted full-size frame, each alone
+ * in a record (an idle stack: one skb per poll), and a record of {@value #POLL} rx events (a busy
+ * poll: divide by {@value #POLL} for the cost of one event).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -37,10 +39,15 @@ import java.util.concurrent.TimeUnit;
 @Fork(1)
 public class CodecBenchmark {
 
+    /** Events in the busy poll's record. */
+    static final int POLL = 100;
+
     private SkBuff skb;
     private byte[] skbBytes;
     private SkbEvent rxEvent;
     private byte[] rxEventBytes;
+    private List<SkbEvent> rxPoll;
+    private byte[] rxPollBytes;
     private SkbEvent txEvent;
     private WireFrame wireFrame;
 
@@ -66,7 +73,9 @@ public class CodecBenchmark {
         stack.configure(BenchFrames.host());
         stack.receiveFrame(new WireFrame(BenchFrames.NETNS, "eth0", BenchFrames.udpToBoundPort(64), 0));
         rxEvent = events.stream().max(Comparator.comparingInt(e -> e.trace().size() + e.stats().size())).orElseThrow();
-        rxEventBytes = EventCodec.encode(rxEvent);
+        rxEventBytes = EventCodec.encodeAll(List.of(rxEvent));
+        rxPoll = java.util.Collections.nCopies(POLL, rxEvent);
+        rxPollBytes = EventCodec.encodeAll(rxPoll);
         txEvent = new SkbEvent(BenchFrames.NETNS, 43, 42, "nic", "bench", 3, false, List.of(),
                 List.of(new SkbEvent.TraceEntry("dev_hard_start_xmit", 1), new SkbEvent.TraceEntry("veth_xmit", 2)),
                 List.of(new SkbEvent.StatDelta("tx_packets", "eth0", 1), new SkbEvent.StatDelta("tx_bytes", "eth0", frame.length)),
@@ -75,7 +84,8 @@ public class CodecBenchmark {
         System.out.println();
         System.out.println("[bench] skb record " + skbBytes.length + " bytes; rx event (" + rxEvent.layer() + ", "
                 + rxEvent.trace().size() + " trace entries, " + rxEvent.stats().size() + " stats) " + rxEventBytes.length
-                + " bytes; tx event " + EventCodec.encode(txEvent).length + " bytes");
+                + " bytes; tx event " + EventCodec.encodeAll(List.of(txEvent)).length + " bytes; a poll's record of "
+                + POLL + " rx events " + rxPollBytes.length + " bytes");
     }
 
     @Benchmark
@@ -94,18 +104,23 @@ public class CodecBenchmark {
     }
 
     @Benchmark
-    public SkbEvent rxEventRoundTrip() {
-        return EventCodec.decode(EventCodec.encode(rxEvent));
+    public List<SkbEvent> rxEventRoundTrip() {
+        return EventCodec.decodeAll(EventCodec.encodeAll(List.of(rxEvent)));
     }
 
     @Benchmark
-    public SkbEvent rxEventDecode() {
-        return EventCodec.decode(rxEventBytes);
+    public List<SkbEvent> rxEventDecode() {
+        return EventCodec.decodeAll(rxEventBytes);
     }
 
     @Benchmark
-    public SkbEvent txEventRoundTrip() {
-        return EventCodec.decode(EventCodec.encode(txEvent));
+    public List<SkbEvent> txEventRoundTrip() {
+        return EventCodec.decodeAll(EventCodec.encodeAll(List.of(txEvent)));
+    }
+
+    @Benchmark
+    public List<SkbEvent> rxPollEventsRoundTrip() {
+        return EventCodec.decodeAll(EventCodec.encodeAll(rxPoll));
     }
 
     @Benchmark

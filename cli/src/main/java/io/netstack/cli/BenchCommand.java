@@ -1,9 +1,6 @@
 package io.netstack.cli;
 
 import io.netstack.stack.LayerName;
-import io.netstack.broker.ChildProcess;
-import io.netstack.broker.FreePorts;
-import io.netstack.broker.RepoRoot;
 import io.netstack.codec.SkbCodec;
 import io.netstack.launcher.StackClient;
 import io.netstack.launcher.StackLauncher;
@@ -12,11 +9,9 @@ import io.netstack.stack.KernelQueue;
 import io.netstack.stack.SkbEvent;
 import io.netstack.stack.WireFrame;
 import io.netstack.wire.Bytes;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -50,10 +45,12 @@ import java.util.concurrent.locks.LockSupport;
  * N UDP datagrams (valid checksums, source ports varied so the flows spread over the backlog
  * partitions) as wire frames, and read the events: every datagram's fate, the end-to-end latency
  * (frame published to its Delivered event at the socket layer), the latency of each hop (between
- * consecutive events of one skb), a few single pings (eight hops: the request in, the reply out,
- * published to Transmitted), and each JVM's resident memory. Then stop the five services and run
- * the same N records through five bare relays (service JVMs in relay mode, same client settings
- * and delivery mode) over the same broker: the transport ceiling.
+ * consecutive events of one skb), a few single pings ({@value #PING_HOPS} hops: the request in,
+ * the reply out, published to Transmitted), and each JVM's resident memory and CPU time in the
+ * measured run. Then stop the five services and run the same N records through five bare relays
+ * (service JVMs in relay mode, same client settings and delivery mode) over the same broker: the
+ * transport ceiling ({@link BenchCeiling}); then single records one at a time through a chain of
+ * as many relays as a ping has hops. Last, a summary of every mode.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure the distributed pipeline (throughput, latency per hop, memory) against a bare relay chain.")
@@ -79,10 +76,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warmup-rate", defaultValue = "1000", description = "datagrams per second during the warm-up (default: ${DEFAULT-VALUE})")
     int warmupRate;
 
-    @Option(names = "--pings", defaultValue = "20", description = "single pings, one at a time (default: ${DEFAULT-VALUE})")
+    @Option(names = "--pings", defaultValue = "20", description = "single pings, one at a time; as many single records through the relay chain (default: ${DEFAULT-VALUE})")
     int pings;
 
-    @Option(names = "--no-ceiling", description = "skip the relay chain")
+    @Option(names = "--no-ceiling", description = "skip the relay chain (the ceiling and its single records)")
     boolean noCeiling;
 
     @Option(names = "--scaling", description = "instead: the pipeline with 1, 2, ... --max-instances instances of every layer, "
@@ -117,8 +114,16 @@ public final class BenchCommand implements Callable<Integer> {
     static final String HOST = "bench";
     static final String WARM_HOST = "bench-warmup";
     static final int RELAYS = LayerName.names().size();
+    /**
+     * The Kafka hops of a ping as the bench times it (published -> the reply's Transmitted event,
+     * taken when the nic takes the reply): wire.rx (nic), backlog (softirq), ptype.ip (l3),
+     * inet-protos.icmp (l4), then ip-local-out (l3), dev-queue-xmit (softirq), hard-start-xmit
+     * (nic). The eighth topic of a ping on a live wire, wire.tx, is after the Transmitted event.
+     * The bench counts the layer visits of each ping and says so when they differ from this.
+     */
+    static final int PING_HOPS = 7;
 
-    private PrintWriter out;
+    PrintWriter out;
 
     @Override
     public Integer call() throws Exception {
@@ -149,17 +154,25 @@ public final class BenchCommand implements Callable<Integer> {
             results.add(r);
             allDelivered &= r.lost == 0;
         }
-        if (results.size() > 1) {
-            out.println("Summary");
-            out.println("  mode            pipeline/s  ceiling/s  ratio   e2e p50   e2e p99   ping p50");
-            for (ModeResult r : results) {
-                out.printf(Locale.ROOT, "  %-14s %10.0f %10.0f %6.2f %7.1f ms %7.1f ms %7.1f ms%n", r.mode, r.pipelineRate,
-                        r.ceilingRate, r.ceilingRate > 0 ? r.pipelineRate / r.ceilingRate : 0,
-                        r.e2e.p50() / 1e6, r.e2e.p99() / 1e6, r.ping.p50() / 1e6);
-            }
+        printSummary(results);
+        return allDelivered ? 0 : 1;
+    }
+
+    /** One line per mode: throughput against the ceiling, the ping against the relay chain. */
+    private void printSummary(List<ModeResult> results) {
+        out.println("Summary (pipeline/ceiling: throughput ratio; ping/relay: p50 over " + PING_HOPS + " hops each)");
+        out.printf("  %-14s %10s %10s %6s %10s %16s %10s %10s %10s%n", "mode", "pipeline/s", "ceiling/s", "ratio",
+                "ping p50", "relay " + PING_HOPS + "-hop p50", "ping/relay", "e2e p50", "e2e p99");
+        for (ModeResult r : results) {
+            out.printf(Locale.ROOT, "  %-14s %10.0f %10s %6s %7.1f ms %13s ms %10s %7.0f ms %7.0f ms%n", r.mode, r.pipelineRate,
+                    r.ceilingRate > 0 ? String.format(Locale.ROOT, "%.0f", r.ceilingRate) : "n/a",
+                    r.ceilingRate > 0 ? String.format(Locale.ROOT, "%.2f", r.pipelineRate / r.ceilingRate) : "n/a",
+                    r.ping.p50() / 1e6,
+                    r.relayPing.count() > 0 ? String.format(Locale.ROOT, "%.1f", r.relayPing.p50() / 1e6) : "n/a",
+                    r.relayPing.p50() > 0 && r.ping.count() > 0 ? String.format(Locale.ROOT, "%.2f", (double) r.ping.p50() / r.relayPing.p50()) : "n/a",
+                    r.e2e.p50() / 1e6, r.e2e.p99() / 1e6);
         }
         out.flush();
-        return allDelivered ? 0 : 1;
     }
 
     String jvmArgs() {
@@ -167,13 +180,14 @@ public final class BenchCommand implements Callable<Integer> {
         return System.getProperty("netstack.service.jvmArgs", DEFAULT_JVM_ARGS).trim();
     }
 
-    private List<String> jvmArgList() {
+    List<String> jvmArgList() {
         String a = jvmArgs();
         return a.isEmpty() ? List.of() : List.of(a.split("\\s+"));
     }
 
+    /** One delivery mode's figures; {@code relayPing}: single records through {@value #PING_HOPS} relays. */
     record ModeResult(String mode, double pipelineRate, double ceilingRate, BenchStats.Summary e2e,
-                      BenchStats.Summary ping, long lost) {}
+                      BenchStats.Summary ping, BenchStats.Summary relayPing, long lost) {}
 
     // ---- one delivery mode ----
 
@@ -187,43 +201,51 @@ public final class BenchCommand implements Callable<Integer> {
             client.publishConfig(WARM_HOST, yaml);
             client.publishConfig(HOST, yaml);
             Recorder rec = new Recorder();
-            Thread reader = new Thread(() -> readEvents(client, rec), "bench-events");
-            reader.setDaemon(true);
-            reader.start();
-            try (KafkaProducer<byte[], byte[]> feeder = feeder(stack.bootstrapServers())) {
+            try (PollLoop reader = PollLoop.start("bench-events", running -> readEvents(client, rec, running));
+                 KafkaProducer<byte[], byte[]> feeder = feeder(stack.bootstrapServers())) {
                 // 1. Warm-up: the JIT compiles the hot paths of all seven JVMs; the traffic is ignored.
                 long warm = push(feeder, KernelQueue.WIRE_RX_TOPIC, WARM_HOST, -1, warmupSeconds, warmupRate, null);
                 awaitCount(() -> rec.warmFates, warm, "warm-up fates");
                 out.printf("warm-up: %d datagrams in %d s, all with a fate%n", warm, warmupSeconds);
 
-                // 2. The measured run.
+                // 2. The measured run, with each process's CPU time over it.
+                ProcessUsage.Window cpu = new ProcessUsage.Window();
+                Map<String, Long> processes = new LinkedHashMap<>();
+                for (StackLauncher.Service s : stack.services()) processes.put(s.instance(), s.pid());
+                processes.put("broker", stack.broker().pid());
+                processes.put("bench", ProcessHandle.current().pid());
+                processes.forEach(cpu::watch);
+                cpu.start();
                 long[] published = new long[n];
                 push(feeder, KernelQueue.WIRE_RX_TOPIC, HOST, n, 0, rate, published);
                 boolean settled = awaitCount(() -> rec.fates(), n, "fates of the measured datagrams");
+                cpu.end();
                 ModeResult partial = reportPipeline(rec, published, settled);
 
-                // 3. Single pings, one at a time: 8 hops.
+                // 3. Single pings, one at a time.
                 BenchStats.Summary ping = pings(feeder, rec);
-                out.println("ping (echo request in, reply out: 8 hops), one at a time: " + ping.format());
 
-                // 4. Memory.
-                out.println("resident memory (VmRSS / VmHWM peak):");
-                for (StackLauncher.Service s : stack.services()) printMemory(s.instance(), s.pid());
-                printMemory("broker", stack.broker().pid());
-                out.flush();
+                // 4. Memory, and CPU time in the measured run.
+                printUsage("resident memory (VmRSS / VmHWM peak), CPU time (utime+stime) in the measured run", cpu, processes);
+                if (reader.failure() != null) out.println("the events reader stopped early: " + reader.failure());
 
-                // 5. The transport ceiling, with the services stopped so they take no CPU.
+                // 5. The transport ceiling, with the services stopped so they take no CPU; then
+                //    single records through as many relays as a ping has hops.
                 double ceilingRate = 0;
+                BenchStats.Summary relayPing = BenchStats.Summary.EMPTY;
                 if (!noCeiling) {
                     for (StackLauncher.Service s : stack.services()) s.process().stop(Duration.ofSeconds(10));
-                    ceilingRate = ceiling(stack, mode, dir, feeder, partial.pipelineRate, partial.e2e);
+                    try (BenchCeiling ceiling = new BenchCeiling(this, stack, mode, dir)) {
+                        ceilingRate = ceiling.throughput(RELAYS, feeder, partial.pipelineRate, partial.e2e);
+                        relayPing = ceiling.singleRecords(PING_HOPS, pings, feeder);
+                    }
+                    if (ping.count() > 0 && relayPing.p50() > 0) {
+                        out.printf(Locale.ROOT, "ping / relay p50 = %.2f (%d hops each)%n", (double) ping.p50() / relayPing.p50(), PING_HOPS);
+                    }
                 }
                 out.println();
                 out.flush();
-                return new ModeResult(mode, partial.pipelineRate, ceilingRate, partial.e2e, ping, partial.lost);
-            } finally {
-                reader.interrupt();
-                reader.join(5_000);
+                return new ModeResult(mode, partial.pipelineRate, ceilingRate, partial.e2e, ping, relayPing, partial.lost);
             }
         }
     }
@@ -276,8 +298,8 @@ public final class BenchCommand implements Callable<Integer> {
      * {@code seconds} (seq -1, -2, ...); paced at {@code perSecond} when > 0. Records each
      * publish time in {@code published}. Returns how many were sent.
      */
-    private long push(KafkaProducer<byte[], byte[]> feeder, String topic, String netns, long count, int seconds,
-                      int perSecond, long[] published) {
+    long push(KafkaProducer<byte[], byte[]> feeder, String topic, String netns, long count, int seconds,
+              int perSecond, long[] published) {
         return push(feeder, topic, List.of(netns), count, seconds, perSecond, published);
     }
 
@@ -308,7 +330,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /** Waits until {@code have} reaches {@code want}, giving up after --timeout seconds without progress. */
-    private boolean awaitCount(java.util.function.LongSupplier have, long want, String what) throws InterruptedException {
+    boolean awaitCount(java.util.function.LongSupplier have, long want, String what) throws InterruptedException {
         long last = -1;
         long lastChange = System.nanoTime();
         while (true) {
@@ -335,8 +357,20 @@ public final class BenchCommand implements Callable<Integer> {
         final Map<Long, Long> skbOfSeq = new HashMap<>();
         final Map<String, Long> otherFates = new TreeMap<>();
         final Map<Long, Long> pingReplies = new HashMap<>();   // icmp seq -> Transmitted event time
+        /** Layer visits (instance, time) of the host's events once {@link #trackVisits} was called: the pings'. */
+        private final java.util.Set<Map.Entry<String, Long>> visits = new java.util.HashSet<>();
+        private boolean trackVisits;
         long enteredCount;
         long fateCount;
+
+        synchronized void trackVisits() { trackVisits = true; }
+
+        /** Layer visits with a time in (from, to]: while one ping alone is in flight, the hops it took. */
+        synchronized int visitsBetween(long from, long to) {
+            int c = 0;
+            for (Map.Entry<String, Long> v : visits) if (v.getValue() > from && v.getValue() <= to) c++;
+            return c;
+        }
 
         synchronized void add(SkbEvent e) {
             if (WARM_HOST.equals(e.netns())) {
@@ -344,6 +378,7 @@ public final class BenchCommand implements Callable<Integer> {
                 return;
             }
             if (!HOST.equals(e.netns())) return;
+            if (trackVisits) visits.add(Map.entry(e.instance(), e.timeNanos()));
             if (e.fate() instanceof Fate.Transmitted t && isEchoReply(t.frame())) {
                 pingReplies.put((long) Bytes.u16(t.frame(), 40), e.timeNanos());
                 return;
@@ -377,13 +412,14 @@ public final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    private static void readEvents(StackClient client, Recorder rec) {
+    private void readEvents(StackClient client, Recorder rec, java.util.function.BooleanSupplier running) {
         try (StackClient.EventReader events = client.events()) {
-            while (!Thread.currentThread().isInterrupted()) {
+            while (running.getAsBoolean()) {
                 for (SkbEvent e : events.poll(Duration.ofMillis(100))) rec.add(e);
             }
-        } catch (org.apache.kafka.common.errors.InterruptException e) {
-            // stopped
+            if (events.undecodable() > 0) {
+                out.printf("events: %d records skipped that did not decode (last: %s)%n", events.undecodable(), events.lastUndecodable());
+            }
         }
     }
 
@@ -429,12 +465,14 @@ public final class BenchCommand implements Callable<Integer> {
         all.putAll(hops);
         all.forEach((hop, v) -> out.printf("    %-14s %s%n", hop, BenchStats.summarize(v).format()));
         out.flush();
-        return new ModeResult("", pps, 0, s, BenchStats.Summary.EMPTY, lost);
+        return new ModeResult("", pps, 0, s, BenchStats.Summary.EMPTY, BenchStats.Summary.EMPTY, lost);
     }
 
     private BenchStats.Summary pings(KafkaProducer<byte[], byte[]> feeder, Recorder rec) throws Exception {
         byte[] key = (HOST + "/eth0").getBytes(StandardCharsets.UTF_8);
         List<Long> rtts = new ArrayList<>();
+        Map<Integer, Integer> hops = new TreeMap<>();   // layer visits of a ping -> pings
+        rec.trackVisits();
         for (int i = 1; i <= pings; i++) {
             byte[] frame = DemoTraffic.echoRequest(DemoTraffic.HOST_MAC, DemoTraffic.HOST_IP, i);
             long t0 = Clock.nowNanos();
@@ -449,34 +487,29 @@ public final class BenchCommand implements Callable<Integer> {
                 }
                 if (at == null) Thread.sleep(2);
             }
-            if (at != null) rtts.add(at - t0);
-        }
-        if (rtts.size() < pings) out.printf("  %d of %d pings got no reply within 30 s%n", pings - rtts.size(), pings);
-        return BenchStats.summarize(rtts);
-    }
-
-    private void printMemory(String name, long pid) {
-        out.printf("    %-12s pid %-8d %s%n", name, pid, memory(pid));
-    }
-
-    /** "VmRSS 231 MiB / VmHWM 240 MiB" of /proc/<pid>/status. */
-    static String memory(long pid) {
-        try {
-            List<String> lines = Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"));
-            return kib(lines, "VmRSS") + " / " + kib(lines, "VmHWM");
-        } catch (IOException e) {
-            return "n/a (" + e.getMessage() + ")";
-        }
-    }
-
-    static String kib(List<String> statusLines, String field) {
-        for (String l : statusLines) {
-            if (l.startsWith(field + ":")) {
-                long kb = Long.parseLong(l.substring(field.length() + 1).trim().split("\\s+")[0]);
-                return String.format(Locale.ROOT, "%s %d MiB", field, kb / 1024);
+            if (at != null) {
+                rtts.add(at - t0);
+                // Events of a visit may still be on their way (other partitions): a moment for them.
+                Thread.sleep(20);
+                hops.merge(rec.visitsBetween(t0, at), 1, Integer::sum);
             }
         }
-        return field + " n/a";
+        BenchStats.Summary s = BenchStats.summarize(rtts);
+        out.printf("ping (echo request in, reply out: %d hops), one at a time: %s%n", PING_HOPS, s.format());
+        if (rtts.size() < pings) out.printf("  %d of %d pings got no reply within 30 s%n", pings - rtts.size(), pings);
+        if (!hops.isEmpty() && !hops.keySet().equals(java.util.Set.of(PING_HOPS))) {
+            out.println("  note: layer visits per ping (visits=pings) " + hops + ", not " + PING_HOPS + " as the relay chain assumes");
+        }
+        return s;
+    }
+
+    /** A title with the window's length, then per process: pid, resident memory, CPU time in the window. */
+    void printUsage(String title, ProcessUsage.Window cpu, Map<String, Long> processes) {
+        out.printf(Locale.ROOT, "%s (%.1f s, %d ticks/s):%n", title, cpu.seconds(), ProcessUsage.CLK_TCK);
+        processes.forEach((name, pid) -> out.printf("    %-12s pid %-8d %-30s %s%n", name, pid, ProcessUsage.memory(pid), cpu.cpu(name)));
+        out.printf(Locale.ROOT, "    %-12s %.2f s of CPU in %.1f s on %d cores%n", "together", cpu.cpuSeconds(processes.keySet()), cpu.seconds(),
+                Runtime.getRuntime().availableProcessors());
+        out.flush();
     }
 
     // ---- scaling ----
@@ -525,16 +558,12 @@ public final class BenchCommand implements Callable<Integer> {
             String yaml = hostYaml();
             for (String h : hosts) client.publishConfig(h, yaml);
             ScaleRecorder rec = new ScaleRecorder(hosts);
-            Thread reader = new Thread(() -> {
-                try (StackClient.EventReader events = client.events()) {
-                    while (!Thread.currentThread().isInterrupted()) for (SkbEvent e : events.poll(Duration.ofMillis(100))) rec.add(e);
-                } catch (org.apache.kafka.common.errors.InterruptException e) {
-                    // stopped
-                }
-            }, "bench-scale-events");
-            reader.setDaemon(true);
-            reader.start();
-            try (KafkaProducer<byte[], byte[]> feeder = feeder(stack.bootstrapServers())) {
+            try (PollLoop reader = PollLoop.start("bench-scale-events", running -> {
+                     try (StackClient.EventReader events = client.events()) {
+                         while (running.getAsBoolean()) for (SkbEvent e : events.poll(Duration.ofMillis(100))) rec.add(e);
+                     }
+                 });
+                 KafkaProducer<byte[], byte[]> feeder = feeder(stack.bootstrapServers())) {
                 long warm = push(feeder, KernelQueue.WIRE_RX_TOPIC, hosts, -1, warmupSeconds, warmupRate, null);
                 awaitCount(rec::fates, warm, "warm-up fates");
                 rec.measure();
@@ -565,9 +594,6 @@ public final class BenchCommand implements Callable<Integer> {
                 out.println();
                 out.flush();
                 return new ScaleResult(k, e2e.size(), pps, s, per);
-            } finally {
-                reader.interrupt();
-                reader.join(5_000);
             }
         }
     }
@@ -597,91 +623,6 @@ public final class BenchCommand implements Callable<Integer> {
             if (measuring && e.fate() instanceof Fate.Delivered d && d.payload().length >= 8) {
                 deliveredAt.put(seqOfPayload(d.payload()), e.timeNanos());
             }
-        }
-    }
-
-    // ---- the transport ceiling ----
-
-    /** Five relay JVMs, topics bench.relay.0 .. bench.relay.5; the same warm-up, the same N records. */
-    private double ceiling(StackLauncher stack, String mode, Path dir, KafkaProducer<byte[], byte[]> feeder,
-                           double pipelineRate, BenchStats.Summary pipelineE2e) throws Exception {
-        Path jar = RepoRoot.find().resolve("nic-service/target/nic-service.jar");
-        List<ChildProcess> relays = new ArrayList<>();
-        String prefix = "bench.relay.";
-        try {
-            for (int k = 1; k <= RELAYS; k++) {
-                List<String> cmd = new ArrayList<>();
-                cmd.add(ChildProcess.javaExecutable());
-                cmd.add("-Xmx256m");
-                cmd.addAll(jvmArgList());
-                cmd.add("-jar");
-                cmd.add(jar.toString());
-                cmd.add("--spring.kafka.bootstrap-servers=" + stack.bootstrapServers());
-                cmd.add("--server.port=" + FreePorts.next());
-                cmd.add("--netstack.instance=relay-" + k);
-                cmd.add("--netstack.delivery=" + mode);
-                cmd.add("--netstack.cpus=" + cpus);
-                cmd.add("--netstack.parent-pid=" + ProcessHandle.current().pid());
-                cmd.add("--netstack.relay.from=" + prefix + (k - 1));
-                cmd.add("--netstack.relay.to=" + prefix + k);
-                cmd.addAll(serviceArgs);
-                relays.add(ChildProcess.start("relay-" + k, cmd, dir, dir.resolve("relay-" + k + ".log")));
-            }
-            for (ChildProcess r : relays) r.awaitLine(l -> l.contains("netstack relay ready on port"), Duration.ofSeconds(120));
-            out.printf("ceiling: %d relay JVMs up (%s -> ... -> %s%d)%n", RELAYS, prefix + 0, prefix, RELAYS);
-
-            List<Long> warm = new ArrayList<>();
-            Map<Long, Long> received = new HashMap<>();
-            Thread reader = new Thread(() -> {
-                try (StackClient client = stack.client(); StackClient.TopicReader r = client.reader(prefix + RELAYS)) {
-                    while (!Thread.currentThread().isInterrupted()) {
-                        for (ConsumerRecord<byte[], byte[]> rec : r.poll(Duration.ofMillis(100))) {
-                            long seq = seqOfFrame(SkbCodec.decodeFrame(rec.value()).frame());
-                            Header h = rec.headers().lastHeader("netstack-relay-received-ns");
-                            long at = h == null ? Clock.nowNanos() : seqOfPayload(h.value());
-                            synchronized (received) {
-                                if (seq < 0) warm.add(seq);
-                                else received.put(seq, at);
-                            }
-                        }
-                    }
-                } catch (org.apache.kafka.common.errors.InterruptException e) {
-                    // stopped
-                }
-            }, "bench-ceiling");
-            reader.setDaemon(true);
-            reader.start();
-            try {
-                long w = push(feeder, prefix + 0, WARM_HOST, -1, warmupSeconds, warmupRate, null);
-                awaitCount(() -> { synchronized (received) { return warm.size(); } }, w, "warm-up records through the relays");
-                long[] published = new long[n];
-                push(feeder, prefix + 0, HOST, n, 0, rate, published);
-                boolean done = awaitCount(() -> { synchronized (received) { return received.size(); } }, n, "records through the relays");
-                List<Long> lat = new ArrayList<>();
-                long last = Long.MIN_VALUE;
-                synchronized (received) {
-                    for (Map.Entry<Long, Long> e : received.entrySet()) {
-                        lat.add(e.getValue() - published[(int) (long) e.getKey()]);
-                        last = Math.max(last, e.getValue());
-                    }
-                }
-                double pps = BenchStats.perSecond(lat.size(), last - published[0]);
-                BenchStats.Summary s = BenchStats.summarize(lat);
-                out.printf(Locale.ROOT, "ceiling: %d of %d records through %d relays%s%n", lat.size(), n, RELAYS, done ? "" : " (gave up waiting)");
-                out.printf(Locale.ROOT, "  throughput %.0f records/s; pipeline/ceiling = %.2f%n", pps, pps > 0 ? pipelineRate / pps : 0);
-                out.println("  latency (published -> taken by the last relay): " + s.format());
-                out.printf(Locale.ROOT, "  pipeline/ceiling latency p50 %.2f, p99 %.2f%n",
-                        s.p50() > 0 ? (double) pipelineE2e.p50() / s.p50() : 0, s.p99() > 0 ? (double) pipelineE2e.p99() / s.p99() : 0);
-                out.println("  relay resident memory:");
-                for (ChildProcess r : relays) printMemory(r.name(), r.pid());
-                out.flush();
-                return pps;
-            } finally {
-                reader.interrupt();
-                reader.join(5_000);
-            }
-        } finally {
-            for (ChildProcess r : relays) r.stop(Duration.ofSeconds(10));
         }
     }
 

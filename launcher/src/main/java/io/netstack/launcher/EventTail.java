@@ -24,7 +24,9 @@ import java.util.function.Consumer;
 /**
  * Follows the events topic on a thread of its own (read_committed, every partition, no consumer
  * group) and hands each event to the sinks subscribed to its host (netns) and to the sinks that
- * take every event. Many replays share one tail: each subscribes its own netns.
+ * take every event, in the order of the records and, within a record (one host's events of a
+ * layer's poll), in the order the layer wrote them. A record that does not decode is skipped and
+ * counted ({@link #undecodable}). Many replays share one tail: each subscribes its own netns.
  *
  * <p>From the end: {@link #fromEnd} resolves the end offsets before it returns, so every event
  * written after that is seen and none written before (a running stack's history is skipped).
@@ -114,7 +116,7 @@ public final class EventTail implements AutoCloseable {
         every.add(sink);
     }
 
-    /** Records of the topic that did not decode as events (skipped). */
+    /** Records of the topic that did not decode as events records (skipped, with all they held). */
     public long undecodable() { return undecodable; }
 
     /** Whether the tail has read every event that was on the topic when it started. */
@@ -124,16 +126,18 @@ public final class EventTail implements AutoCloseable {
         try {
             while (running) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-                    SkbEvent e;
+                    List<SkbEvent> events;
                     try {
-                        e = EventCodec.decode(r.value());
+                        events = EventCodec.decodeAll(r.value());
                     } catch (RuntimeException bad) {
                         undecodable++;
                         continue;
                     }
-                    Consumer<SkbEvent> sink = byHost.get(e.netns());
-                    if (sink != null) sink.accept(e);
-                    for (Consumer<SkbEvent> s : every) s.accept(e);
+                    for (SkbEvent e : events) {
+                        Consumer<SkbEvent> sink = byHost.get(e.netns());
+                        if (sink != null) sink.accept(e);
+                        for (Consumer<SkbEvent> s : every) s.accept(e);
+                    }
                 }
                 if (!caughtUp) {
                     boolean all = true;

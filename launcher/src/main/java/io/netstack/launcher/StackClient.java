@@ -175,9 +175,14 @@ public final class StackClient implements AutoCloseable {
         @Override public void close() { consumer.close(); }
     }
 
-    /** The events topic, decoded. */
+    /**
+     * The events topic, decoded: each record is a list of events (one host's of a layer's poll),
+     * flattened in order. A record that does not decode is skipped, counted and its reason kept.
+     */
     public static final class EventReader implements AutoCloseable {
         private final TopicReader reader;
+        private volatile long undecodable;
+        private volatile String lastUndecodable;
 
         EventReader(TopicReader reader) {
             this.reader = reader;
@@ -185,9 +190,22 @@ public final class StackClient implements AutoCloseable {
 
         public List<SkbEvent> poll(Duration timeout) {
             List<SkbEvent> out = new ArrayList<>();
-            for (ConsumerRecord<byte[], byte[]> r : reader.poll(timeout)) out.add(EventCodec.decode(r.value()));
+            for (ConsumerRecord<byte[], byte[]> r : reader.poll(timeout)) {
+                try {
+                    out.addAll(EventCodec.decodeAll(r.value()));
+                } catch (IllegalArgumentException bad) {
+                    undecodable++;
+                    lastUndecodable = r.topic() + "-" + r.partition() + "@" + r.offset() + ": " + bad.getMessage();
+                }
+            }
             return out;
         }
+
+        /** Records skipped because they did not decode as events records. */
+        public long undecodable() { return undecodable; }
+
+        /** Where the last skipped record was and why it did not decode; null when none was skipped. */
+        public String lastUndecodable() { return lastUndecodable; }
 
         /** Polls into {@code ledger} until {@code done} holds or the time runs out; returns whether it held. */
         public boolean pollUntil(EventLedger ledger, java.util.function.Predicate<EventLedger> done, Duration timeout) {

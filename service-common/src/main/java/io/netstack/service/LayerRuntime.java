@@ -41,9 +41,13 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * Runs one {@link Layer} on Kafka. Per record of the layer's input topics (and, for the NIC,
  * of the wire): decode, {@code ctx.begin(skb)}, {@code layer.receive}, then produce the outputs
- * (key = the 4-byte flow hash, partition = skb.cpu mod cpus: RSS), the events, and the frames a
- * NIC transmitted. In exactly-once mode a poll's records, everything they produced and the
- * consumer offsets commit in one Kafka transaction (EOS v2, read_committed).
+ * (key = the 4-byte flow hash, partition = skb.cpu mod cpus: RSS) and the frames a NIC
+ * transmitted. The events of a poll's records are gathered per host and written at the end of
+ * the poll: one events record per host (an {@code SkbEvents} list, key = the netns), not one per
+ * skb, since the broker, not the layers, limits the stack's throughput. In exactly-once mode a
+ * poll's records, everything they produced and the consumer offsets commit in one Kafka
+ * transaction (EOS v2, read_committed); at least once, the events records are among the sends
+ * acknowledged before the offsets are committed.
  *
  * <p>A record that cannot be decoded, or that makes the layer throw on every one of its
  * attempts, goes to {@code <topic>.DLT} with the exception in its headers; the batch goes on.
@@ -218,7 +222,9 @@ public final class LayerRuntime implements SmartLifecycle {
     private void onBatch(List<ConsumerRecord<byte[], byte[]>> records) {
         if (state == null) {
             List<CompletableFuture<?>> sends = new ArrayList<>();
-            for (ConsumerRecord<byte[], byte[]> r : records) handle(r, sends);
+            EventBatch events = new EventBatch();
+            for (ConsumerRecord<byte[], byte[]> r : records) handle(r, sends, events);
+            events.send(template, sends);
             if (!exactlyOnce) awaitSends(sends);
             return;
         }
@@ -226,7 +232,9 @@ public final class LayerRuntime implements SmartLifecycle {
         boolean deferred = false;
         try {
             List<CompletableFuture<?>> sends = new ArrayList<>();
-            for (ConsumerRecord<byte[], byte[]> r : records) handle(r, sends);
+            EventBatch events = new EventBatch();
+            for (ConsumerRecord<byte[], byte[]> r : records) handle(r, sends, events);
+            events.send(template, sends);
             java.util.Set<String> hosts;
             layerLock.lock();
             try {
@@ -274,7 +282,7 @@ public final class LayerRuntime implements SmartLifecycle {
         }
     }
 
-    private void handle(ConsumerRecord<byte[], byte[]> r, List<CompletableFuture<?>> sends) {
+    private void handle(ConsumerRecord<byte[], byte[]> r, List<CompletableFuture<?>> sends, EventBatch events) {
         String queue = Topics.tag(r.topic());
         metrics.received(queue);
         Exception failure = null;
@@ -293,7 +301,7 @@ public final class LayerRuntime implements SmartLifecycle {
             }
         }
         if (ctx != null) {
-            publish(ctx.ctx(), queue, template, sends);
+            publish(ctx.ctx(), queue, template, sends, events);
             observeAfterCommit(ctx);
             return;
         }
@@ -432,13 +440,17 @@ public final class LayerRuntime implements SmartLifecycle {
     private void commit(StepContext ctx, String tag, Map<String, byte[]> changed) {
         if (exactlyOnce) {
             template.executeInTransaction(ops -> {
-                publish(ctx, tag, ops, null);
+                EventBatch events = new EventBatch();
+                publish(ctx, tag, ops, null, events);
+                events.send(ops, null);
                 if (state != null) state.send(changed, ops, null);
                 return null;
             });
         } else {
             List<CompletableFuture<?>> sends = new ArrayList<>();
-            publish(ctx, tag, template, sends);
+            EventBatch events = new EventBatch();
+            publish(ctx, tag, template, sends, events);
+            events.send(template, sends);
             if (state != null) state.send(changed, template, sends);
             awaitSends(sends);
         }
@@ -547,8 +559,12 @@ public final class LayerRuntime implements SmartLifecycle {
 
     // ---- output ----
 
+    /**
+     * Sends a visit's outputs and the frames it transmitted; its events go to {@code events},
+     * which the caller sends once the poll (timer run, action) is done.
+     */
     private void publish(StepContext ctx, String queue, KafkaOperations<byte[], byte[]> ops,
-                         List<CompletableFuture<?>> sends) {
+                         List<CompletableFuture<?>> sends, EventBatch events) {
         for (StepContext.Output o : ctx.outputs()) {
             SkBuff skb = o.skb();
             int partition = Topics.partitionOf(o.queue(), skb.netns(), skb.cpu(), cpus);
@@ -557,14 +573,45 @@ public final class LayerRuntime implements SmartLifecycle {
             metrics.sent(Topics.tag(o.queue().topic()));
         }
         for (SkbEvent e : ctx.events()) {
-            byte[] key = e.netns().getBytes(StandardCharsets.UTF_8);
-            track(sends, ops.send(KernelQueue.EVENTS_TOPIC, key, EventCodec.encode(e)));
+            events.add(e);
             if (e.fate() instanceof Fate.Dropped d) {
                 metrics.dropped(queue, d.reason());
             } else if (e.fate() instanceof Fate.Transmitted t) {
                 WireFrame f = new WireFrame(e.netns(), t.dev(), t.frame(), ctx.nowNanos());
-                track(sends, ops.send(KernelQueue.WIRE_TX_TOPIC, key, SkbCodec.encode(f)));
+                track(sends, ops.send(KernelQueue.WIRE_TX_TOPIC, e.netns().getBytes(StandardCharsets.UTF_8),
+                        SkbCodec.encode(f)));
             }
+        }
+    }
+
+    /**
+     * The events of one poll (or timer run, or action), per host in the order they were
+     * written; {@link #send} writes one events record per host (key = netns), several only
+     * when a host's events exceed {@link EventCodec#MAX_RECORD_EVENT_BYTES}.
+     */
+    static final class EventBatch {
+        private final Map<String, List<SkbEvent>> byHost = new java.util.LinkedHashMap<>();
+
+        void add(SkbEvent e) {
+            byHost.computeIfAbsent(e.netns(), k -> new ArrayList<>()).add(e);
+        }
+
+        /** The records {@link #send} writes: key (netns) and value, in order. */
+        List<Map.Entry<String, byte[]>> records() {
+            List<Map.Entry<String, byte[]>> out = new ArrayList<>();
+            byHost.forEach((netns, events) -> {
+                for (byte[] value : EventCodec.encodeRecords(events, EventCodec.MAX_RECORD_EVENT_BYTES)) {
+                    out.add(Map.entry(netns, value));
+                }
+            });
+            return out;
+        }
+
+        void send(KafkaOperations<byte[], byte[]> ops, List<CompletableFuture<?>> sends) {
+            for (Map.Entry<String, byte[]> r : records()) {
+                track(sends, ops.send(KernelQueue.EVENTS_TOPIC, r.getKey().getBytes(StandardCharsets.UTF_8), r.getValue()));
+            }
+            byHost.clear();
         }
     }
 

@@ -43,6 +43,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The runtime around one layer, over an embedded broker, exactly-once: a record that makes the
  * layer throw is tried 1 + retries times, then dead-lettered with the exception in its headers and
  * counted; the records behind it are still processed, and their outputs and events committed.
+ * A poll's events are written as one events record per host.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.NONE, properties = {
         "netstack.layer=softirq",
@@ -58,6 +59,9 @@ class LayerRuntimeKafkaTest {
 
     static final String NETNS = "t";
     static final int BOOM_MARK = 666;
+    /** The batch test's host, and its skbs' mark: consumed where they arrive. */
+    static final String BATCH_NETNS = "batch";
+    static final int CONSUME_MARK = 7;
 
     @SpringBootApplication
     static class App {
@@ -75,6 +79,11 @@ class LayerRuntimeKafkaTest {
             if (skb.mark() == BOOM_MARK) {
                 boomAttempts.incrementAndGet();
                 throw new IllegalStateException("boom: a layer bug");
+            }
+            if (skb.mark() == CONSUME_MARK) {
+                ctx.trace(skb, "test_consume");
+                ctx.consume(skb);
+                return;
             }
             ctx.trace(skb, "test_pass");
             ctx.enqueue(KernelQueue.PTYPE_IP, skb);
@@ -124,7 +133,12 @@ class LayerRuntimeKafkaTest {
         assertThat(out.key()).containsExactly(0x0a, 0x0b, 0x0c, 0x0d);
         assertThat(passed.hops()).extracting(SkBuff.Hop::layer).containsExactly("softirq");
 
-        SkbEvent event = EventCodec.decode(one(KernelQueue.EVENTS_TOPIC).value());
+        // The dead-lettered record has no event (none of its attempts counted), the good one has one.
+        List<ConsumerRecord<byte[], byte[]>> eventRecords = eventRecordsOf(NETNS, 1);
+        assertThat(eventRecords).hasSize(1);
+        List<SkbEvent> events = EventCodec.decodeAll(eventRecords.get(0).value());
+        assertThat(events).hasSize(1);
+        SkbEvent event = events.get(0);
         assertThat(event.skbId()).isEqualTo(1002);
         assertThat(event.trace()).extracting(SkbEvent.TraceEntry::function).containsExactly("test_pass");
         assertThat(event.fate()).isNull();
@@ -132,6 +146,73 @@ class LayerRuntimeKafkaTest {
         assertThat(registry.get("netstack.skb.dead.lettered").tags("queue", "backlog").counter().count()).isEqualTo(1);
         assertThat(registry.get("netstack.skb.in").tags("queue", "backlog").counter().count()).isEqualTo(2);
         assertThat(registry.get("netstack.skb.out").tags("queue", "ptype_ip").counter().count()).isEqualTo(1);
+    }
+
+    @Test
+    void aPollOfManyRecordsOfOneHostWritesOneEventsRecordWithEachFateOnce() throws Exception {
+        int n = 50;
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString(),
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class))) {
+            producer.send(new ProducerRecord<>(KernelQueue.CONFIG_TOPIC, bytes(BATCH_NETNS), bytes(HOST_YAML))).get();
+        }
+        // One transaction: the n records become visible to the read_committed layer at once, so
+        // one poll takes them all. (dev_queue_xmit, not the backlog: the other test counts the backlog.)
+        try (KafkaProducer<byte[], byte[]> tx = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString(),
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
+                ProducerConfig.TRANSACTIONAL_ID_CONFIG, "test-batch"))) {
+            tx.initTransactions();
+            tx.beginTransaction();
+            for (int i = 1; i <= n; i++) {
+                SkBuff skb = SkBuff.ofFrame(2000 + i, BATCH_NETNS, new byte[60]);
+                skb.setMark(CONSUME_MARK);
+                tx.send(new ProducerRecord<>(KernelQueue.DEV_QUEUE_XMIT.topic(), 0, new byte[4], SkbCodec.encode(skb)));
+            }
+            tx.commitTransaction();
+        }
+
+        List<ConsumerRecord<byte[], byte[]>> records = eventRecordsOf(BATCH_NETNS, n);
+        assertThat(records).as("one events record for the poll's host").hasSize(1);
+        List<SkbEvent> events = EventCodec.decodeAll(records.get(0).value());
+        assertThat(events).hasSize(n);
+        assertThat(events).extracting(SkbEvent::netns).containsOnly(BATCH_NETNS);
+        // In the order the records were processed, each skb once, each with its one fate.
+        assertThat(events).extracting(SkbEvent::skbId)
+                .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(2001, 2000 + n).boxed().toList());
+        assertThat(events).allSatisfy(e -> {
+            assertThat(e.fate()).isInstanceOf(Fate.Consumed.class);
+            assertThat(e.fate().function()).isEqualTo("test_consume");
+        });
+    }
+
+    /**
+     * The events-topic records keyed {@code netns}: read until they hold {@code events} events,
+     * then a second longer, so that a record too many would show.
+     */
+    private List<ConsumerRecord<byte[], byte[]>> eventRecordsOf(String netns, int events) {
+        Map<String, Object> props = KafkaTestUtils.consumerProps(broker, "reader-events-" + netns, false);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        try (Consumer<byte[], byte[]> c = new DefaultKafkaConsumerFactory<>(props, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer()).createConsumer()) {
+            c.subscribe(List.of(KernelQueue.EVENTS_TOPIC));
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            long settle = Long.MAX_VALUE;
+            int seen = 0;
+            while (System.nanoTime() < Math.min(deadline, settle)) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(100))) {
+                    if (!netns.equals(new String(r.key(), StandardCharsets.UTF_8))) continue;
+                    out.add(r);
+                    seen += EventCodec.decodeAll(r.value()).size();
+                }
+                if (seen >= events && settle == Long.MAX_VALUE) settle = System.nanoTime() + Duration.ofSeconds(1).toNanos();
+            }
+        }
+        return out;
     }
 
     private ConsumerRecord<byte[], byte[]> one(String topic) {
