@@ -6,6 +6,7 @@ import io.netstack.net.ipv4.Icmp;
 import io.netstack.net.ipv4.TcpIpv4;
 import io.netstack.net.ipv4.Udp;
 import io.netstack.skb.SkBuff;
+import io.netstack.state.ObjectJournal;
 import io.netstack.state.StateCodec;
 import io.netstack.skb.SkbDropReason;
 import io.netstack.stack.KernelQueue;
@@ -81,7 +82,9 @@ public final class L4Layer implements Layer {
         Host old = hosts.get(host.netns());
         if (old == null) {
             Icmp icmp = new Icmp(host);
-            hosts.put(host.netns(), new Host(host, icmp, new Udp(host, icmp), new TcpIpv4(host)));
+            TcpIpv4 tcp = new TcpIpv4(host);
+            tcp.journal(journal(host.netns()));
+            hosts.put(host.netns(), new Host(host, icmp, new Udp(host, icmp), tcp));
             return;
         }
         // A change of a running host (sysctl -w, ip route, iptables...): connections, request
@@ -93,9 +96,16 @@ public final class L4Layer implements Layer {
         hosts.put(host.netns(), new Host(host, old.icmp(), old.udp(), old.tcp()));
     }
 
-    @Override public void remove(String netns) { hosts.remove(netns); }
+    @Override public void remove(String netns) {
+        hosts.remove(netns);
+        Map<String, ObjectJournal> j = journals;
+        if (j != null) j.remove(netns);
+    }
 
-    /** The host's ICMP rate limits, UDP and TCP state (listeners, request socks, every TCP control block with its queues). */
+    /**
+     * The host's ICMP rate limits, UDP and TCP state (listeners, request socks, every TCP control
+     * block with its retransmit and out-of-order queues); the send buffers' bytes are objects.
+     */
     @Override
     public byte[] snapshot(String netns) {
         Host h = hosts.get(netns);
@@ -103,18 +113,60 @@ public final class L4Layer implements Layer {
         return StateCodec.write(new Object[] {h.icmp(), h.udp(), h.tcp()}, o -> null);
     }
 
+    // ---- objects: the TCP send buffers' chunks ----
+
+    /** Per host, the objects changed since taken; null until a runtime asks for a journal. */
+    private volatile Map<String, ObjectJournal> journals;
+
+    @Override public synchronized void keepObjectJournal() {
+        if (journals == null) journals = new ConcurrentHashMap<>();
+    }
+
+    private ObjectJournal journal(String netns) {
+        Map<String, ObjectJournal> j = journals;
+        return j == null ? null : j.computeIfAbsent(netns, n -> new ObjectJournal());
+    }
+
+    @Override
+    public Map<String, byte[]> takeObjectChanges(String netns) {
+        Map<String, ObjectJournal> j = journals;
+        ObjectJournal journal = j == null ? null : j.get(netns);
+        return journal == null ? Map.of() : journal.take();
+    }
+
+    @Override
+    public Map<String, byte[]> objects(String netns) {
+        Map<String, byte[]> objects = new java.util.LinkedHashMap<>();
+        Host h = hosts.get(netns);
+        if (h != null) h.tcp().objects(objects);
+        return objects;
+    }
+
     @Override
     public void restore(String netns, byte[] state) {
+        restore(netns, state, Map.of());
+    }
+
+    @Override
+    public void restore(String netns, byte[] state, Map<String, byte[]> objects) {
         Host current = hosts.get(netns);
         if (current == null) return;
         HostConfig cfg = current.config();
+        Map<String, ObjectJournal> j = journals;
+        if (j != null) j.put(netns, new ObjectJournal());   // changes of the state left behind are not ours to write
+        Map<String, byte[]> unclaimed = new java.util.HashMap<>(objects);
         if (state == null) {
             // Fresh state, as the configuration alone makes it (configure() of a known host keeps state).
             hosts.remove(netns);
             configure(cfg);
-            return;
+        } else {
+            Object[] s = (Object[]) StateCodec.read(state, java.util.Map.of("config", cfg, "sysctl", cfg.sysctl()));
+            TcpIpv4 tcp = (TcpIpv4) s[2];
+            tcp.restoreObjects(unclaimed, journal(netns));
+            hosts.put(netns, new Host(cfg, (Icmp) s[0], (Udp) s[1], tcp));
         }
-        Object[] s = (Object[]) StateCodec.read(state, java.util.Map.of("config", cfg, "sysctl", cfg.sysctl()));
-        hosts.put(netns, new Host(cfg, (Icmp) s[0], (Udp) s[1], (TcpIpv4) s[2]));
+        // Objects of connections that are gone (closed before a crash wrote their removal).
+        ObjectJournal journal = journal(netns);
+        if (journal != null) for (String key : unclaimed.keySet()) journal.remove(key);
     }
 }

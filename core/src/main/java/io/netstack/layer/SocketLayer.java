@@ -9,10 +9,10 @@ import io.netstack.skb.SkbDropReason;
 import io.netstack.stack.KernelQueue;
 import io.netstack.stack.Layer;
 import io.netstack.stack.LayerContext;
+import io.netstack.state.BytesObject;
 import io.netstack.state.ObjectJournal;
 import io.netstack.state.ObjectQueue;
 import io.netstack.stats.Snmp;
-import io.netstack.proto.QueuedBytes;
 import io.netstack.proto.QueuedDatagram;
 import io.netstack.proto.StateObject;
 import com.google.protobuf.ByteString;
@@ -61,29 +61,9 @@ public final class SocketLayer implements java.io.Serializable, Layer {
         }
 
         @Override public Datagram decode(byte[] bytes) {
-            QueuedDatagram q = parse(bytes).getDatagram();
+            QueuedDatagram q = BytesObject.parse(bytes).getDatagram();
             return new Datagram(q.getSaddr(), q.getSport(), q.getDaddr(), q.getDport(), q.getPayload().toByteArray(),
                     q.getTruesize());
-        }
-    }
-
-    /** Queued TCP bytes as their state object (proto/state.proto). */
-    enum BytesObject implements ObjectQueue.Codec<byte[]> {
-        CODEC;
-
-        @Override public byte[] encode(byte[] data) {
-            return StateObject.newBuilder().setBytes(QueuedBytes.newBuilder().setData(ByteString.copyFrom(data)))
-                    .build().toByteArray();
-        }
-
-        @Override public byte[] decode(byte[] bytes) { return parse(bytes).getBytes().getData().toByteArray(); }
-    }
-
-    private static StateObject parse(byte[] bytes) {
-        try {
-            return StateObject.parseFrom(bytes);
-        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-            throw new IllegalStateException("not a state object: " + e.getMessage(), e);
         }
     }
 

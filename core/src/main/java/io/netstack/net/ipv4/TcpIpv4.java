@@ -170,10 +170,29 @@ public final class TcpIpv4 implements java.io.Serializable {
     /** A listener by key ("tcp 0.0.0.0:80"), or null. */
     public ListenSock listener(String key) { return listeners.get(key); }
 
-    void hash(TcpSock tp) { ehash.put(tp.ehashKey(), tp); }
+    void hash(TcpSock tp) {
+        TcpSock replaced = ehash.put(tp.ehashKey(), tp);
+        if (replaced != null && replaced != tp) replaced.dropSendBuffer();   // a time-wait minisock took its place
+    }
 
     void unhash(TcpSock tp) {
-        ehash.remove(tp.ehashKey(), tp);
+        if (ehash.remove(tp.ehashKey(), tp)) tp.dropSendBuffer();
+    }
+
+    /** Where the send buffers' objects record their changes (null: none kept); set by the layer. */
+    private transient io.netstack.state.ObjectJournal journal;
+
+    public void journal(io.netstack.state.ObjectJournal journal) { this.journal = journal; }
+
+    /** Every connection's send buffer as objects (a full copy of the state). */
+    public void objects(Map<String, byte[]> into) {
+        for (TcpSock tp : ehash.values()) tp.sendBufferObjects(into);
+    }
+
+    /** After a restore: each connection's send buffer from its objects (claimed from {@code objects}). */
+    public void restoreObjects(Map<String, byte[]> objects, io.netstack.state.ObjectJournal journal) {
+        this.journal = journal;
+        for (TcpSock tp : ehash.values()) tp.restoreSendBuffer(objects, journal);
     }
 
     void dropRequest(RequestSock req) {
@@ -497,7 +516,7 @@ public final class TcpIpv4 implements java.io.Serializable {
                     ctx.drop(skb, SkbDropReason.NOT_SPECIFIED);
                     break;
                 }
-                tp.appendSend(skb.head(), skb.data(), skb.len());
+                tp.appendSend(skb.head(), skb.data(), skb.len(), journal);
                 output.tcpWriteXmit(ctx, tp, skb);
                 ctx.consume(skb);
                 break;

@@ -104,12 +104,22 @@ public final class TcpSock implements java.io.Serializable {
     int sndSml;
     boolean finQueued;
     int finSeq;
-    /** The unacknowledged and unsent data: bytes from sequence {@link #bufSeq}. */
-    byte[] sndBuf = new byte[4096];
+    /**
+     * The unacknowledged and unsent data: bytes from sequence {@link #bufSeq}. Not part of the
+     * snapshot: the bytes are kept as objects of their own ({@link #sndChunks}).
+     */
+    transient byte[] sndBuf = new byte[4096];
     /** Where sequence {@link #bufSeq} sits in {@link #sndBuf}: acknowledged bytes are skipped, not moved. */
     int sndBufOff;
     int sndBufLen;
     int bufSeq;
+    /**
+     * What the application wrote, as it wrote it: each write an object of its own from sequence
+     * {@link #chunkSeq} on, removed once fully acknowledged (the snapshot keeps only the
+     * positions, so writing it costs what changed, not the bytes in flight); null before the first write.
+     */
+    io.netstack.state.ObjectQueue<byte[]> sndChunks;
+    int chunkSeq;
     final Deque<TxSeg> rtxQueue = new ArrayDeque<>();
     /** sk_sndbuf, as tcp_sndbuf_expand grows it; 0 until the connection is established. */
     int sndbuf;
@@ -354,8 +364,15 @@ public final class TcpSock implements java.io.Serializable {
 
     // --- the send buffer ---------------------------------------------------------------
 
-    /** Appends application bytes at write_seq (before any FIN). */
-    void appendSend(byte[] data, int off, int len) {
+    /** Appends application bytes at write_seq (before any FIN); the write is recorded in {@code journal} (null: none kept). */
+    void appendSend(byte[] data, int off, int len, io.netstack.state.ObjectJournal journal) {
+        if (sndChunks == null) {
+            // One queue per connection incarnation: a 4-tuple reused later starts a queue of its own.
+            sndChunks = new io.netstack.state.ObjectQueue<>("sndq " + key + " " + Integer.toUnsignedString(iss),
+                    io.netstack.state.BytesObject.CODEC, journal);
+            chunkSeq = bufSeq;
+        }
+        sndChunks.add(Arrays.copyOfRange(data, off, off + len));
         if (sndBufOff + sndBufLen + len > sndBuf.length) {
             // Compact (the acknowledged head goes), growing only when that is not room enough.
             byte[] to = sndBufLen + len > sndBuf.length
@@ -392,19 +409,48 @@ public final class TcpSock implements java.io.Serializable {
         if (sndBufLen == 0) sndBufOff = 0;
         bufSeq += n;
         dataAcked += n;
+        while (sndChunks != null && !sndChunks.isEmpty() && !after(chunkSeq + sndChunks.peek().length, bufSeq)) {
+            chunkSeq += sndChunks.poll().length;
+        }
+    }
+
+    /** The connection is gone: its send buffer's objects go with it. */
+    void dropSendBuffer() {
+        if (sndChunks != null) sndChunks.clear();
+    }
+
+    /** The send buffer's objects, as a full copy of the state holds them. */
+    void sendBufferObjects(java.util.Map<String, byte[]> into) {
+        if (sndChunks != null) sndChunks.objects(into);
     }
 
     /**
-     * A snapshot holds the send buffer's live bytes only: the acknowledged head and the spare
-     * capacity are trimmed first (the stream is the default form, readable as before).
+     * After the snapshot was read back: the send buffer from its objects (claimed from
+     * {@code objects}), recording changes in {@code journal} from now on.
      */
-    private void writeObject(java.io.ObjectOutputStream out) throws java.io.IOException {
-        if (sndBufOff != 0 || sndBuf.length != sndBufLen) {
-            sndBuf = Arrays.copyOfRange(sndBuf, sndBufOff, sndBufOff + sndBufLen);
-            sndBufOff = 0;
+    void restoreSendBuffer(java.util.Map<String, byte[]> objects, io.netstack.state.ObjectJournal journal) {
+        if (sndChunks == null) {
+            sndBuf = new byte[4096];
+            return;
         }
-        out.defaultWriteObject();
+        sndChunks.restore(objects, journal);
+        int total = 0;
+        for (byte[] c : sndChunks) total += c.length;
+        if (total != (bufSeq - chunkSeq) + sndBufLen) {
+            throw new IllegalStateException(key + ": send buffer objects hold " + total + " bytes, the snapshot expects "
+                    + ((bufSeq - chunkSeq) + sndBufLen));
+        }
+        byte[] b = new byte[Math.max(4096, total)];
+        int at = 0;
+        for (byte[] c : sndChunks) {
+            System.arraycopy(c, 0, b, at, c.length);
+            at += c.length;
+        }
+        sndBuf = b;
+        sndBufOff = bufSeq - chunkSeq;
     }
+
+
 
     static boolean before(int a, int b) { return a - b < 0; }
     static boolean after(int a, int b) { return b - a < 0; }

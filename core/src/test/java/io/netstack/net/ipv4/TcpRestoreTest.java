@@ -88,14 +88,16 @@ class TcpRestoreTest {
         return new Run(got.toByteArray(), segs, unacked);
     }
 
-    /** The host's l4 and socket state written, the layer's objects for it dropped, the state read back. */
+    /** The host's l4 and socket state (snapshots and objects) written, the layer's objects for it dropped, the state read back. */
     private static void restart(TcpHarness h, String netns) {
         byte[] l4 = h.l4.snapshot(netns);
+        java.util.Map<String, byte[]> l4Objects = h.l4.objects(netns);
         byte[] sock = h.sock.snapshot(netns);
+        java.util.Map<String, byte[]> sockObjects = h.sock.objects(netns);
         h.l4.restore(netns, null);
         h.sock.restore(netns, null);
         assertThat(h.l4.host(netns).tcp().connections()).as("fresh").isEmpty();
-        h.l4.restore(netns, l4);
-        h.sock.restore(netns, sock);
+        h.l4.restore(netns, l4, l4Objects);
+        h.sock.restore(netns, sock, sockObjects);
     }
 }
