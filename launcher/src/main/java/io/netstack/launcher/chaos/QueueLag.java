@@ -1,5 +1,7 @@
 package io.netstack.launcher.chaos;
 
+import io.netstack.stack.KernelQueue;
+import io.netstack.stack.LayerName;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
@@ -48,25 +50,56 @@ public final class QueueLag implements AutoCloseable {
 
     private void sample() {
         for (String layer : layers) {
-            try {
-                Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(layer)
-                        .partitionsToOffsetAndMetadata().get(3, TimeUnit.SECONDS);
-                if (committed.isEmpty()) continue;
-                Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-                for (TopicPartition tp : committed.keySet()) latest.put(tp, OffsetSpec.latest());
-                var ends = admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all()
-                        .get(3, TimeUnit.SECONDS);
-                long lag = 0;
-                for (Map.Entry<TopicPartition, OffsetAndMetadata> c : committed.entrySet()) {
-                    var end = ends.get(c.getKey());
-                    if (end != null && c.getValue() != null) lag += Math.max(0, end.offset() - c.getValue().offset());
-                }
-                synchronized (samples) {
-                    samples.add(new Sample(ChaosRun.Clock.now(), layer, lag));
-                }
-            } catch (Exception e) {
-                // broker restarting or group rebalancing: no sample this time
+            long lag = lagOf(admin, layer, false);
+            if (lag < 0) continue;   // broker restarting or group rebalancing: no sample this time
+            synchronized (samples) {
+                samples.add(new Sample(ChaosRun.Clock.now(), layer, lag));
             }
+        }
+    }
+
+    /**
+     * The records group {@code layer} has not yet taken: committed end offset (read_committed)
+     * minus the group's committed offset. {@code everyInput}: over every partition of the layer's
+     * input topics (a partition the group never committed counts from 0), else over the partitions
+     * it has committed. -1 when the broker does not answer.
+     */
+    public static long lagOf(Admin admin, String layer, boolean everyInput) {
+        return lagOf(admin, layer, everyInput, 0);
+    }
+
+    /**
+     * {@link #lagOf(Admin, String, boolean)} not counting the last {@code trailing} offsets of each
+     * partition: a partition a transactional producer wrote ends in its commit marker, an offset
+     * the group passes only when it next commits there (1 for a drained partition, exactly once).
+     */
+    public static long lagOf(Admin admin, String layer, boolean everyInput, int trailing) {
+        try {
+            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(layer)
+                    .partitionsToOffsetAndMetadata().get(3, TimeUnit.SECONDS);
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            for (TopicPartition tp : committed.keySet()) latest.put(tp, OffsetSpec.latest());
+            if (everyInput) {
+                List<String> topics = new ArrayList<>();
+                for (KernelQueue q : KernelQueue.values()) if (q.layer().equals(layer)) topics.add(q.topic());
+                if (LayerName.NIC.id().equals(layer)) topics.add(KernelQueue.WIRE_RX_TOPIC);
+                for (var d : admin.describeTopics(topics).allTopicNames().get(3, TimeUnit.SECONDS).values()) {
+                    for (var p : d.partitions()) latest.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest());
+                }
+            }
+            if (latest.isEmpty()) return 0;
+            var ends = admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all()
+                    .get(3, TimeUnit.SECONDS);
+            long lag = 0;
+            for (Map.Entry<TopicPartition, OffsetSpec> e : latest.entrySet()) {
+                var end = ends.get(e.getKey());
+                OffsetAndMetadata c = committed.get(e.getKey());
+                if (end != null) lag += Math.max(0, end.offset() - (c == null ? 0 : c.offset()) - trailing);
+            }
+            return lag;
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) Thread.currentThread().interrupt();
+            return -1;
         }
     }
 
