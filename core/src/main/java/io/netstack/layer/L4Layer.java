@@ -7,6 +7,7 @@ import io.netstack.net.ipv4.TcpIpv4;
 import io.netstack.net.ipv4.Udp;
 import io.netstack.skb.SkBuff;
 import io.netstack.state.ObjectJournal;
+import io.netstack.state.ObjectJournals;
 import io.netstack.state.StateCodec;
 import io.netstack.skb.SkbDropReason;
 import io.netstack.stack.KernelQueue;
@@ -83,7 +84,7 @@ public final class L4Layer implements Layer {
         if (old == null) {
             Icmp icmp = new Icmp(host);
             TcpIpv4 tcp = new TcpIpv4(host);
-            tcp.journal(journal(host.netns()));
+            tcp.journal(journals.of(host.netns()));
             hosts.put(host.netns(), new Host(host, icmp, new Udp(host, icmp), tcp));
             return;
         }
@@ -98,8 +99,7 @@ public final class L4Layer implements Layer {
 
     @Override public void remove(String netns) {
         hosts.remove(netns);
-        Map<String, ObjectJournal> j = journals;
-        if (j != null) j.remove(netns);
+        journals.forget(netns);
     }
 
     /**
@@ -115,24 +115,11 @@ public final class L4Layer implements Layer {
 
     // ---- objects: the TCP send buffers' chunks ----
 
-    /** Per host, the objects changed since taken; null until a runtime asks for a journal. */
-    private volatile Map<String, ObjectJournal> journals;
+    private final ObjectJournals journals = new ObjectJournals();
 
-    @Override public synchronized void keepObjectJournal() {
-        if (journals == null) journals = new ConcurrentHashMap<>();
-    }
+    @Override public void keepObjectJournal() { journals.keep(); }
 
-    private ObjectJournal journal(String netns) {
-        Map<String, ObjectJournal> j = journals;
-        return j == null ? null : j.computeIfAbsent(netns, n -> new ObjectJournal());
-    }
-
-    @Override
-    public Map<String, byte[]> takeObjectChanges(String netns) {
-        Map<String, ObjectJournal> j = journals;
-        ObjectJournal journal = j == null ? null : j.get(netns);
-        return journal == null ? Map.of() : journal.take();
-    }
+    @Override public Map<String, byte[]> takeObjectChanges(String netns) { return journals.take(netns); }
 
     @Override
     public Map<String, byte[]> objects(String netns) {
@@ -152,8 +139,7 @@ public final class L4Layer implements Layer {
         Host current = hosts.get(netns);
         if (current == null) return;
         HostConfig cfg = current.config();
-        Map<String, ObjectJournal> j = journals;
-        if (j != null) j.put(netns, new ObjectJournal());   // changes of the state left behind are not ours to write
+        ObjectJournal journal = journals.reset(netns);
         Map<String, byte[]> unclaimed = new java.util.HashMap<>(objects);
         if (state == null) {
             // Fresh state, as the configuration alone makes it (configure() of a known host keeps state).
@@ -162,11 +148,10 @@ public final class L4Layer implements Layer {
         } else {
             Object[] s = (Object[]) StateCodec.read(state, java.util.Map.of("config", cfg, "sysctl", cfg.sysctl()));
             TcpIpv4 tcp = (TcpIpv4) s[2];
-            tcp.restoreObjects(unclaimed, journal(netns));
+            tcp.restoreObjects(unclaimed, journal);
             hosts.put(netns, new Host(cfg, (Icmp) s[0], (Udp) s[1], tcp));
         }
         // Objects of connections that are gone (closed before a crash wrote their removal).
-        ObjectJournal journal = journal(netns);
-        if (journal != null) for (String key : unclaimed.keySet()) journal.remove(key);
+        journals.removeUnclaimed(netns, unclaimed.keySet());
     }
 }

@@ -11,6 +11,7 @@ import io.netstack.stack.Layer;
 import io.netstack.stack.LayerContext;
 import io.netstack.state.BytesObject;
 import io.netstack.state.ObjectJournal;
+import io.netstack.state.ObjectJournals;
 import io.netstack.state.ObjectQueue;
 import io.netstack.stats.Snmp;
 import io.netstack.proto.QueuedDatagram;
@@ -273,31 +274,20 @@ public final class SocketLayer implements java.io.Serializable, Layer {
     @Override public void remove(String netns) {
         hosts.remove(netns);
         api.remove(netns);
-        if (journals != null) journals.remove(netns);
+        journals.forget(netns);
         wakeups.wakeHost(netns);
     }
 
     // ---- state: the socket table as a snapshot, the receive queues' entries as objects ----
 
-    /** Per host, the objects changed since taken; null until a runtime asks for a journal. */
-    private transient volatile Map<String, ObjectJournal> journals;
+    private final transient ObjectJournals journals = new ObjectJournals();
 
-    @Override public synchronized void keepObjectJournal() {
-        if (journals == null) journals = new ConcurrentHashMap<>();
-    }
+    @Override public void keepObjectJournal() { journals.keep(); }
 
     /** The journal new queues of the host record their changes in; null when none is kept. */
-    private ObjectJournal journal(String netns) {
-        Map<String, ObjectJournal> j = journals;
-        return j == null ? null : j.computeIfAbsent(netns, n -> new ObjectJournal());
-    }
+    private ObjectJournal journal(String netns) { return journals.of(netns); }
 
-    @Override
-    public Map<String, byte[]> takeObjectChanges(String netns) {
-        Map<String, ObjectJournal> j = journals;
-        ObjectJournal journal = j == null ? null : j.get(netns);
-        return journal == null ? Map.of() : journal.take();
-    }
+    @Override public Map<String, byte[]> takeObjectChanges(String netns) { return journals.take(netns); }
 
     /**
      * The host's socket table: every socket with its state and accept queue, and the position of
@@ -343,8 +333,7 @@ public final class SocketLayer implements java.io.Serializable, Layer {
         HostSockets current = api.get(netns);
         if (current == null) return;
         HostConfig cfg = current.config;
-        Map<String, ObjectJournal> j = journals;
-        if (j != null) j.put(netns, new ObjectJournal());   // changes of the state left behind are not ours to write
+        ObjectJournal journal = journals.reset(netns);   // changes of the state left behind are not ours to write
         if (state == null) {
             hosts.remove(netns);
             api.remove(netns);
@@ -357,13 +346,11 @@ public final class SocketLayer implements java.io.Serializable, Layer {
             api.put(netns, hs);
             hosts.put(netns, Collections.synchronizedMap((Map<String, Sock>) s[0]));
             Map<String, byte[]> unclaimed = new java.util.HashMap<>(objects);
-            ObjectJournal journal = journal(netns);
             for (ObjectQueue<?> q : queues(netns)) q.restore(unclaimed, journal);
             objects = unclaimed;
         }
-        // Objects of queues that are gone (a socket closed before a crash wrote its removal).
-        ObjectJournal journal = journal(netns);
-        if (journal != null) for (String key : objects.keySet()) journal.remove(key);
+        // Objects of queues that are gone (a socket closed before a crash wrote their removal).
+        journals.removeUnclaimed(netns, objects.keySet());
         wakeups.wakeHost(netns);
     }
 
