@@ -93,6 +93,22 @@ final class TcpHarness {
         peerOf.put(b, a);
     }
 
+    /** The fds of a connection made through the socket API: the client's and the one the server accepted. */
+    record Connection(int client, int server) {}
+
+    /**
+     * {@code server} listens on {@code port} (backlog 16), {@code client} connects to it and the
+     * server accepts: the connection, established, as the API's fds. Both hosts are added and wired.
+     */
+    Connection connect(String client, String server, int port) {
+        int lfd = (int) call(c -> sock.socketCreate(server, "tcp")).value();
+        call(c -> sock.bind(c, server, lfd, 0, port));
+        call(c -> sock.listen(c, server, lfd, 16));
+        int cfd = (int) call(c -> sock.socketCreate(client, "tcp")).value();
+        call(c -> sock.connect(c, client, cfd, addrOf.get(server), port));
+        return new Connection(cfd, (int) call(c -> sock.accept(c, server, lfd)).value());
+    }
+
     private StepContext ctx(String layer) { return new StepContext(layer, "test", now, () -> nextId++); }
 
     /** A socket API call in its own visit, then the stack runs until quiet. */

@@ -166,12 +166,7 @@ class TcpRcvSpaceAdjustTest {
         h.add(host(B, "10.0.0.2", ""));
         h.wire(A, B);
         SocketLayer sl = h.sock;
-        int lfd = (int) h.call(c -> sl.socketCreate(B, "tcp")).value();
-        h.call(c -> sl.bind(c, B, lfd, 0, PORT));
-        h.call(c -> sl.listen(c, B, lfd, 16));
-        int cfd = (int) h.call(c -> sl.socketCreate(A, "tcp")).value();
-        h.call(c -> sl.connect(c, A, cfd, ADDR_B, PORT));
-        int sfd = (int) h.call(c -> sl.accept(c, B, lfd)).value();
+        int sfd = h.connect(A, B, PORT).server();
         TcpSock tp = h.l4.host(B).tcp().connection(sl.fd(B, sfd).key());
         assertThat(tp.state()).isEqualTo(TcpState.TCP_ESTABLISHED);
         assertThat(tp.rcvbuf()).isEqualTo(RMEM_DEFAULT);

@@ -2,7 +2,6 @@ package io.netstack.net.ipv4;
 
 import io.netstack.layer.L4Layer;
 import io.netstack.layer.SocketLayer;
-import io.netstack.wire.Inet;
 import org.junit.jupiter.api.Test;
 
 import java.util.HashMap;
@@ -31,12 +30,7 @@ class TcpSendBufferObjectsTest {
         h.add(TcpHarness.host(B, "10.0.0.2", "", ""));
         h.wire(A, B);
         SocketLayer sl = h.sock;
-        int lfd = (int) h.call(c -> sl.socketCreate(B, "tcp")).value();
-        h.call(c -> sl.bind(c, B, lfd, 0, PORT));
-        h.call(c -> sl.listen(c, B, lfd, 16));
-        int cfd = (int) h.call(c -> sl.socketCreate(A, "tcp")).value();
-        h.call(c -> sl.connect(c, A, cfd, Inet.parse("10.0.0.2"), PORT));
-        h.call(c -> sl.accept(c, B, lfd));
+        int cfd = h.connect(A, B, PORT).client();
 
         // A writes 200 KB that B never reads: B's window takes some, the rest waits in A's buffer.
         byte[] data = new byte[200_000];
