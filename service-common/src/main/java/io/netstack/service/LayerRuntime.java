@@ -431,7 +431,6 @@ public final class LayerRuntime implements SmartLifecycle {
         }
     }
 
-
     /**
      * Publishes a visit that ran outside a batch (a timer, an API action) with the snapshots it
      * changed: one Kafka transaction (exactly-once) or acknowledged sends (at-least-once); the

@@ -450,8 +450,6 @@ public final class TcpSock implements java.io.Serializable {
         sndBufOff = bufSeq - chunkSeq;
     }
 
-
-
     static boolean before(int a, int b) { return a - b < 0; }
     static boolean after(int a, int b) { return b - a < 0; }
 
