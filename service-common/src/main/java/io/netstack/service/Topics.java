@@ -59,10 +59,15 @@ public final class Topics {
         topics.add(new NewTopic(KernelQueue.WIRE_TX_TOPIC, cpus, replicationFactor));
         topics.add(new NewTopic(KernelQueue.EVENTS_TOPIC, cpus, replicationFactor));
         for (String layer : LayerName.names()) {
+            // Every queued datagram is an object written once and tombstoned once: tombstones
+            // go a minute after compaction (not a day), so a restore reads what is live, not
+            // the day's traffic. A stale object a slow reader might still see is never claimed
+            // (a queue claims only its live entry numbers) and is removed again.
             topics.add(new NewTopic(stateTopic(layer), cpus, replicationFactor)
                     .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
                             TopicConfig.SEGMENT_MS_CONFIG, "60000",
-                            TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG, "0.1")));
+                            TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG, "0.1",
+                            TopicConfig.DELETE_RETENTION_MS_CONFIG, "60000")));
         }
         // Like netlink state: the latest configuration per host, kept for ever; a tombstone removes a host.
         topics.add(new NewTopic(KernelQueue.CONFIG_TOPIC, 1, replicationFactor)

@@ -28,6 +28,9 @@ class WiringTest {
         assertThat(byName.get(KernelQueue.WIRE_RX_TOPIC + ".DLT").numPartitions()).isEqualTo(3);
         assertThat(byName.get(KernelQueue.EVENTS_TOPIC).numPartitions()).isEqualTo(3);
         assertThat(byName.get(KernelQueue.CONFIG_TOPIC).configs()).containsEntry("cleanup.policy", "compact");
+        // A layer's changelog: compacted, and its tombstones (a read datagram) gone soon after.
+        assertThat(byName.get(Topics.stateTopic("socket")).configs()).containsEntry("cleanup.policy", "compact")
+                .containsEntry("delete.retention.ms", "60000");
     }
 
     @Test
