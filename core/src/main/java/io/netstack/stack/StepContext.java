@@ -98,6 +98,11 @@ public final class StepContext implements LayerContext {
                 skb.hops().add(new SkBuff.Hop(layer, now));
             }
         } else {
+            // Made while the parent is handled: on its CPU, as the kernel runs icmp_send, the
+            // fragmentation or the ARP request in the softirq of the CPU handling the parent. So
+            // it takes the parent's backlog and transmit partitions, and keeps its order with
+            // the parent (a redirect goes out before the packet it is about, as in ip_forward).
+            skb.setCpu(parent.cpu());
             skb.setParentId(parent.id());
             e.parentId = parent.id();
             event(parent).spawned.add(skb.id());

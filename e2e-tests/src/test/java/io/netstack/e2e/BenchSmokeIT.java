@@ -37,7 +37,7 @@ class BenchSmokeIT {
         for (String hop : new String[] {"wire->nic", "nic->softirq", "softirq->l3", "l3->l4", "l4->socket"}) {
             assertThat(out).containsPattern(hop.replace(">", "\\>") + " +p50 +[0-9.]+ ms +p99 +[0-9.]+ ms .*\\(n=50\\)");
         }
-        assertThat(out).containsPattern("ping \\(echo request in, reply out: 8 hops\\).*\\(n=2\\)");
+        assertThat(out).containsPattern("ping \\(echo request in, reply out: 7 hops\\).*\\(n=2\\)");
         for (String jvm : new String[] {"nic-1", "softirq-1", "l3-1", "l4-1", "socket-1", "broker", "relay-1", "relay-5"}) {
             assertThat(out).containsPattern(jvm + " +pid \\d+ +VmRSS \\d+ MiB");
         }

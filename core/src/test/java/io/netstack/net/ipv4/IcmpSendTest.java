@@ -75,6 +75,17 @@ class IcmpSendTest {
         assertThat(icmp("").icmpSend(ctx, in(US, 1, 0, icmp(8), RouteResult.RTN_LOCAL, PktType.PACKET_HOST), 3, 3, 0)).isNotNull();
     }
 
+    /**
+     * The error is made on the CPU handling the packet it is about: it takes that CPU's transmit
+     * partition, so it keeps its order with the packet (a redirect leaves before the packet).
+     */
+    @Test
+    void anErrorRunsOnTheCpuOfThePacketItIsAbout() {
+        SkBuff skb = in(US, 1, 0, icmp(8), RouteResult.RTN_LOCAL, PktType.PACKET_HOST);
+        skb.setCpu(3);
+        assertThat(icmp("").icmpSend(ctx(0), skb, 3, 3, 0).cpu()).isEqualTo(3);
+    }
+
     /** TOS (tos & IPTOS_TOS_MASK) | IPTOS_PREC_INTERNETCONTROL; source = our address; quote capped at 576 - 28. */
     @Test
     void quoteTosAndSource() {
