@@ -144,13 +144,6 @@ public final class BrokerMain {
                 "share.coordinator.state.topic.min.isr=1",
                 "min.insync.replicas=1",
                 "group.initial.rebalance.delay.ms=0",
-                // The data path's groups use the consumer rebalance protocol (KIP-848): a silent
-                // (killed, frozen) member's partitions move after 3 s, not the default 45 s;
-                // members heartbeat every 500 ms, so a move reaches them within half a second.
-                "group.consumer.min.session.timeout.ms=1000",
-                "group.consumer.session.timeout.ms=3000",
-                "group.consumer.min.heartbeat.interval.ms=250",
-                "group.consumer.heartbeat.interval.ms=500",
                 // A dead producer's open transaction is aborted soon after transaction.timeout.ms
                 // (10 s, LayerRuntime) instead of up to 10 s later: read_committed readers move on.
                 "transaction.abort.timed.out.transaction.cleanup.interval.ms=1000",

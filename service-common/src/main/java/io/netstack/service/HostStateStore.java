@@ -238,6 +238,8 @@ final class HostStateStore {
      */
     private Map<String, byte[]> readChangelog(Set<Integer> parts) {
         Map<String, Object> cc = KafkaSettings.consumer(bootstrap, 500);
+        cc.remove(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG);
+        cc.remove(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG);
         Map<String, byte[]> latest = new HashMap<>();
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(cc)) {
             List<TopicPartition> tps = new ArrayList<>();

@@ -51,30 +51,24 @@ public final class KafkaSettings {
         cc.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         cc.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         cc.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords);
+        cc.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
+        cc.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 2_000);
         return cc;
     }
 
     /**
-     * A group member of the data path (a layer or a relay): the consumer rebalance protocol
-     * (KIP-848), whose rebalances move only the partitions that change owner while every member
-     * goes on with the rest, with the broker's range assignor, which gives one member the same
-     * partition number of every input topic (a host's records on all of them: one writer of its
-     * state). How soon a dead member's partitions move is the broker's
-     * {@code group.consumer.session.timeout.ms} (BrokerMain).
-     */
-    public static Map<String, Object> member(Map<String, Object> cc) {
-        cc.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "consumer");
-        cc.put(ConsumerConfig.GROUP_REMOTE_ASSIGNOR_CONFIG, "range");
-        return cc;
-    }
-
-    /**
-     * A layer's membership: {@link #member}, and static membership (the same instance restarted
-     * inside the session timeout takes its partitions back with no rebalance at all).
+     * A layer's group membership, tuned for recovery: a short session (a killed member's
+     * partitions move after it), static membership (the same instance restarted takes its
+     * partitions back with no rebalance at all), the range assignor (an instance gets the same
+     * partition number of every input topic: a host's records on all of them, one writer of its state).
      */
     public static void group(Map<String, Object> cc, NetstackProperties props, String instance) {
-        member(cc);
-        if (props.getGroup().isStaticMembership()) cc.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "netstack-" + instance);
+        NetstackProperties.Group g = props.getGroup();
+        cc.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) g.getSessionTimeout().toMillis());
+        cc.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) g.getHeartbeat().toMillis());
+        if (g.isStaticMembership()) cc.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "netstack-" + instance);
+        cc.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+                java.util.List.of(org.apache.kafka.clients.consumer.RangeAssignor.class.getName()));
     }
 
     /** The container's poll timeout (ms): how long an idle consumer waits in poll. */

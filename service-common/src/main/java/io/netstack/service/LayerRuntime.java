@@ -89,6 +89,8 @@ public final class LayerRuntime implements SmartLifecycle {
      * that may still roll back, and a rolled-back batch's hosts go back to their committed state.
      */
     private final ReentrantLock txLock = new ReentrantLock();
+    /** API calls wait while partitions move (their hosts' state is dropped and restored meanwhile). */
+    private final RebalanceGate rebalance = new RebalanceGate();
     private final BacklogLag backlogLag;
     private ScheduledExecutorService timer;
     private Thread configThread;
@@ -137,14 +139,11 @@ public final class LayerRuntime implements SmartLifecycle {
                     onBatch(records);
                     queueDepth.observe(consumer);
                 },
-                // The consumer rebalance protocol (KIP-848) moves partitions one by one: these
-                // callbacks see only what moves, and the instance goes on with the rest meanwhile.
                 new ConsumerRebalanceListener() {
                     @Override public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
                         queueDepth.revoked(partitions);
-                        if (partitions.isEmpty()) return;
+                        if (!partitions.isEmpty()) rebalance.begin();
                         if (state != null) state.drop(partitions);
-                        afterAssignment.run();
                     }
 
                     @Override public void onPartitionsLost(Collection<TopicPartition> partitions) {
@@ -154,7 +153,11 @@ public final class LayerRuntime implements SmartLifecycle {
                     @Override
                     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
                         log.info("{} assigned {}", instance, partitions);
-                        if (state != null) state.take(partitions);
+                        try {
+                            if (state != null) state.take(partitions);
+                        } finally {
+                            rebalance.end();
+                        }
                         afterAssignment.run();
                         metrics.rebalanced();
                         readiness.partitionsAssigned();
@@ -208,6 +211,7 @@ public final class LayerRuntime implements SmartLifecycle {
     @Override
     public void stop() {
         running = false;
+        rebalance.shut();
         hostConfigs.stop();
         if (timer != null) timer.shutdownNow();
         container.stop();
@@ -432,6 +436,20 @@ public final class LayerRuntime implements SmartLifecycle {
     }
 
     /**
+     * Takes the state lock once no rebalance runs: a rebalance begins before it drops the hosts'
+     * state (under this lock), so holding the lock with no rebalance running means the state is
+     * the restored one, never the dropped one.
+     */
+    private void enterAfterRebalance() {
+        while (true) {
+            if (!rebalance.await()) throw new IllegalStateException(instance + " is stopping");
+            txLock.lock();
+            if (!rebalance.rebalancing()) return;
+            txLock.unlock();
+        }
+    }
+
+    /**
      * Publishes a visit that ran outside a batch (a timer, an API action) with the snapshots it
      * changed: one Kafka transaction (exactly-once) or acknowledged sends (at-least-once); the
      * snapshots count as committed once this returns.
@@ -496,9 +514,10 @@ public final class LayerRuntime implements SmartLifecycle {
     }
 
     /**
-     * {@code r} runs on the consumer thread after partitions moved, once the assigned hosts are
-     * restored or the revoked ones dropped: where the socket service starts the demo apps of the
-     * hosts it owns now and stops the others'. It must not block (the consumer waits for it).
+     * {@code r} runs on the consumer thread after every assignment, once the assigned hosts are
+     * restored (an eager rebalance always ends with one, even when it gives nothing): where the
+     * socket service starts the demo apps of the hosts it owns now and stops the others'. It
+     * must not block (the group waits for it).
      */
     public void afterAssignment(Runnable r) {
         this.afterAssignment = r == null ? () -> { } : r;
@@ -525,7 +544,7 @@ public final class LayerRuntime implements SmartLifecycle {
      */
     public <T> T runAction(String tag, String netns,
                            java.util.function.Function<io.netstack.stack.LayerContext, T> action) {
-        if (state != null) txLock.lock();
+        if (state != null) enterAfterRebalance();
         java.util.Set<String> hosts = java.util.Set.of();
         try {
             StepContext ctx;

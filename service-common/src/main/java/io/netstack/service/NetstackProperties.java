@@ -56,11 +56,19 @@ public class NetstackProperties {
     public void setBacklogBound(boolean b) { this.backlogBound = b; }
 
     public static class Group {
+        /** session.timeout.ms: how long a silent (killed, frozen) member keeps its partitions. */
+        private Duration sessionTimeout = Duration.ofSeconds(6);
+        /** heartbeat.interval.ms */
+        private Duration heartbeat = Duration.ofSeconds(1);
         /** group.instance.id = the instance name: a restarted instance gets its partitions back without a rebalance. */
         private boolean staticMembership = true;
         /** transaction.timeout.ms: how long a dead producer's open transaction blocks read_committed readers. */
         private Duration transactionTimeout = Duration.ofSeconds(10);
 
+        public Duration getSessionTimeout() { return sessionTimeout; }
+        public void setSessionTimeout(Duration d) { this.sessionTimeout = d; }
+        public Duration getHeartbeat() { return heartbeat; }
+        public void setHeartbeat(Duration d) { this.heartbeat = d; }
         public boolean isStaticMembership() { return staticMembership; }
         public void setStaticMembership(boolean b) { this.staticMembership = b; }
         public Duration getTransactionTimeout() { return transactionTimeout; }

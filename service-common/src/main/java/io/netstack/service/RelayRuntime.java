@@ -59,7 +59,7 @@ public final class RelayRuntime implements SmartLifecycle {
                 exactlyOnce);
         template = new KafkaTemplate<>(producerFactory);
         container = ListenerContainers.create("netstack-relay", "relay-" + from, instance, new String[] {from},
-                KafkaSettings.member(KafkaSettings.consumer(bootstrap, props.getMaxPollRecords())), producerFactory, exactlyOnce,
+                KafkaSettings.consumer(bootstrap, props.getMaxPollRecords()), producerFactory, exactlyOnce,
                 (BatchMessageListener<byte[], byte[]>) this::onBatch,
                 new ConsumerRebalanceListener() {
                     @Override public void onPartitionsRevoked(Collection<TopicPartition> partitions) {}
