@@ -121,16 +121,22 @@ final class HostStateStore {
 
     /** The transaction that carried {@code written} committed: that is the state to go back to now. */
     void committed(Map<String, byte[]> written) {
-        for (Map.Entry<String, byte[]> e : written.entrySet()) {
-            String netns = hostOf(e.getKey());
-            if (netns.length() == e.getKey().length()) {
-                committed.put(netns, e.getValue());
-                continue;
-            }
-            Map<String, byte[]> objects = committedObjects.computeIfAbsent(netns, n -> new HashMap<>());
-            String object = e.getKey().substring(netns.length() + 1);
-            if (e.getValue() == null) objects.remove(object);
-            else objects.put(object, e.getValue());
+        apply(written, committed, committedObjects);
+    }
+
+    /**
+     * Changelog entries (key to value, null: gone) applied to snapshots by host and objects by
+     * host, as the compacted changelog keeps them.
+     */
+    private static void apply(Map<String, byte[]> entries, Map<String, byte[]> snapshots,
+                              Map<String, Map<String, byte[]>> objects) {
+        for (Map.Entry<String, byte[]> e : entries.entrySet()) {
+            String key = e.getKey();
+            int sep = key.indexOf(OBJECT_SEPARATOR);
+            Map<String, byte[]> into = sep < 0 ? snapshots : objects.computeIfAbsent(key.substring(0, sep), n -> new HashMap<>());
+            String name = sep < 0 ? key : key.substring(sep + 1);
+            if (e.getValue() == null) into.remove(name);
+            else into.put(name, e.getValue());
         }
     }
 
@@ -165,11 +171,7 @@ final class HostStateStore {
         long t0 = System.nanoTime();
         Map<String, byte[]> latest = new HashMap<>();
         Map<String, Map<String, byte[]>> objects = new HashMap<>();
-        for (Map.Entry<String, byte[]> e : readChangelog(parts).entrySet()) {
-            String netns = hostOf(e.getKey());
-            if (netns.length() == e.getKey().length()) latest.put(netns, e.getValue());
-            else objects.computeIfAbsent(netns, n -> new HashMap<>()).put(e.getKey().substring(netns.length() + 1), e.getValue());
-        }
+        apply(readChangelog(parts), latest, objects);
         txLock.lock();
         layerLock.lock();
         try {
